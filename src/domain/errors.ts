@@ -1,0 +1,52 @@
+// The one registry of coded errors (PW_ERR_*): message template, HTTP status and CLI exit code, mapped in one place.
+
+/** Every error code probewatch raises, with its default message template ("%s" placeholders) and HTTP status. */
+export const ERROR_CODES = {
+  PW_ERR_CONFIG: { status: 500, exit: 2, message: 'configuration error: %s' },
+  PW_ERR_CONFIG_UNKNOWN_KEY: { status: 500, exit: 2, message: 'unknown configuration key %s' },
+  PW_ERR_CONFIG_VALUE: { status: 500, exit: 2, message: 'invalid value for %s: %s' },
+  PW_ERR_USAGE: { status: 400, exit: 2, message: '%s' },
+  PW_ERR_INPUT_UNREADABLE: { status: 500, exit: 1, message: 'cannot read %s: %s' },
+  PW_ERR_SIGNATURE_SYNTAX: { status: 500, exit: 2, message: '%s' },
+  PW_ERR_STORE: { status: 500, exit: 1, message: 'store error: %s' },
+  PW_ERR_STORE_SCHEMA: { status: 500, exit: 1, message: 'database schema is newer than this probewatch (%s)' },
+  PW_ERR_CAPTURE_PERMISSION: { status: 500, exit: 1, message: '%s' },
+  PW_ERR_CAPTURE: { status: 500, exit: 1, message: 'capture failed: %s' },
+  PW_ERR_INVALID_ADDRESS: { status: 400, exit: 2, message: 'not an IP address: %s' },
+  PW_ERR_NOT_FOUND: { status: 404, exit: 1, message: '%s not found' },
+  PW_ERR_BAD_REQUEST: { status: 400, exit: 2, message: '%s' },
+  PW_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error' },
+} as const satisfies Record<string, { status: number; exit: number; message: string }>;
+
+/** A registered error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error carrying a registered code; `detail` holds structured context (file, line, key, …) for reports. */
+export class ProbewatchError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly exitCode: number;
+  readonly detail: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], detail: Record<string, unknown> = {}, options?: ErrorOptions) {
+    const def = ERROR_CODES[code];
+    let i = 0;
+    const message = def.message.replace(/%s/g, () => String(args[i++] ?? ''));
+    super(message, options);
+    this.name = 'ProbewatchError';
+    this.code = code;
+    this.status = def.status;
+    this.exitCode = def.exit;
+    this.detail = detail;
+  }
+}
+
+/** Shorthand: `pwError('PW_ERR_CONFIG_VALUE', ['SCAN_TIMEOUT', 'must be a number'], {file, line})`. */
+export function pwError(code: ErrorCode, args: readonly (string | number)[] = [], detail: Record<string, unknown> = {}): ProbewatchError {
+  return new ProbewatchError(code, args, detail);
+}
+
+/** Narrowing guard. */
+export function isProbewatchError(e: unknown): e is ProbewatchError {
+  return e instanceof ProbewatchError;
+}

@@ -1,0 +1,12 @@
+// The ordered list of schema migrations. Each area owns a version range: 1–9 core/detect, 10–19 fingerprint,
+// 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
+import type { Database } from 'better-sqlite3';
+
+/** One schema step; `up` runs inside a transaction and must be idempotent only with respect to its own version. */
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [];
