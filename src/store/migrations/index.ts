@@ -1,12 +1,13 @@
 // The ordered list of schema migrations. Each area owns a version range: 1–9 core/detect, 10–19 fingerprint,
 // 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
 import type { Database } from 'better-sqlite3';
+import { core } from './001-core.ts';
 
-/** One schema step; `up` runs inside a transaction and must be idempotent only with respect to its own version. */
+/** One schema step; `up` runs inside a transaction. */
 export interface Migration {
   version: number;
   name: string;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration[] = [core];
