@@ -19,6 +19,7 @@
 import { uptime } from 'node:os';
 import type { LossNotice, PacketEvent, TimeSource } from '../domain/events.ts';
 import { KernelFieldScanner } from './kernel-fields.ts';
+import { printable } from './kernel-values.ts';
 import { lossNoticeIn, rsyslogRepeat } from './loss-notice.ts';
 import type { ErrorReason, ParseResult, ParserOptions } from './parse-types.ts';
 import { HeaderReader, emptyHeader } from './syslog-header.ts';
@@ -84,6 +85,7 @@ export class FirewallLineParser {
   #pending: string | null = null; // last skipped line, read lazily when a later line needs its time
   #prevFirewall = false;
   #lastPrefix = '';
+  #cleanPrefix = '';
 
   /** Throws RangeError for an unknown time zone name. */
   constructor(opts: ParserOptions = {}) {
@@ -120,11 +122,6 @@ export class FirewallLineParser {
     if (readable) {
       const rep = rsyslogRepeat(s, h.msgStart);
       if (rep) return this.#repeat(rep.count, h, lineNo);
-    }
-    const bad = badChars(s);
-    if (bad) {
-      this.#afterFirewall(readable ? h.time : NaN, s);
-      return err(bad);
     }
     return this.#packet(s, fw, readable, lineNo);
   }
@@ -265,11 +262,6 @@ export class FirewallLineParser {
     return { kind: 'loss', notice: { kind, count, time, line } };
   }
 
-  #afterFirewall(time: number, _s: string): void {
-    this.#prevFirewall = true;
-    if (!Number.isNaN(time)) { this.#lastTime = time; this.#pending = null; }
-  }
-
   #packet(s: string, fw: number, readable: boolean, lineNo: number): ParseResult {
     const h = this.#header;
     let time = h.time;
@@ -291,11 +283,22 @@ export class FirewallLineParser {
     }
     this.#prevFirewall = true;
     const ev: PacketEvent | null = this.#scanner.scan(s, fw, s.length);
-    if (!ev) return err(this.#scanner.reason, this.#scanner.detail);
+    // Control characters or U+FFFD make a line 'binary' / 'invalid-utf8' whatever else is wrong with it. The full
+    // check runs only when something failed; on success the strings the event keeps are checked instead (the
+    // scanner validated every number, address, interface and MAC), so a clean line is never scanned twice.
+    if (!ev) return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
+    const host = h.host;
+    if (host !== '' && !printable(host, 0, host.length)) return err(badChars(s) ?? 'garbled', 'host name');
+    const prefix = this.#prefix(s, prefixStart, fw);
+    if (prefix !== '' && prefix !== this.#cleanPrefix) {
+      const bad = badChars(prefix);
+      if (bad) return err(bad, 'log prefix');
+      this.#cleanPrefix = prefix;
+    }
     ev.time = time;
     ev.timeSource = source;
-    ev.host = h.host === '' ? 'unknown' : h.host;
-    ev.prefix = this.#prefix(s, prefixStart, fw);
+    ev.host = host === '' ? 'unknown' : host;
+    ev.prefix = prefix;
     if (ev.prefix !== '') {
       const sid = this.#sid(ev.prefix);
       if (sid >= 0) ev.sid = sid;
