@@ -6,7 +6,12 @@ export type MmdbValue = string | number | boolean | Uint | MmdbValue[] | { [k: s
 
 /** An unsigned integer of an explicit width (metadata fields must have their spec'd types: readers check them). */
 export class Uint {
-  constructor(readonly bits: 16 | 32 | 64, readonly n: number) {}
+  readonly bits: 16 | 32 | 64;
+  readonly n: number;
+  constructor(bits: 16 | 32 | 64, n: number) {
+    this.bits = bits;
+    this.n = n;
+  }
 }
 
 const METADATA_MARKER = Buffer.from([0xab, 0xcd, 0xef, ...Buffer.from('MaxMind.com', 'ascii')]);
