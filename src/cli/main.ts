@@ -2,8 +2,10 @@
 import { isProbewatchError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
 import { configCommand } from './config.ts';
+import { geoCommand } from './geo.ts';
+import { whoisCommand } from './whois.ts';
 
-const COMMANDS: readonly Command[] = [configCommand];
+const COMMANDS: readonly Command[] = [configCommand, geoCommand, whoisCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

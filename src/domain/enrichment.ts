@@ -90,3 +90,47 @@ export interface RegistryStateStore {
   get(registry: Registry): RegistryState;
   put(registry: Registry, state: RegistryState): void;
 }
+
+/** A provider's stored state with the worker's bookkeeping. */
+export interface StoredState extends ProviderState {
+  /** Geo databases identity the result was checked against. */
+  checkedKey: string | null;
+  /** When the result goes stale (ms). */
+  expiresAt: number | null;
+  /** Whois netblock id. */
+  blockId: number | null;
+}
+
+/** The queue as the worker uses it (implemented by the store). */
+export interface EnrichQueuePort {
+  /** Queued rows not yet geo-enriched. */
+  geoPending(limit: number): EnrichTask[];
+  /** Marks a row geo-enriched (it stays for whois/rDNS). */
+  markGeoDone(ip: string): void;
+  /** Claims due geo-enriched rows by priority. */
+  claim(now: number, limit: number): EnrichTask[];
+  /** Removes a finished row (re-queues it when it was raised meanwhile). */
+  finish(task: EnrichTask): void;
+  /** Puts a row back for later. */
+  retry(ip: string, notBefore: number, attempts: number): void;
+  /** Re-queues rows a dead process had claimed. */
+  recover(): number;
+  /** Rows queued. */
+  size(): number;
+  /** Earliest not-before of claimable rows, or null. */
+  nextDue(): number | null;
+  /** Queues sources. */
+  enqueue(items: readonly EnqueueItem[], now: number): { queued: number; evicted: number };
+}
+
+/** Per-source provider states as the worker uses them (implemented by the store). */
+export interface EnrichStatePort {
+  /** Writes provider results (touching the change log when the profile changed); returns whether it changed. */
+  write(ip: string, writes: readonly ProviderWrite[], now: number): boolean;
+  /** One provider's stored state. */
+  state(ip: string, provider: ProviderName): StoredState | null;
+  /** Sources after `cursor` whose geo was not checked against `key`. */
+  geoSweep(cursor: string, key: string, limit: number): string[];
+  /** Refresh candidates: expired results of sources at `minDanger` or above not queued. */
+  expired(provider: ProviderName, now: number, minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[];
+}

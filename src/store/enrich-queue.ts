@@ -1,7 +1,7 @@
 // The persistent, bounded enrichment queue: one row per source, priority by danger then recency, survives kill -9.
 import type { Database, Statement } from 'better-sqlite3';
 import type { DangerLevel } from '../domain/profile.ts';
-import type { EnqueueItem, EnrichTask } from '../domain/enrichment.ts';
+import type { EnqueueItem, EnrichQueuePort, EnrichTask } from '../domain/enrichment.ts';
 import { parseIp } from '../domain/address.ts';
 
 interface TaskRow {
@@ -32,7 +32,7 @@ export interface EnqueueResult {
  * The enrichment queue. Ingestion calls `enqueue` in its own batches (cheap upserts, never waiting for enrichment);
  * the worker `claim`s due rows, then `finish`es or `retry`s each. Rows claimed by a process that died are `recover`ed.
  */
-export class EnrichQueue {
+export class EnrichQueue implements EnrichQueuePort {
   readonly #db: Database;
   readonly #opts: QueueOptions;
   readonly #ensureSource: Statement<[string, number, number, number, number]>;
@@ -45,6 +45,8 @@ export class EnrichQueue {
   readonly #retry: Statement<[number, number, string]>;
   readonly #recover: Statement;
   readonly #nextDue: Statement<[], number | null>;
+  readonly #geoPending: Statement<[number], TaskRow>;
+  readonly #geoDone: Statement<[string]>;
 
   constructor(db: Database, opts: QueueOptions) {
     this.#db = db;
@@ -65,13 +67,15 @@ export class EnrichQueue {
     this.#evict = db.prepare(`DELETE FROM enrich_queue WHERE ip IN (
       SELECT ip FROM enrich_queue WHERE state = 'queued' ORDER BY danger ASC, last_seen ASC LIMIT ?)`);
     this.#claim = db.prepare<[number, number], TaskRow>(`UPDATE enrich_queue SET state = 'running' WHERE ip IN (
-      SELECT ip FROM enrich_queue WHERE state = 'queued' AND not_before <= ? ORDER BY danger DESC, last_seen DESC LIMIT ?)
+      SELECT ip FROM enrich_queue WHERE state = 'queued' AND geo_done = 1 AND not_before <= ? ORDER BY danger DESC, last_seen DESC LIMIT ?)
       RETURNING ip, danger, last_seen, attempts, gen`);
     this.#finish = db.prepare(`DELETE FROM enrich_queue WHERE ip = ? AND gen = ?`);
     this.#requeue = db.prepare(`UPDATE enrich_queue SET state = 'queued', not_before = 0 WHERE ip = ? AND state = 'running'`);
     this.#retry = db.prepare(`UPDATE enrich_queue SET state = 'queued', not_before = ?, attempts = ? WHERE ip = ?`);
     this.#recover = db.prepare(`UPDATE enrich_queue SET state = 'queued' WHERE state = 'running'`);
-    this.#nextDue = db.prepare<[], number | null>(`SELECT min(not_before) FROM enrich_queue WHERE state = 'queued'`).pluck();
+    this.#nextDue = db.prepare<[], number | null>(`SELECT min(not_before) FROM enrich_queue WHERE state = 'queued' AND geo_done = 1`).pluck();
+    this.#geoPending = db.prepare<[number], TaskRow>(`SELECT ip, danger, last_seen, attempts, gen FROM enrich_queue WHERE geo_done = 0 LIMIT ?`);
+    this.#geoDone = db.prepare(`UPDATE enrich_queue SET geo_done = 1 WHERE ip = ?`);
   }
 
   /**
@@ -94,7 +98,17 @@ export class EnrichQueue {
     return { queued, evicted };
   }
 
-  /** Claims up to `limit` due rows, highest danger and most recent first; they stay 'running' until finished. */
+  /** Up to `limit` rows not yet geo-enriched (geo is local and fast: every source gets it before any network work). */
+  geoPending(limit: number): EnrichTask[] {
+    return this.#geoPending.all(limit).map((r) => ({ ip: r.ip, dangerLevel: r.danger as DangerLevel, lastSeen: r.last_seen, attempts: r.attempts, gen: r.gen }));
+  }
+
+  /** Marks a row geo-enriched; it stays queued for whois/rDNS. */
+  markGeoDone(ip: string): void {
+    this.#geoDone.run(ip);
+  }
+
+  /** Claims up to `limit` due geo-enriched rows, highest danger and most recent first; they stay 'running' until finished. */
   claim(now: number, limit: number): EnrichTask[] {
     const rows = this.#claim.all(now, limit);
     rows.sort((a, b) => b.danger - a.danger || b.last_seen - a.last_seen);

@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { parseIp } from '../domain/address.ts';
 import { isoTime } from '../domain/clock.ts';
-import type { ProviderName, ProviderWrite } from '../domain/enrichment.ts';
+import type { EnrichStatePort, ProviderName, ProviderWrite, StoredState } from '../domain/enrichment.ts';
 import type { AsInfo, GeoInfo, ProviderState, RdnsInfo, SourceProfile, WhoisInfo } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -25,7 +25,7 @@ export type EnrichmentView = Pick<SourceProfile, 'geo' | 'as' | 'whois' | 'rdns'
 const PENDING: ProviderState = { state: 'pending', reason: null, fetchedAt: null, source: null, build: null };
 
 /** Reads and writes provider states; every change that alters what a profile shows touches the ChangeLog. */
-export class EnrichStateRepo {
+export class EnrichStateRepo implements EnrichStatePort {
   readonly #db: Database;
   readonly #changes: ChangeLog;
   readonly #get: Statement<[string], StateRow>;
@@ -95,7 +95,7 @@ export class EnrichStateRepo {
   }
 
   /** The stored state of one provider (null when never written). */
-  state(ip: string, provider: ProviderName): (ProviderState & { checkedKey: string | null; expiresAt: number | null; blockId: number | null }) | null {
+  state(ip: string, provider: ProviderName): StoredState | null {
     const r = this.#one.get(ip, provider);
     return r ? { ...toState(r), checkedKey: r.checked_key, expiresAt: r.expires_at, blockId: r.block_id } : null;
   }

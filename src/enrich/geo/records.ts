@@ -6,6 +6,8 @@ type Rec = Record<string, unknown>;
 const obj = (v: unknown): Rec | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Rec : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+/** Coordinates stored as 32-bit floats print as 37.422000885009766: four decimals (~11 m) is all they carry. */
+const coord = (v: unknown): number | null => { const n = num(v); return n === null ? null : Math.round(n * 1e4) / 1e4; };
 const nameEn = (v: unknown): string | null => str(obj(obj(v)?.names)?.en);
 
 /** Whether a record uses the GeoIP2 nested layout (country.iso_code …) rather than a flat one (country_code …). */
@@ -41,8 +43,8 @@ export function geoFromRecord(rec: Rec): GeoInfo {
     city: str(rec.city),
     region: str(rec.state1),
     continent: null,
-    latitude: num(rec.latitude),
-    longitude: num(rec.longitude),
+    latitude: coord(rec.latitude),
+    longitude: coord(rec.longitude),
     accuracyRadius: null,
     timezone: str(rec.timezone),
   };

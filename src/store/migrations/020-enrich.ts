@@ -15,9 +15,11 @@ export const enrichSchema: Migration = {
         not_before   INTEGER NOT NULL DEFAULT 0, -- backoff / registry cooldown
         attempts     INTEGER NOT NULL DEFAULT 0,
         state        TEXT NOT NULL DEFAULT 'queued', -- 'queued' | 'running' (reset to queued at start-up)
-        gen          INTEGER NOT NULL DEFAULT 1   -- bumped when a re-enqueue raises the danger level while running
+        gen          INTEGER NOT NULL DEFAULT 1,  -- bumped when a re-enqueue raises the danger level while running
+        geo_done     INTEGER NOT NULL DEFAULT 0   -- geo/ASN written; the row waits only for whois/rDNS
       ) WITHOUT ROWID;
-      CREATE INDEX enrich_queue_pick ON enrich_queue (state, danger DESC, last_seen DESC);
+      CREATE INDEX enrich_queue_pick ON enrich_queue (state, danger DESC, last_seen DESC) WHERE geo_done = 1;
+      CREATE INDEX enrich_queue_geo ON enrich_queue (ip) WHERE geo_done = 0;
       CREATE INDEX enrich_queue_evict ON enrich_queue (danger, last_seen);
 
       CREATE TABLE enrich_state (
