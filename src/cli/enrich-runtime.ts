@@ -38,6 +38,7 @@ export function createEnrichRuntime(db: Db, cfg: EnrichSettings, deps: ProviderD
     // enough sources in flight to keep every registry's limiter and the resolver busy, no more
     maxInFlight: deps.maxInFlight ?? Math.max(8, cfg.whoisConcurrency * 6 + cfg.rdnsConcurrency),
     mmdbCheckMs: cfg.mmdbCheckInterval * 1000, clock, log,
+    registryBlockedUntil: (r) => providers.pacer?.blocked(r)?.until ?? null,
   });
   return {
     queue, state, search: new WhoisSearch(db), providers, worker,

@@ -2,6 +2,7 @@
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { parseIp } from '../../domain/address.ts';
+import type { ParsedIp } from '../../domain/address.ts';
 import type { Registry, WhoisBlock, WhoisCache } from '../../domain/enrichment.ts';
 import type { WhoisInfo } from '../../domain/profile.ts';
 import { registryFor } from './iana.ts';
@@ -75,6 +76,8 @@ export class WhoisClient {
   readonly #o: WhoisClientOptions;
   readonly #transport: WhoisTransport;
   readonly #clock: Clock;
+  /** Lookups in flight by /24 (IPv4) or /48 (IPv6): a neighbour waits for them, then usually hits the cache. */
+  readonly #inflight = new Map<string, Promise<unknown>>();
 
   constructor(opts: WhoisClientOptions) {
     this.#o = opts;
@@ -92,6 +95,18 @@ export class WhoisClient {
   async lookup(input: string): Promise<WhoisOutcome> {
     const ip = parseIp(input);
     if (!ip) throw new Error(`not an IP address: ${input}`);
+    const key = ip.family === 4 ? `4:${ip.bytes.subarray(0, 3).join('.')}` : `6:${Buffer.from(ip.bytes.subarray(0, 6)).toString('hex')}`;
+    for (let waited = this.#inflight.get(key); waited; waited = this.#inflight.get(key)) await waited.catch(() => undefined);
+    const p = this.#lookup(ip);
+    this.#inflight.set(key, p);
+    try {
+      return await p;
+    } finally {
+      if (this.#inflight.get(key) === p) this.#inflight.delete(key);
+    }
+  }
+
+  async #lookup(ip: ParsedIp): Promise<WhoisOutcome> {
     const now = this.#clock.now();
     const hit = this.#o.cache?.find(ip.text, now - this.#o.refreshMs) ?? null;
     if (hit) {

@@ -1,7 +1,7 @@
 // The enrichment worker: geo/ASN for every queued source, whois and rDNS from a danger level up, paced, retried, persistent.
 import type { Clock } from '../../domain/clock.ts';
 import { isoTime } from '../../domain/clock.ts';
-import type { EnrichQueuePort, EnrichStatePort, EnrichTask, ProviderWrite } from '../../domain/enrichment.ts';
+import type { EnrichQueuePort, EnrichStatePort, EnrichTask, ProviderWrite, Registry } from '../../domain/enrichment.ts';
 import type { ProviderState } from '../../domain/profile.ts';
 import type { GeoProvider } from '../geo/geo-provider.ts';
 import type { EnrichLog } from '../log.ts';
@@ -38,6 +38,8 @@ export interface WorkerOptions {
   mmdbCheckMs: number;
   clock: Clock;
   log?: EnrichLog;
+  /** When a registry may be asked again after a denial (the pacer's cooldown), to park its sources until then. */
+  registryBlockedUntil?: (registry: Registry) => number | null;
   /** Random source for jitter (tests pass a fixed one). */
   random?: () => number;
 }
@@ -265,7 +267,7 @@ export class EnrichWorker {
           break;
         case 'denied':
           writes.push({ provider: 'whois', state: state('failed', `access denied by ${w.server}: ${w.message}`, now, { source: w.server }), data: null });
-          retryAt = Math.max(retryAt ?? 0, now + 1);
+          retryAt = Math.max(retryAt ?? 0, this.#o.registryBlockedUntil?.(w.registry) ?? now + this.#o.retryMaxMs);
           break;
         case 'blocked':
           writes.push({ provider: 'whois', state: state('pending', w.reason, now), data: null });
