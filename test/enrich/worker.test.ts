@@ -88,7 +88,7 @@ describe('enrichment worker with a real store, fake registries and a fake resolv
     expect(v('31.0.0.1').whois!.raw.length).toBeLessThanOrEqual(65536);
     expect(v('177.0.0.1').enrichment.whois).toMatchObject({ state: 'failed', reason: expect.stringMatching(/ECONNRESET.*retry/) });
     expect(v('2.2.2.2')).toMatchObject({ whois: null, enrichment: { whois: { state: 'done', reason: expect.stringMatching(/no match/) } } });
-    expect(v('10.9.9.9').enrichment.whois).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/private/) });
+    expect(v('10.9.9.9').enrichment.whois).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/IANA reserved 10\/8/) });
     // below the danger threshold: geo yes, network no
     expect(v('81.2.69.142')).toMatchObject({ geo: { country: 'GB', city: 'London' }, enrichment: { whois: { state: 'skipped' }, rdns: { state: 'skipped' } } });
     expect(fakes.ripe!.queries.some((q) => q.query.includes('81.2.69.142'))).toBe(false);
