@@ -134,6 +134,7 @@ export class EnrichStateRepo implements EnrichStatePort {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the stored shape
 function parse<T>(s: string | null): T | null {
   return s === null ? null : JSON.parse(s) as T;
 }

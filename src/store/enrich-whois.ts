@@ -119,7 +119,7 @@ export class WhoisSearch {
 
   /** The FTS5 MATCH expression for terms of three or more characters (null when there are none). */
   static matchExpression(q: WhoisQuery): string | null {
-    const long = q.terms.filter((t) => [...t].length >= 3);
+    const long = q.terms.filter((t) => Array.from(t).length >= 3);
     return long.length > 0 ? long.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ') : null;
   }
 
@@ -128,7 +128,7 @@ export class WhoisSearch {
     const ids = new Set<number>();
     const expr = WhoisSearch.matchExpression(q);
     if (expr) for (const id of this.#db.prepare('SELECT rowid FROM whois_fts WHERE whois_fts MATCH ?').pluck().all(expr) as number[]) ids.add(id);
-    for (const t of q.terms.filter((x) => [...x].length < 3)) {
+    for (const t of q.terms.filter((x) => Array.from(x).length < 3)) {
       const pat = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       for (const id of this.#db.prepare("SELECT id FROM whois_blocks WHERE raw LIKE ? ESCAPE '\\'").pluck().all(pat) as number[]) ids.add(id);
     }

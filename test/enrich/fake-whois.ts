@@ -81,7 +81,7 @@ export async function startFakeWhois(answer: (query: string) => Behaviour): Prom
     close: () => new Promise<void>((res) => {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();
-      server.close(() => res());
+      server.close(() => { res(); });
     }),
   };
 }

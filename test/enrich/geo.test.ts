@@ -14,7 +14,7 @@ const COUNTRY = DB('GeoLite2-Country-Test.mmdb');
 const ASN = DB('GeoLite2-ASN-Test.mmdb');
 const ANON = DB('GeoIP2-Anonymous-IP-Test.mmdb');
 const tmp = mkdtempSync(join(tmpdir(), 'pw-geo-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 
 function v4Only(path: string, country: string): void {
   const w = new MmdbWriter({ databaseType: 'Test-Country-IPv4', ipVersion: 4, description: 'IPv4-only test database' });

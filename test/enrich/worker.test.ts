@@ -54,7 +54,7 @@ function settings(extra: Partial<EnrichSettings> = {}): EnrichSettings {
     whoisServers: Object.entries(fakes).map(([r, f]) => `${r}=${f.host}:${f.port}`),
     whoisQps: ['arin=50', 'ripe=50', 'apnic=50', 'lacnic=50', 'afrinic=50', 'other=50'],
     whoisDeadline: 0.7, whoisIdleTimeout: 0.5, whoisMaxBytes: 65536, retryBase: 60, ...extra,
-  } as EnrichSettings;
+  };
 }
 
 describe('enrichment worker with a real store, fake registries and a fake resolver', () => {

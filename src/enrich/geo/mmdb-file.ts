@@ -141,7 +141,7 @@ export class MmdbFile {
       return 'reloaded';
     } catch (e) {
       this.#badStat = stat;
-      this.#error = `${(e as Error).message}`;
+      this.#error = (e as Error).message;
       return 'failed';
     }
   }

@@ -31,7 +31,7 @@ export function splitObjects(text: string): SplitAnswer {
     const c = line.charCodeAt(0);
     if (c === 37 /* % */ || c === 35 /* # */) { comments.push(line); close(); continue; }
     if ((c === 32 || c === 9 || c === 43 /* + */) && cur) {
-      const last = (cur as WhoisObject).attrs.at(-1);
+      const last = (cur).attrs.at(-1);
       if (last) last[1] = `${last[1]}\n${line.replace(/^[+\s]+/, '')}`.trim();
       continue;
     }
@@ -40,7 +40,7 @@ export function splitObjects(text: string): SplitAnswer {
     const key = m[1]!.toLowerCase();
     const value = (m[2] ?? '').trim();
     cur ??= { type: key, attrs: [] };
-    (cur as WhoisObject).attrs.push([key, value]);
+    (cur).attrs.push([key, value]);
   }
   close();
   return { comments, objects };

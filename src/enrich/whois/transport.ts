@@ -1,5 +1,5 @@
 // One whois query over TCP with whoiser as the transport, bounded by a whole-query deadline and a byte cap.
-import { channel } from 'node:diagnostics_channel';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { query as whoiserQuery } from 'whoiser';
 
@@ -28,7 +28,7 @@ export type QueryOutcome =
 /** A whois transport (the worker and commands take one, so tests and the offline analyser share the real code path). */
 export type WhoisTransport = (req: QueryRequest) => Promise<QueryOutcome>;
 
-const socketChannel = channel('net.client.socket');
+const SOCKET_CHANNEL = 'net.client.socket';
 
 /**
  * whoiser.query opens its socket synchronously inside its promise executor; the `net.client.socket` diagnostics channel
@@ -41,11 +41,11 @@ function withSocket<T>(fn: () => T): { value: T; socket: Socket | null } {
     const s = (m as { socket?: Socket } | null)?.socket;
     if (s && !socket) socket = s;
   };
-  socketChannel.subscribe(grab);
+  subscribe(SOCKET_CHANNEL, grab);
   try {
     return { value: fn(), socket };
   } finally {
-    socketChannel.unsubscribe(grab);
+    unsubscribe(SOCKET_CHANNEL, grab);
   }
 }
 

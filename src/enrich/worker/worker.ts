@@ -104,7 +104,6 @@ export class EnrichWorker {
       } catch (e) {
         this.#log('error', `enrichment step failed: ${(e as Error).message}`);
       }
-      if (!this.#running) break;
       if (progressed) {
         await new Promise<void>((r) => setImmediate(r));
         continue;
@@ -267,11 +266,11 @@ export class EnrichWorker {
           break;
         case 'denied':
           writes.push({ provider: 'whois', state: state('failed', `access denied by ${w.server}: ${w.message}`, now, { source: w.server }), data: null });
-          retryAt = Math.max(retryAt ?? 0, this.#o.registryBlockedUntil?.(w.registry) ?? now + this.#o.retryMaxMs);
+          retryAt = Math.max(0, this.#o.registryBlockedUntil?.(w.registry) ?? now + this.#o.retryMaxMs);
           break;
         case 'blocked':
           writes.push({ provider: 'whois', state: state('pending', w.reason, now), data: null });
-          retryAt = Math.max(retryAt ?? 0, w.until);
+          retryAt = w.until;
           break;
         case 'retry': {
           const n = bump();
@@ -281,7 +280,7 @@ export class EnrichWorker {
           } else {
             this.stats.retries++;
             writes.push({ provider: 'whois', state: state('failed', `${w.reason}; retry ${n} of ${this.#o.maxAttempts - 1} scheduled`, now, { source: w.server }), data: null });
-            retryAt = Math.max(retryAt ?? 0, now + this.#backoff(n));
+            retryAt = now + this.#backoff(n);
           }
           break;
         }
