@@ -51,6 +51,25 @@ function roleOfRecord(rec: Record<string, unknown> | null): DbRole {
   return 'unknown';
 }
 
+/**
+ * Decoded records by data offset (what maxmind.open's LRU does): many networks share one record (a city, an AS), so
+ * most lookups skip decoding. Bounded: when full it starts over, which costs a few re-decodes and no bookkeeping.
+ */
+class RecordCache {
+  readonly #max: number;
+  #m = new Map<string | number, unknown>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(k: string | number): unknown {
+    return this.#m.get(k);
+  }
+  set(k: string | number, v: unknown): void {
+    if (this.#m.size >= this.#max) this.#m = new Map();
+    this.#m.set(k, v);
+  }
+}
+
 const PROBES_V4 = ['1.1.1.1', '8.8.8.8', '81.2.69.142', '128.0.0.1', '223.255.255.1'];
 const PROBES_V6 = ['2001:4860::1', '2a02:d300::1', '2600::1', '2c0f:f000::1'];
 
@@ -59,7 +78,7 @@ const PROBES_V6 = ['2001:4860::1', '2a02:d300::1', '2600::1', '2c0f:f000::1'];
  * data section loads fine and throws on the first lookup (maxmind's own watcher dies there): probe lookups catch that here.
  */
 export function loadGeneration(buf: Buffer, key: string): DbGeneration {
-  const reader = new Reader<Response>(buf);
+  const reader = new Reader<Response>(buf, { cache: new RecordCache(20_000) });
   const m = reader.metadata;
   if (m.binaryFormatMajorVersion !== 2) throw new Error(`unsupported MaxMind DB format version ${m.binaryFormatMajorVersion}`);
   if (m.nodeCount <= 0 || m.searchTreeSize + 16 > buf.length) throw new Error('search tree larger than the file (truncated?)');
