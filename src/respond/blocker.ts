@@ -155,6 +155,16 @@ export class Blocker {
     if (error !== undefined) throw pwError('PW_ERR_FIREWALL', [backend.name, error]);
   }
 
+  /** Addresses the firewall holds now, or null when blocking is off or the firewall cannot be read. */
+  async firewallAddresses(): Promise<Set<string> | null> {
+    if (!this.#d.backend) return null;
+    try {
+      return (await this.#d.backend.state()).addresses;
+    } catch {
+      return null;
+    }
+  }
+
   /** One reconcile pass (also the start-up restore). */
   async reconcile(): Promise<ReconcileReport> {
     const report: ReconcileReport = { expired: [], reapplied: [], removed: [], rebuilt: false };
