@@ -82,6 +82,12 @@ export class TestNet {
       this.#waiting.get(r.id)?.(r.ok);
       this.#waiting.delete(r.id);
     });
+    // a fresh veth needs a moment (link-local DAD, first neighbour discovery) before every address answers at once
+    for (let i = 0; i < 20; i++) {
+      const ok = await Promise.all([...ATTACKER4, ...ATTACKER6].map((a) => this.reach(a, 500)));
+      if (ok.every((x) => x)) return;
+    }
+    throw new Error('test network never became reachable');
   }
 
   async #start(ns: string, code: string): Promise<ChildProcessWithoutNullStreams> {
