@@ -59,7 +59,7 @@ export class FakeSmtp {
       });
     });
     await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
-    this.port = (this.#server!.address() as AddressInfo).port;
+    this.port = (this.#server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
@@ -95,7 +95,7 @@ export class FakeWebhook {
       });
     });
     await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}/hook`;
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/hook`;
   }
 
   async stop(): Promise<void> {
@@ -127,7 +127,7 @@ export class FakeSyslogTcp {
       });
     });
     await new Promise<void>((r) => this.#server!.listen(port, '127.0.0.1', r));
-    this.port = (this.#server!.address() as AddressInfo).port;
+    this.port = (this.#server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
