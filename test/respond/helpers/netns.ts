@@ -102,7 +102,7 @@ export class TestNet {
   }
 
   /** Whether a TCP connection from `from` (an attacker address) to the victim gets through within `ms`. */
-  reach(from: string, ms = 700): Promise<boolean> {
+  reach(from: string, ms = 900): Promise<boolean> {
     const id = ++this.#id;
     const host = from.includes(':') ? VICTIM6 : VICTIM4;
     return new Promise((resolve) => {
