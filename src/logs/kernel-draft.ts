@@ -49,6 +49,12 @@ const ORDER: readonly (readonly [number, number, string])[] = [
   [F_WIN, 18, 'WINDOW'], [F_RES, 19, 'RES'], [F_URGP, 21, 'URGP'], [F_UID, 23, 'UID'], [F_GID, 24, 'GID'], [F_MARK, 25, 'MARK'],
 ];
 
+/** The kernel's name of a field bit ("SPT", "WINDOW", …). */
+export function fieldName(bit: number): string {
+  for (const [b, , name] of ORDER) if (b === bit) return name;
+  return '?';
+}
+
 /** Print position by bit index (31 - clz32(bit)); 0 for bits outside the order (MAC, PHYS*). */
 export const ORDER_BY_BIT = new Uint8Array(32);
 for (const [b, o] of ORDER) ORDER_BY_BIT[31 - Math.clz32(b)] = o;

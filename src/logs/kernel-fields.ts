@@ -10,7 +10,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import {
   F_ACK, F_CODE, F_DPT, F_DST, F_FLOW, F_GID, F_HOP, F_ID, F_IN, F_L4ID, F_L4SEQ, F_LEN, F_MAC, F_MARK, F_OUT, F_PHYSIN,
   F_PHYSOUT, F_PREC, F_PROTO, F_RES, F_SEQ, F_SPT, F_SRC, F_TC, F_TOS, F_TTL, F_TYPE, F_UID, F_ULEN, F_URGP, F_WIN,
-  ORDER_BY_BIT, PacketDraft, finish,
+  ORDER_BY_BIT, PacketDraft, fieldName, finish,
 } from './kernel-draft.ts';
 import type { Finished } from './kernel-draft.ts';
 import {
@@ -59,7 +59,6 @@ export class KernelFieldScanner {
   // interface names, MACs and IPv6 canonical forms repeat from line to line
   #if1 = '';
   #if2 = '';
-  #lastMac = '';
   #addrV6 = false;
   readonly #v6cache = new Map<string, string>();
 
@@ -82,7 +81,7 @@ export class KernelFieldScanner {
   #mark(bit: number, name: string): boolean {
     const d = this.#d;
     if (d.seen & bit) {
-      this.#error('garbled', `${name}= repeated`);
+      this.#error('garbled', `${name === 'L4' ? fieldName(bit) : name}= repeated`);
       return false;
     }
     d.seen |= bit;
@@ -115,49 +114,56 @@ export class KernelFieldScanner {
 
   /** MAC= value: hex bytes separated by colons (any count: link types differ). */
   #mac(s: string, a: number, b: number): string | null {
-    const v = s.slice(a, b);
-    if (v === this.#lastMac) return this.#lastMac;
     let ok = (b - a) % 3 === 2;
-    for (let i = a; ok && i < b; i++) {
-      const c = s.charCodeAt(i);
-      ok = (i - a) % 3 === 2 ? c === 58 : isHexCode(c);
+    for (let i = a; ok && i < b; i += 3) {
+      ok = isHexCode(s.charCodeAt(i)) && isHexCode(s.charCodeAt(i + 1)) && (i + 2 === b || s.charCodeAt(i + 2) === 58);
     }
     if (!ok) {
-      this.#error('bad-number', `MAC=${v.slice(0, 48)}`);
+      this.#error('bad-number', `MAC=${s.slice(a, Math.min(b, a + 48))}`);
       return null;
     }
-    this.#lastMac = v;
-    return v;
+    return s.slice(a, b);
   }
 
-  /** Canonical address text of s[a,b), or null (error set). Sets #addrV6. */
-  #addr(s: string, a: number, b: number, name: string): string | null {
-    // IPv4 fast path: a strict dotted quad is already canonical
+  /** Where the last #addr() value ended. */
+  #addrEnd = 0;
+
+  /** Canonical address text of the value at s[a..] (up to a blank or `end`), or null (error set). Sets #addrV6, #addrEnd. */
+  #addr(s: string, a: number, end: number, name: string): string | null {
+    // IPv4 fast path: a strict dotted quad is already canonical; the loop also finds the value's end
     let dots = 0;
-    let ok = b > a && b - a <= 15;
+    let ok = true;
     let part = 0;
     let digits = 0;
-    for (let i = a; ok && i < b; i++) {
+    let i = a;
+    for (; i < end; i++) {
       const c = s.charCodeAt(i);
       if (c === 46) {
-        ok = digits > 0;
+        if (digits === 0) ok = false;
         dots++;
         part = 0;
         digits = 0;
       } else if (c >= 48 && c <= 57) {
-        ok = !(digits === 1 && part === 0); // a leading zero is not the kernel's (and reads as octal elsewhere)
+        if (digits === 1 && part === 0) ok = false; // a leading zero is not the kernel's (and reads as octal elsewhere)
         part = part * 10 + (c - 48);
         digits++;
         if (part > 255) ok = false;
       } else {
-        ok = false;
+        break;
       }
     }
-    if (ok && dots === 3 && digits > 0) {
-      this.#addrV6 = false;
-      return s.slice(a, b);
+    if (i === end || s.charCodeAt(i) === 32) {
+      if (ok && dots === 3 && digits > 0) {
+        this.#addrV6 = false;
+        this.#addrEnd = i;
+        return s.slice(a, i);
+      }
+    } else {
+      i = s.indexOf(' ', i);
+      if (i < 0 || i > end) i = end;
     }
-    const raw = s.slice(a, b);
+    this.#addrEnd = i;
+    const raw = s.slice(a, i);
     this.#addrV6 = true;
     if (raw.includes(':')) {
       const hit = this.#v6cache.get(raw);
@@ -202,8 +208,8 @@ export class KernelFieldScanner {
         switch (code) {
           case K_IN: case K_OUT: case K_PHYSIN: case K_PHYSOUT: {
             if (l4) return this.#error('garbled', `${s.slice(a, k)}= after PROTO=`);
-            let e = s.indexOf(' ', v);
-            if (e < 0 || e > end) e = end;
+            let e = v; // interface names are short: a loop beats an indexOf call
+            while (e < end && s.charCodeAt(e) !== 32) e++;
             i = e;
             if (code === K_PHYSIN || code === K_PHYSOUT) {
               const bit = code === K_PHYSIN ? F_PHYSIN : F_PHYSOUT;
@@ -221,8 +227,11 @@ export class KernelFieldScanner {
             continue;
           }
           case K_MAC: case K_MACSRC: case K_MACDST: case K_MACPROTO: {
-            let e = s.indexOf(' ', v);
-            if (e < 0 || e > end) e = end;
+            let e = v + 41; // Ethernet: 14 bytes as "xx:" × 14 − 1
+            if (!(e === end || (e < end && s.charCodeAt(e) === 32 && s.charCodeAt(e - 3) === 58))) {
+              e = s.indexOf(' ', v);
+              if (e < 0 || e > end) e = end;
+            }
             i = e;
             if (l4) return this.#error('garbled', 'MAC after PROTO=');
             if (code === K_MAC) {
@@ -240,13 +249,11 @@ export class KernelFieldScanner {
           }
           case K_SRC: case K_DST: {
             if (l4) return this.#error('garbled', `${s.slice(a, k)}= after PROTO=`);
-            let e = s.indexOf(' ', v);
-            if (e < 0 || e > end) e = end;
-            i = e;
             const isSrc = code === K_SRC;
             if (!this.#mark(isSrc ? F_SRC : F_DST, isSrc ? 'SRC' : 'DST')) return null;
-            const t = this.#addr(s, v, e, isSrc ? 'SRC' : 'DST');
+            const t = this.#addr(s, v, end, isSrc ? 'SRC' : 'DST');
             if (t === null) return null;
+            i = this.#addrEnd;
             if (isSrc) { d.src = t; d.v6 = this.#addrV6; } else { d.dst = t; d.dstV6 = this.#addrV6; }
             continue;
           }
@@ -339,10 +346,9 @@ export class KernelFieldScanner {
             default: break;
           }
           if (bit !== 0) {
-            const name = s.slice(a, k);
-            if (!this.#mark(bit, name)) return null;
+            if (!this.#mark(bit, 'L4')) return null;
             n = hex ? readHex(s, v, end, max) : readDec(s, v, end, max);
-            if (n < 0) return this.#badValue(s, a, end, name);
+            if (n < 0) return this.#badValue(s, a, end, s.slice(a, k));
             i = cursor.end;
             switch (bit) {
               case F_SPT: d.sport = n; break;

@@ -1,7 +1,7 @@
 // Ids of the kernel LOG keys and bare words, found from a token's characters without building a string.
 //
 // ident(s, a, n) names the token s[a, a+n) (the part before '=' for KEY=VALUE): two- and three-letter tokens by their
-// packed character codes, longer ones by first letter and startsWith. -1 means "not a word the kernel prints".
+// packed character codes, longer ones character by character (cheaper than a startsWith call). -1 = not a kernel word.
 
 /** Key IN=. */
 export const K_IN = 1;
@@ -145,47 +145,47 @@ export function ident(s: string, a: number, n: number): number {
     }
     case 4: {
       const c = s.charCodeAt(a);
-      if (c === 80 && s.startsWith('PREC', a)) return K_PREC;
-      if (c === 85 && s.startsWith('URGP', a)) return K_URGP;
-      if (c === 84 && s.startsWith('TYPE', a)) return K_TYPE;
-      if (c === 67 && s.startsWith('CODE', a)) return K_CODE;
-      if (c === 77 && s.startsWith('MARK', a)) return K_MARK;
-      if (c === 70 && s.startsWith('FRAG', a)) return K_FRAG;
+      if (c === 80 && s.charCodeAt(a + 1) === 82 && s.charCodeAt(a + 2) === 69 && s.charCodeAt(a + 3) === 67) return K_PREC;
+      if (c === 85 && s.charCodeAt(a + 1) === 82 && s.charCodeAt(a + 2) === 71 && s.charCodeAt(a + 3) === 80) return K_URGP;
+      if (c === 84 && s.charCodeAt(a + 1) === 89 && s.charCodeAt(a + 2) === 80 && s.charCodeAt(a + 3) === 69) return K_TYPE;
+      if (c === 67 && s.charCodeAt(a + 1) === 79 && s.charCodeAt(a + 2) === 68 && s.charCodeAt(a + 3) === 69) return K_CODE;
+      if (c === 77 && s.charCodeAt(a + 1) === 65 && s.charCodeAt(a + 2) === 82 && s.charCodeAt(a + 3) === 75) return K_MARK;
+      if (c === 70 && s.charCodeAt(a + 1) === 82 && s.charCodeAt(a + 2) === 65 && s.charCodeAt(a + 3) === 71) return K_FRAG;
       return -1;
     }
     case 5: {
       const c = s.charCodeAt(a);
-      if (c === 80 && s.startsWith('PROTO', a)) return K_PROTO;
+      if (c === 80 && s.charCodeAt(a + 1) === 82 && s.charCodeAt(a + 2) === 79 && s.charCodeAt(a + 3) === 84 && s.charCodeAt(a + 4) === 79) return K_PROTO;
       return -1;
     }
     case 6: {
       const c = s.charCodeAt(a);
-      if (c === 80 && s.startsWith('PHYSIN', a)) return K_PHYSIN;
-      if (c === 77 && s.startsWith('MACSRC', a)) return K_MACSRC;
-      if (c === 77 && s.startsWith('MACDST', a)) return K_MACDST;
-      if (c === 87 && s.startsWith('WINDOW', a)) return K_WINDOW;
+      if (c === 80 && s.charCodeAt(a + 1) === 72 && s.charCodeAt(a + 2) === 89 && s.charCodeAt(a + 3) === 83 && s.charCodeAt(a + 4) === 73 && s.charCodeAt(a + 5) === 78) return K_PHYSIN;
+      if (c === 77 && s.charCodeAt(a + 1) === 65 && s.charCodeAt(a + 2) === 67 && s.charCodeAt(a + 3) === 83 && s.charCodeAt(a + 4) === 82 && s.charCodeAt(a + 5) === 67) return K_MACSRC;
+      if (c === 77 && s.charCodeAt(a + 1) === 65 && s.charCodeAt(a + 2) === 67 && s.charCodeAt(a + 3) === 68 && s.charCodeAt(a + 4) === 83 && s.charCodeAt(a + 5) === 84) return K_MACDST;
+      if (c === 87 && s.charCodeAt(a + 1) === 73 && s.charCodeAt(a + 2) === 78 && s.charCodeAt(a + 3) === 68 && s.charCodeAt(a + 4) === 79 && s.charCodeAt(a + 5) === 87) return K_WINDOW;
       return -1;
     }
     case 7: {
       const c = s.charCodeAt(a);
-      if (c === 80 && s.startsWith('PHYSOUT', a)) return K_PHYSOUT;
-      if (c === 70 && s.startsWith('FLOWLBL', a)) return K_FLOWLBL;
+      if (c === 80 && s.charCodeAt(a + 1) === 72 && s.charCodeAt(a + 2) === 89 && s.charCodeAt(a + 3) === 83 && s.charCodeAt(a + 4) === 79 && s.charCodeAt(a + 5) === 85 && s.charCodeAt(a + 6) === 84) return K_PHYSOUT;
+      if (c === 70 && s.charCodeAt(a + 1) === 76 && s.charCodeAt(a + 2) === 79 && s.charCodeAt(a + 3) === 87 && s.charCodeAt(a + 4) === 76 && s.charCodeAt(a + 5) === 66 && s.charCodeAt(a + 6) === 76) return K_FLOWLBL;
       return -1;
     }
     case 8: {
       const c = s.charCodeAt(a);
-      if (c === 77 && s.startsWith('MACPROTO', a)) return K_MACPROTO;
-      if (c === 72 && s.startsWith('HOPLIMIT', a)) return K_HOPLIMIT;
+      if (c === 77 && s.charCodeAt(a + 1) === 65 && s.charCodeAt(a + 2) === 67 && s.charCodeAt(a + 3) === 80 && s.charCodeAt(a + 4) === 82 && s.charCodeAt(a + 5) === 79 && s.charCodeAt(a + 6) === 84 && s.charCodeAt(a + 7) === 79) return K_MACPROTO;
+      if (c === 72 && s.charCodeAt(a + 1) === 79 && s.charCodeAt(a + 2) === 80 && s.charCodeAt(a + 3) === 76 && s.charCodeAt(a + 4) === 73 && s.charCodeAt(a + 5) === 77 && s.charCodeAt(a + 6) === 73 && s.charCodeAt(a + 7) === 84) return K_HOPLIMIT;
       return -1;
     }
     case 9: {
       const c = s.charCodeAt(a);
-      if (c === 84 && s.startsWith('TRUNCATED', a)) return W_TRUNCATED;
+      if (c === 84 && s.charCodeAt(a + 1) === 82 && s.charCodeAt(a + 2) === 85 && s.charCodeAt(a + 3) === 78 && s.charCodeAt(a + 4) === 67 && s.charCodeAt(a + 5) === 65 && s.charCodeAt(a + 6) === 84 && s.charCodeAt(a + 7) === 69 && s.charCodeAt(a + 8) === 68) return W_TRUNCATED;
       return -1;
     }
     case 10: {
       const c = s.charCodeAt(a);
-      if (c === 73 && s.startsWith('INCOMPLETE', a)) return W_INCOMPLETE;
+      if (c === 73 && s.charCodeAt(a + 1) === 78 && s.charCodeAt(a + 2) === 67 && s.charCodeAt(a + 3) === 79 && s.charCodeAt(a + 4) === 77 && s.charCodeAt(a + 5) === 80 && s.charCodeAt(a + 6) === 76 && s.charCodeAt(a + 7) === 69 && s.charCodeAt(a + 8) === 84 && s.charCodeAt(a + 9) === 69) return W_INCOMPLETE;
       return -1;
     }
     default: return -1;

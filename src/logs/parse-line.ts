@@ -86,6 +86,8 @@ export class FirewallLineParser {
   #prevFirewall = false;
   #lastPrefix = '';
   #cleanPrefix = '';
+  #sidPrefix = '';
+  #sidValue = -1;
 
   /** Throws RangeError for an unknown time zone name. */
   constructor(opts: ParserOptions = {}) {
@@ -116,7 +118,6 @@ export class FirewallLineParser {
     if (s.charCodeAt(first) === 123 /* { */) return this.#json(s, lineNo);
     const fw = findFirewallFields(s);
     if (fw < 0) return this.#nonFirewall(s, lineNo);
-    if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo);
     const h = this.#header;
     const readable = this.#headers.read(s, fw, h);
     if (readable) {
@@ -286,7 +287,11 @@ export class FirewallLineParser {
     // Control characters or U+FFFD make a line 'binary' / 'invalid-utf8' whatever else is wrong with it. The full
     // check runs only when something failed; on success the strings the event keeps are checked instead (the
     // scanner validated every number, address, interface and MAC), so a clean line is never scanned twice.
-    if (!ev) return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
+    if (!ev) {
+      // tabs (some relays turn blanks into them) are rare: retry with blanks only after a failure
+      if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo);
+      return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
+    }
     const host = h.host;
     if (host !== '' && !printable(host, 0, host.length)) return err(badChars(s) ?? 'garbled', 'host name');
     const prefix = this.#prefix(s, prefixStart, fw);
@@ -299,9 +304,12 @@ export class FirewallLineParser {
     ev.timeSource = source;
     ev.host = host === '' ? 'unknown' : host;
     ev.prefix = prefix;
-    if (ev.prefix !== '') {
-      const sid = this.#sid(ev.prefix);
-      if (sid >= 0) ev.sid = sid;
+    if (prefix !== '') {
+      if (prefix !== this.#sidPrefix) {
+        this.#sidPrefix = prefix;
+        this.#sidValue = this.#sid(prefix);
+      }
+      if (this.#sidValue >= 0) ev.sid = this.#sidValue;
     }
     ev.line = lineNo;
     return { kind: 'packet', event: ev };
