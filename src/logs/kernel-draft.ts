@@ -89,6 +89,7 @@ export class PacketDraft {
   ipOptGroups = 0;
   proto = -1;
   named = false;
+  protoLast = false;
   sport: number | undefined = undefined;
   dport: number | undefined = undefined;
   window: number | undefined = undefined;
@@ -139,6 +140,7 @@ export class PacketDraft {
     this.ipOptGroups = 0;
     this.proto = -1;
     this.named = false;
+    this.protoLast = false;
     this.sport = undefined;
     this.dport = undefined;
     this.window = undefined;
@@ -220,6 +222,8 @@ export function finish(d: PacketDraft, compat: boolean, out: Finished): Finished
     // psad 2.4.6 counts these as errors: its regexes want ports/types right after PROTO=<name>; the names AH/ESP
     // match neither a known name nor PROTO=(\d+); IPv4 UDPLITE fails its "PROTO=UDP\s" regex; its IPv6 UDP and
     // ICMPv6 regexes want PROTO= right after FLOWLBL=, and its IPv6 TCP regex wants WINDOW= right after DPT=.
+    // psad matches /PROTO=(\d+)\s/ (and PROTO=TCP\s, …): a line that ends right after PROTO= is an error there
+    if (d.protoLast) return fail(out, 'psad-rejects', 'nothing after PROTO= (psad wants a blank after it)');
     if (named && noL4) return fail(out, 'psad-rejects', fragment ? 'non-first fragment without ports' : 'INCOMPLETE packet');
     if (named && proto !== 6 && proto !== 17 && proto !== 1 && proto !== 58 && !(v6 && proto === 136)) {
       return fail(out, 'psad-rejects', `PROTO=${protoLabel(proto)} (psad knows TCP, UDP, ICMP, ICMPv6 or a number)`);

@@ -319,6 +319,7 @@ export class KernelFieldScanner {
             d.proto = protoNumber(s, v, e);
             if (d.proto < 0) return this.#error('bad-protocol', s.slice(a, Math.min(e, a + 30)));
             d.named = e > v && (s.charCodeAt(v) < 48 || s.charCodeAt(v) > 57);
+            d.protoLast = e >= end;
             d.afterFlow = false;
             l4 = true;
             continue;

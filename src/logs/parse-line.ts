@@ -67,6 +67,25 @@ function badChars(s: string): ErrorReason | null {
   return binary ? 'binary' : null;
 }
 
+/**
+ * psad's host rule for a header it cannot otherwise read: /^\s*((?:\S+\s+){2}\S+)\s+(\S+)\s+kernel:/ — three words,
+ * then the host, then "kernel:". Returns '' when the line does not have that shape.
+ */
+function psadHost(s: string, kernelAt: number): string {
+  let i = 0;
+  const words: number[] = [];
+  while (i < kernelAt && words.length < 10) {
+    while (i < kernelAt && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+    if (i >= kernelAt) break;
+    const a = i;
+    while (i < kernelAt && s.charCodeAt(i) !== 32 && s.charCodeAt(i) !== 9) i++;
+    words.push(a, i);
+  }
+  if (words.length !== 8) return ''; // exactly: three words, the host, then kernel:
+  const host = s.slice(words[6], words[7]);
+  return printable(host, 0, host.length) ? host : '';
+}
+
 function err(reason: ErrorReason, detail?: string): ParseResult {
   return detail === undefined ? { kind: 'error', reason } : { kind: 'error', reason, detail };
 }
@@ -272,7 +291,7 @@ export class FirewallLineParser {
       // psad: the prefix is what follows the last "kernel:" before IN=; a leading uptime stamp is dropped
       const k = s.lastIndexOf('kernel:', fw);
       prefixStart = k >= 0 ? k + 7 : 0;
-      h.host = '';
+      h.host = k >= 0 ? psadHost(s, k) : '';
     }
     if (Number.isNaN(time)) {
       const f = this.#fallbackTime();
