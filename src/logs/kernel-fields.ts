@@ -242,9 +242,15 @@ export class KernelFieldScanner {
                 if (m === null) return null;
                 d.mac = m;
               }
-            } else if (code === K_MACSRC) d.macSrc = s.slice(v, e);
-            else if (code === K_MACDST) d.macDst = s.slice(v, e);
-            else d.macProto = s.slice(v, e);
+            } else if (code === K_MACPROTO) {
+              const t = readHex(s, v, end, 0xffff);
+              if (t < 0 || e - v !== 4) return this.#badValue(s, a, end, 'MACPROTO');
+              d.macProto = s.slice(v, e);
+            } else {
+              const m = this.#mac(s, v, e);
+              if (m === null) return null;
+              if (code === K_MACSRC) d.macSrc = m; else d.macDst = m;
+            }
             continue;
           }
           case K_SRC: case K_DST: {
