@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalIp } from '../../src/domain/address.ts';
 import type { PacketEvent } from '../../src/domain/events.ts';
+import { BatchBuilder } from '../../src/logs/batch.ts';
 import { LineSplitter } from '../../src/logs/line-splitter.ts';
 import { FirewallLineParser } from '../../src/logs/parse-line.ts';
 import { ParseStats } from '../../src/logs/parse-stats.ts';
@@ -113,6 +114,14 @@ describe('parser properties', () => {
       expect(s.packets + s.skipped + s.errors + s.lossNotices).toBe(s.lines);
       expect(Object.values(s.byReason).reduce((a, b) => a + b, 0)).toBe(s.errors);
       for (const list of Object.values(s.samples)) expect(list.length).toBeLessThanOrEqual(2);
+      // the same lines as one batch count the same
+      const p2 = new FirewallLineParser({ timezone: 'UTC' });
+      const b = new BatchBuilder('x');
+      ls.forEach((l, i) => { b.add(p2.parse(l, i + 1), l, i + 1); });
+      const st2 = new ParseStats(2);
+      st2.addBatch(b.take());
+      const s2 = st2.summary();
+      expect([s2.lines, s2.packets, s2.skipped, s2.errors, s2.lossNotices, s2.byReason]).toEqual([s.lines, s.packets, s.skipped, s.errors, s.lossNotices, s.byReason]);
     }), { numRuns: 300 });
   });
 });
