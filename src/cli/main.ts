@@ -2,8 +2,9 @@
 import { isProbewatchError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
 import { configCommand } from './config.ts';
+import { fingerprintCommand } from './fingerprint.ts';
 
-const COMMANDS: readonly Command[] = [configCommand];
+const COMMANDS: readonly Command[] = [configCommand, fingerprintCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -1,0 +1,93 @@
+// The header facts of one TCP segment that passive OS fingerprinting needs, whether it came off the wire or from a log line.
+
+/** Where an observation came from: a pcap/pcapng file, a live interface, or a firewall LOG line with TCP options. */
+export type ObservationVia = 'pcap' | 'live' | 'log';
+
+/**
+ * One TCP segment as the fingerprinting engine sees it: the raw facts, no interpretation (quirks, option layout and
+ * matching are the fingerprint stage's job, so the same rules run on captured frames and on log lines).
+ *
+ * SYN and SYN+ACK segments are fingerprinted; the others (ACK, FIN, RST) only keep p0f's flow table in step.
+ * Decoders fill one reusable object per packet and `src`, `dst` and `options` are views into the frame's buffer:
+ * a consumer that keeps an observation past the callback must copy it (`copyObservation`).
+ */
+export interface SynObservation {
+  /** Packet time, milliseconds since the epoch (capture timestamp or log line time). */
+  time: number;
+  /** Sub-millisecond part of the capture timestamp in microseconds (0–999), for exact re-emission. */
+  timeMicros: number;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** Source address bytes (4 or 16), network order. */
+  src: Uint8Array;
+  /** Destination address bytes (4 or 16), network order. */
+  dst: Uint8Array;
+  /** TCP source port. */
+  sport: number;
+  /** TCP destination port. */
+  dport: number;
+  /** IPv4 TTL or IPv6 hop limit as received. */
+  ttl: number;
+  /** IPv4 TOS byte or IPv6 traffic class, all 8 bits (DSCP in the top six, ECN in the low two). */
+  tos: number;
+  /** Whether the ECN bits of `tos` are known (false for IPv4 log lines, which log TOS without ECN). */
+  ecnKnown: boolean;
+  /** IPv4 header option bytes (IHL×4 − 20); 0 for IPv6. */
+  ipOptLen: number;
+  /** IPv4 don't-fragment flag. */
+  df: boolean;
+  /** IPv4 reserved ("must be zero", "evil") flag. */
+  mbz: boolean;
+  /** IPv4 identification field; 0 for IPv6. */
+  ipId: number;
+  /** IPv6 flow label (20 bits); 0 for IPv4. */
+  flowLabel: number;
+  /** Bytes of IPv6 extension headers skipped before TCP (0 for IPv4 and for plain IPv6). */
+  extHeaderLen: number;
+  /** IP header (with options or extension headers) plus TCP header, in bytes: p0f's "actual header size" for MTU divisors. */
+  headerLen: number;
+  /** TCP flags byte (FIN 0x01 … CWR 0x80). */
+  flags: number;
+  /** The TCP NS bit (lowest bit of the data-offset byte), which p0f counts as ECN. */
+  ns: boolean;
+  /** Sequence number; null when unknown (log lines without --log-tcp-sequence). */
+  seq: number | null;
+  /** Acknowledgement number as an unsigned 32-bit value; 0 when unknown. */
+  ack: number;
+  /** Urgent pointer. */
+  urg: number;
+  /** Raw (unscaled) TCP window. */
+  win: number;
+  /** TCP payload bytes. */
+  payloadLen: number;
+  /** The TCP option bytes exactly as on the wire (data offset × 4 − 20 bytes). */
+  options: Uint8Array;
+  /** Where the observation came from. */
+  via: ObservationVia;
+  /** Interface the packet arrived on, when known (live capture, IN= of a log line). */
+  iface: string;
+}
+
+/** TCP flag bits used by fingerprinting. */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+/** A blank observation to be filled by a decoder (reuse one per reader to avoid per-packet allocation). */
+export function emptyObservation(via: ObservationVia): SynObservation {
+  return {
+    time: 0, timeMicros: 0, family: 4, src: new Uint8Array(4), dst: new Uint8Array(4), sport: 0, dport: 0, ttl: 0, tos: 0,
+    ecnKnown: true, ipOptLen: 0, df: false, mbz: false, ipId: 0, flowLabel: 0, extHeaderLen: 0, headerLen: 40, flags: 0,
+    ns: false, seq: 0, ack: 0, urg: 0, win: 0, payloadLen: 0, options: new Uint8Array(0), via, iface: '',
+  };
+}
+
+/** A deep copy whose byte fields no longer alias the decoder's buffer. */
+export function copyObservation(o: SynObservation): SynObservation {
+  return { ...o, src: o.src.slice(), dst: o.dst.slice(), options: o.options.slice() };
+}
