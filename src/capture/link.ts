@@ -58,7 +58,8 @@ export function linkTypeFromNodePcap(name: string): number {
  * (which p0f's filter and decoder skip) still reach the decoder. `user` narrows it like p0f's own filter argument.
  */
 export function offlineFilter(linkType: number, user = ''): string {
-  // libpcap's "vlan" shifts the offsets of everything after it, so the VLAN alternative must come last
-  const base = linkType === LinkType.EN10MB ? 'tcp or ip6 or (vlan and (tcp or ip6))' : 'tcp or ip6';
+  // every libpcap "vlan" shifts the offsets of everything after it by one tag: the VLAN alternatives come last, and
+  // the second one therefore matches two tags (802.1ad QinQ)
+  const base = linkType === LinkType.EN10MB ? 'tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))' : 'tcp or ip6';
   return user.trim() ? `(${base}) and (${user})` : base;
 }

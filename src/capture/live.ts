@@ -66,7 +66,8 @@ const SYN_V6 = 'ip6 and ((ip6[6] == 6 and ip6[53] & 2 != 0) or ip6[6] == 0 or ip
 /** The live filter: SYNs and SYN+ACKs over IPv4 and IPv6 (also 802.1Q-tagged when `vlan`), narrowed by `user`. */
 export function liveFilter(user: string, vlan: boolean): string {
   const syn = `(${SYN_V4}) or (${SYN_V6})`;
-  const base = vlan ? `${syn} or (vlan and (${syn}))` : syn;
+  // each libpcap "vlan" shifts later offsets by one tag, so the second alternative matches QinQ double tags
+  const base = vlan ? `${syn} or (vlan and (${syn})) or (vlan and (${syn}))` : syn;
   return user.trim() ? `(${base}) and (${user})` : base;
 }
 
