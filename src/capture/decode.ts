@@ -83,7 +83,7 @@ function ipOffset(lt: number, b: Uint8Array, len: number): number {
 }
 
 /**
- * Decodes one captured frame into `o` (reused: its `src`, `dst` and `options` become views into `b`). `caplen` is the
+ * Decodes one captured frame into `o` (reused: its address and option offsets point into `b`). `caplen` is the
  * captured length, `wirelen` the original one. Returns a Decode value, with P0F_COUNTED or-ed in when p0f's capture
  * filter would have counted the frame (its packet counter drives cache expiry). Never throws on malformed input.
  *
@@ -115,8 +115,9 @@ export function decodeFrame(lt: number, b: Uint8Array, caplen: number, wirelen: 
     if (b[ipOff + 9] !== 6) return Decode.NOT_TCP;
     if (flagsOff & ~0xc000) return Decode.FRAGMENT | counted;
     o.family = 4;
-    o.src = b.subarray(ipOff + 12, ipOff + 16);
-    o.dst = b.subarray(ipOff + 16, ipOff + 20);
+    o.buf = b;
+    o.srcOff = ipOff + 12;
+    o.dstOff = ipOff + 16;
     o.tos = b[ipOff + 1]!;
     o.ecnKnown = true;
     o.ttl = b[ipOff + 8]!;
@@ -169,8 +170,9 @@ export function decodeFrame(lt: number, b: Uint8Array, caplen: number, wirelen: 
     if (off + 20 > ipOff + plen) return Decode.TRUNCATED | counted;
     const vt = ((b[ipOff]! << 24) | (b[ipOff + 1]! << 16) | (b[ipOff + 2]! << 8) | b[ipOff + 3]!) >>> 0;
     o.family = 6;
-    o.src = b.subarray(ipOff + 8, ipOff + 24);
-    o.dst = b.subarray(ipOff + 24, ipOff + 40);
+    o.buf = b;
+    o.srcOff = ipOff + 8;
+    o.dstOff = ipOff + 24;
     o.tos = (vt >>> 20) & 0xff;
     o.ecnKnown = true;
     o.ttl = b[ipOff + 7]!;
@@ -198,7 +200,8 @@ function decodeTcp(b: Uint8Array, t: number, plen: number, o: SynObservation, co
   o.flags = b[t + 13]!;
   o.win = (b[t + 14]! << 8) | b[t + 15]!;
   o.urg = (b[t + 18]! << 8) | b[t + 19]!;
-  o.options = b.subarray(t + 20, t + doff);
+  o.optOff = t + 20;
+  o.optLen = doff - 20;
   o.payloadLen = plen - doff;
   o.headerLen += doff;
   return Decode.OK | counted;

@@ -2,7 +2,7 @@
 import { loadConfig } from '../config/load.ts';
 import { isProbewatchError, pwError } from '../domain/errors.ts';
 import type { EngineLimits, EngineSink } from '../fingerprint/engine.ts';
-import { formatMtuLine, formatTcpLine } from '../fingerprint/p0f-format.ts';
+import { P0fEncoder } from '../fingerprint/p0f-encoder.ts';
 import { toRecord } from '../fingerprint/record.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
@@ -77,11 +77,11 @@ export const fingerprintCommand: Command = {
     const store = dataDirOrigin ? openGuessStore(config.core.dataDir, fc.storeBatch, db) : null;
 
     const json = { first: true };
+    const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
     const sink: EngineSink = format === 'p0f'
-      ? {
-          tcp: (ev) => { out.line(formatTcpLine(ev)); store?.add(ev); },
-          mtu: (ev) => { out.line(formatMtuLine(ev)); },
-        }
+      ? store
+        ? { tcp: (ev) => { encoder.tcp(ev); store.add(ev); }, mtu: (ev) => { encoder.mtu(ev); } }
+        : encoder
       : {
           tcp: (ev) => {
             const rec = toRecord(ev, db);
@@ -102,7 +102,7 @@ export const fingerprintCommand: Command = {
       if (live) {
         const stats = await captureLive({
           interfaces: fc.interfaces, backend: fc.liveBackend as 'cap' | 'pcap', filter: fc.bpfFilter, snaplen: fc.snaplen, bufferSize: fc.bufferSize,
-          db, sink, limits, durationSec: duration, maxPackets: count, onFlush: () => { out.flush(); store?.flush(); },
+          db, sink, limits, durationSec: duration, maxPackets: count, onFlush: () => { encoder.flush(); out.flush(); store?.flush(); },
         });
         all.push(...stats);
       } else {
@@ -111,6 +111,7 @@ export const fingerprintCommand: Command = {
             all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter));
           } catch (e) {
             if (!isProbewatchError(e) || e.code !== 'PW_ERR_INPUT_UNREADABLE') throw e;
+            encoder.flush();
             out.flush();
             process.stderr.write(`probewatch fingerprint: ${e.message}\n`);
             exit = 1;
@@ -119,6 +120,7 @@ export const fingerprintCommand: Command = {
         }
       }
     } finally {
+      encoder.flush();
       if (format === 'json') out.text(json.first ? '[]\n' : '\n]\n');
       out.flush();
       store?.close();

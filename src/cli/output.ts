@@ -1,4 +1,4 @@
-// Buffered line output to a file descriptor: one write per ~256 KiB instead of one per line (p0f flushes every line).
+// Buffered output to a file descriptor: one write per ~256 KiB of text instead of one per line (p0f flushes every line).
 import { writeSync } from 'node:fs';
 
 /** Writes lines to `fd` in large chunks; call flush() before exiting. */
@@ -31,12 +31,24 @@ export class LineWriter {
     if (this.#buf.length >= this.#limit) this.flush();
   }
 
+  /** Writes encoded bytes now (after any buffered text); the chunk is not kept. */
+  bytes(chunk: Uint8Array): void {
+    this.flush();
+    this.#write(chunk);
+  }
+
   /** Writes everything buffered; retries while a non-blocking pipe is full. */
   flush(): void {
     if (this.#closed) { this.#buf = ''; return; }
     if (this.#buf.length === 0) return;
-    let data = Buffer.from(this.#buf, 'utf8');
+    const data = Buffer.from(this.#buf, 'utf8');
     this.#buf = '';
+    this.#write(data);
+  }
+
+  #write(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    let data = chunk;
     while (data.length > 0) {
       try {
         const n = writeSync(this.#fd, data);

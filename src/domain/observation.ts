@@ -8,8 +8,9 @@ export type ObservationVia = 'pcap' | 'live' | 'log';
  * matching are the fingerprint stage's job, so the same rules run on captured frames and on log lines).
  *
  * SYN and SYN+ACK segments are fingerprinted; the others (ACK, FIN, RST) only keep p0f's flow table in step.
- * Decoders fill one reusable object per packet and `src`, `dst` and `options` are views into the frame's buffer:
- * a consumer that keeps an observation past the callback must copy it (`copyObservation`).
+ * Decoders fill one reusable object per packet whose addresses and options are offsets into the frame's own buffer
+ * (nothing is copied or allocated per packet): a consumer that keeps an observation past the callback must copy it
+ * (`copyObservation`).
  */
 export interface SynObservation {
   /** Packet time, milliseconds since the epoch (capture timestamp or log line time). */
@@ -18,10 +19,12 @@ export interface SynObservation {
   timeMicros: number;
   /** 4 or 6. */
   family: 4 | 6;
-  /** Source address bytes (4 or 16), network order. */
-  src: Uint8Array;
-  /** Destination address bytes (4 or 16), network order. */
-  dst: Uint8Array;
+  /** The bytes the offsets below point into: the captured frame, or a small buffer built from a log line. */
+  buf: Uint8Array;
+  /** Offset of the source address in `buf` (4 bytes for IPv4, 16 for IPv6, network order). */
+  srcOff: number;
+  /** Offset of the destination address in `buf`. */
+  dstOff: number;
   /** TCP source port. */
   sport: number;
   /** TCP destination port. */
@@ -60,8 +63,10 @@ export interface SynObservation {
   win: number;
   /** TCP payload bytes. */
   payloadLen: number;
-  /** The TCP option bytes exactly as on the wire (data offset × 4 − 20 bytes). */
-  options: Uint8Array;
+  /** Offset of the TCP option bytes in `buf`, exactly as on the wire. */
+  optOff: number;
+  /** Number of option bytes (data offset × 4 − 20). */
+  optLen: number;
   /** Where the observation came from. */
   via: ObservationVia;
   /** Interface the packet arrived on, when known (live capture, IN= of a log line). */
@@ -81,13 +86,33 @@ export const TCP_CWR = 0x80;
 /** A blank observation to be filled by a decoder (reuse one per reader to avoid per-packet allocation). */
 export function emptyObservation(via: ObservationVia): SynObservation {
   return {
-    time: 0, timeMicros: 0, family: 4, src: new Uint8Array(4), dst: new Uint8Array(4), sport: 0, dport: 0, ttl: 0, tos: 0,
+    time: 0, timeMicros: 0, family: 4, buf: new Uint8Array(8), srcOff: 0, dstOff: 4, sport: 0, dport: 0, ttl: 0, tos: 0,
     ecnKnown: true, ipOptLen: 0, df: false, mbz: false, ipId: 0, flowLabel: 0, extHeaderLen: 0, headerLen: 40, flags: 0,
-    ns: false, seq: 0, ack: 0, urg: 0, win: 0, payloadLen: 0, options: new Uint8Array(0), via, iface: '',
+    ns: false, seq: 0, ack: 0, urg: 0, win: 0, payloadLen: 0, optOff: 8, optLen: 0, via, iface: '',
   };
 }
 
-/** A deep copy whose byte fields no longer alias the decoder's buffer. */
+/** Source address bytes (a view: valid while `o.buf` is). */
+export function obsSrc(o: SynObservation): Uint8Array {
+  return o.buf.subarray(o.srcOff, o.srcOff + (o.family === 4 ? 4 : 16));
+}
+
+/** Destination address bytes (a view). */
+export function obsDst(o: SynObservation): Uint8Array {
+  return o.buf.subarray(o.dstOff, o.dstOff + (o.family === 4 ? 4 : 16));
+}
+
+/** TCP option bytes (a view). */
+export function obsOptions(o: SynObservation): Uint8Array {
+  return o.buf.subarray(o.optOff, o.optOff + o.optLen);
+}
+
+/** A copy that no longer aliases the decoder's buffer (only the address and option bytes are kept). */
 export function copyObservation(o: SynObservation): SynObservation {
-  return { ...o, src: o.src.slice(), dst: o.dst.slice(), options: o.options.slice() };
+  const n = o.family === 4 ? 4 : 16;
+  const buf = new Uint8Array(2 * n + o.optLen);
+  buf.set(obsSrc(o), 0);
+  buf.set(obsDst(o), n);
+  buf.set(obsOptions(o), 2 * n);
+  return { ...o, buf, srcOff: 0, dstOff: n, optOff: 2 * n };
 }

@@ -2,10 +2,12 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../domain/observation.ts';
 import type { SynObservation } from '../domain/observation.ts';
 import type { SignatureDb } from './database.ts';
+import { IntMap } from './int-map.ts';
+import { MatchCache } from './match-cache.ts';
+import type { MatchEntry } from './match-cache.ts';
 import { emptyPacketSig, sillyFlags, toPacketSig } from './packet-sig.ts';
 import type { PacketSig } from './packet-sig.ts';
 import { SPECIAL_MSS, SPECIAL_WIN } from './raw-sig.ts';
-import { findMatch } from './tcp-match.ts';
 import type { TcpMatch } from './tcp-match.ts';
 
 /** Caps and timeouts of the flow table; the defaults are p0f's, so output matches `p0f -r` exactly. */
@@ -33,13 +35,15 @@ export interface TcpEvent {
   obs: SynObservation;
   /** p0f's view of the segment. */
   ps: PacketSig;
-  /** The match. */
+  /** The match (shared with the cache entry: never modify). */
   match: TcpMatch;
+  /** The cache entry the match came from; sinks may memoise their rendering in `entry.ext`. */
+  entry: MatchEntry;
   /** MSS of the flow's SYN (0 on SYNs): p0f also tries it as a window divisor on SYN+ACKs. */
   synMss: number;
 }
 
-/** An MTU observation (p0f's mod=mtu). Reused like TcpEvent. */
+/** An MTU observation (p0f's mod=mtu). Reused like TcpEvent; always follows the TcpEvent of the same segment. */
 export interface MtuEvent {
   mode: 'syn' | 'syn+ack';
   obs: SynObservation;
@@ -57,7 +61,7 @@ export interface EngineSink {
 
 /** Engine counters. */
 export interface EngineStats {
-  /** Segments fed (p0f's packet_cnt). */
+  /** Segments p0f would have counted (its packet_cnt, which paces cache expiry). */
   packets: number;
   /** SYN and SYN+ACK fingerprints emitted. */
   syn: number;
@@ -73,44 +77,79 @@ export interface EngineStats {
 }
 
 interface Host {
+  key: number | string;
+  /** False once destroyed (the object may then be reused from the pool). */
+  live: boolean;
   useCnt: number;
   lastSeen: number;
+  /** By-age list (p0f's host_by_age), oldest to newest. */
+  older: Host | null;
+  newer: Host | null;
+  /** Flows in which this host is the client (usually zero or one). */
+  flows: Flow[];
 }
 
 interface Flow {
-  key: string;
+  /** By-creation list (p0f's flow_by_age). */
+  older: Flow | null;
+  newer: Flow | null;
   client: Host;
   server: Host;
-  clientKey: number | string;
-  serverKey: number | string;
+  cliPort: number;
+  srvPort: number;
   created: number;
   nextCliSeq: number;
   nextSrvSeq: number;
   acked: boolean;
   sendsyn: boolean;
   synMss: number;
+  live: boolean;
 }
 
 const HEX = '0123456789abcdef';
 
-/** Host key: the IPv4 address as a number, IPv6 as hex text (the two never collide). */
-function hostKey(b: Uint8Array): number | string {
-  if (b.length === 4) return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+/** Host key: IPv4 as a signed 32-bit integer (a V8 small integer), IPv6 as hex text; the two never collide. */
+function hostKey(b: Uint8Array, off: number, family: 4 | 6): number | string {
+  if (family === 4) return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
   let s = '';
-  for (let i = 0; i < 16; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
+  for (let i = off; i < off + 16; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
   return s;
 }
 
-/** Runs p0f's per-packet logic over a stream of segments. Pure: time comes from the segments. */
+/** The flow with this client, server and ports, searched among the client's flows. */
+function findFlow(client: Host | undefined, server: number | string, cliPort: number, srvPort: number): Flow | null {
+  if (!client) return null;
+  const fl = client.flows;
+  for (let i = 0; i < fl.length; i++) {
+    const f = fl[i]!;
+    if (f.cliPort === cliPort && f.srvPort === srvPort && f.server.key === server) return f;
+  }
+  return null;
+}
+
+/**
+ * Runs p0f's per-packet logic over a stream of segments. Pure: time comes from the segments. Memory is bounded by
+ * the limits (p0f's own pruning) plus the match cache.
+ */
 export class P0fEngine {
   readonly stats: EngineStats = { packets: 0, syn: 0, synAck: 0, duplicateSyn: 0, straySynAck: 0, flowsEvicted: 0, hostsEvicted: 0 };
+  readonly cache: MatchCache;
   readonly #db: SignatureDb;
   readonly #sink: EngineSink;
   readonly #limits: EngineLimits;
-  readonly #hosts = new Map<number | string, Host>();
-  /** Flows in creation order (p0f's flow_by_age). */
-  readonly #flows = new Map<string, Flow>();
+  readonly #hosts4 = new IntMap<Host>(1024);
+  readonly #hosts6 = new Map<string, Host>();
+  #flowCount = 0;
+  // intrusive oldest→newest lists, as in p0f: a Map's insertion order would do, but V8 leaves deleted entries in place
+  // until a rehash, so always removing from the front turns every "oldest" lookup into a scan over the holes
+  #oldestHost: Host | null = null;
+  #newestHost: Host | null = null;
+  #oldestFlow: Flow | null = null;
+  #newestFlow: Flow | null = null;
   #lastExpire = 0;
+  /** Destroyed flows and hosts, reused so a SYN flood does not allocate (and collect) objects per packet. */
+  readonly #freeFlows: Flow[] = [];
+  readonly #freeHosts: Host[] = [];
   readonly #ps = emptyPacketSig();
   readonly #tcpEv: TcpEvent;
   readonly #mtuEv: MtuEvent;
@@ -119,18 +158,26 @@ export class P0fEngine {
     this.#db = db;
     this.#sink = sink;
     this.#limits = limits;
-    this.#tcpEv = { mode: 'syn', sendsyn: false, obs: undefined as unknown as SynObservation, ps: this.#ps, match: { record: null, fuzzy: false, dist: 0 }, synMss: 0 };
+    this.cache = new MatchCache(db);
+    this.#tcpEv = {
+      mode: 'syn', sendsyn: false, obs: undefined as unknown as SynObservation, ps: this.#ps, match: { record: null, fuzzy: false, dist: 0 },
+      entry: undefined as unknown as MatchEntry, synMss: 0,
+    };
     this.#mtuEv = { mode: 'syn', obs: undefined as unknown as SynObservation, mtu: 0, link: null };
   }
 
   /** Flows currently tracked. */
   get flowCount(): number {
-    return this.#flows.size;
+    return this.#flowCount;
   }
 
   /** Hosts currently tracked. */
   get hostCount(): number {
-    return this.#hosts.size;
+    return this.#hosts4.size + this.#hosts6.size;
+  }
+
+  #getHost(key: number | string): Host | undefined {
+    return typeof key === 'number' ? this.#hosts4.get(key) : this.#hosts6.get(key);
   }
 
   /**
@@ -154,12 +201,13 @@ export class P0fEngine {
     const type = flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST);
 
     // lookup_flow: the same 4-tuple in either direction
-    const srcKey = hostKey(o.src);
-    const dstKey = hostKey(o.dst);
+    const srcKey = hostKey(o.buf, o.srcOff, o.family);
+    const dstKey = hostKey(o.buf, o.dstOff, o.family);
+    const srcHost = this.#getHost(srcKey);
     let toSrv = true;
-    let f = this.#flows.get(`${srcKey}|${dstKey}|${o.sport}|${o.dport}`);
+    let f = findFlow(srcHost, dstKey, o.sport, o.dport);
     if (!f) {
-      f = this.#flows.get(`${dstKey}|${srcKey}|${o.dport}|${o.sport}`);
+      f = findFlow(this.#getHost(dstKey), srcKey, o.dport, o.sport);
       toSrv = false;
     }
 
@@ -172,7 +220,7 @@ export class P0fEngine {
           }
           this.#destroyFlow(f);
         }
-        const nf = this.#createFlow(o, srcKey, dstKey, now);
+        const nf = this.#createFlow(o, srcKey, dstKey, srcHost, now);
         const ps = toPacketSig(o, this.#ps);
         const os = this.#fingerprint(true, o, ps, nf);
         if (!os && !nf.sendsyn) {
@@ -223,7 +271,7 @@ export class P0fEngine {
           f.nextSrvSeq = (f.nextSrvSeq + o.payloadLen) >>> 0;
         }
         // p0f keeps a flow with data only while its HTTP module wants more; probewatch has no HTTP module, so the
-        // handshake is over as far as it is concerned (see docs/fingerprint.md for the one visible difference)
+        // handshake is over as far as it is concerned (docs/fingerprint.md: the one visible difference)
         if (o.payloadLen > 0) this.#destroyFlow(f);
         return;
       }
@@ -235,18 +283,19 @@ export class P0fEngine {
   /** fingerprint_tcp: match, emit, remember the SYN's MSS; returns false for tool signatures and sendsyn flows. */
   #fingerprint(toSrv: boolean, o: SynObservation, ps: PacketSig, f: Flow): boolean {
     if (toSrv && ps.win === SPECIAL_WIN && ps.mss === SPECIAL_MSS) f.sendsyn = true;
-    const m = findMatch(this.#db.group(toSrv, ps.layoutKey), ps, f.synMss);
+    const entry = this.cache.get(ps, toSrv, f.synMss);
     const ev = this.#tcpEv;
     ev.mode = toSrv ? 'syn' : 'syn+ack';
     ev.sendsyn = f.sendsyn;
     ev.obs = o;
-    ev.match = m;
+    ev.match = entry.match;
+    ev.entry = entry;
     ev.synMss = f.synMss;
     if (toSrv) this.stats.syn++;
     else this.stats.synAck++;
     this.#sink.tcp(ev);
     if (ps.tcpType === TCP_SYN) f.synMss = ps.mss;
-    if (m.record?.tool) return false;
+    if (entry.match.record?.tool) return false;
     return !f.sendsyn;
   }
 
@@ -261,49 +310,106 @@ export class P0fEngine {
     this.#sink.mtu(ev);
   }
 
-  #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, now: number): Flow {
-    if (this.#flows.size > this.#limits.maxFlows) this.#nukeFlows();
-    const client = this.#hostFor(cliKey, now);
-    const server = this.#hostFor(srvKey, now);
+  #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, cliHost: Host | undefined, now: number): Flow {
+    if (this.#flowCount > this.#limits.maxFlows) this.#nukeFlows();
+    const client = this.#hostFor(cliKey, cliHost, now);
+    const server = this.#hostFor(srvKey, undefined, now);
     client.useCnt++;
     server.useCnt++;
-    const key = `${cliKey}|${srvKey}|${o.sport}|${o.dport}`;
-    const f: Flow = {
-      key, client, server, clientKey: cliKey, serverKey: srvKey, created: now,
-      nextCliSeq: o.seq === null ? NaN : (o.seq + 1) >>> 0, nextSrvSeq: 0, acked: false, sendsyn: false, synMss: 0,
-    };
-    this.#flows.set(key, f);
+    const seq = o.seq === null ? NaN : (o.seq + 1) >>> 0;
+    let f = this.#freeFlows.pop();
+    if (f) {
+      f.older = this.#newestFlow; f.newer = null; f.client = client; f.server = server; f.cliPort = o.sport; f.srvPort = o.dport;
+      f.created = now; f.nextCliSeq = seq; f.nextSrvSeq = 0; f.acked = false; f.sendsyn = false; f.synMss = 0; f.live = true;
+    } else {
+      f = {
+        older: this.#newestFlow, newer: null, client, server, cliPort: o.sport, srvPort: o.dport, created: now,
+        nextCliSeq: seq, nextSrvSeq: 0, acked: false, sendsyn: false, synMss: 0, live: true,
+      };
+    }
+    if (this.#newestFlow) this.#newestFlow.newer = f;
+    else this.#oldestFlow = f;
+    this.#newestFlow = f;
+    client.flows.push(f);
+    this.#flowCount++;
     return f;
   }
 
-  /** lookup_host + touch_host, or create_host (which may prune when over maxHosts). */
-  #hostFor(key: number | string, now: number): Host {
-    const h = this.#hosts.get(key);
+  /** lookup_host + touch_host, or create_host (which may prune when over maxHosts); `known` saves a lookup. */
+  #hostFor(key: number | string, known: Host | undefined, now: number): Host {
+    const h = known?.live ? known : this.#getHost(key);
     if (h) {
-      // touch: move to the newest end of the by-age order
-      this.#hosts.delete(key);
-      this.#hosts.set(key, h);
+      // touch_host: move to the newest end of the by-age list
+      if (h !== this.#newestHost) {
+        this.#unlinkHost(h);
+        this.#appendHost(h);
+      }
       h.lastSeen = now;
       return h;
     }
-    if (this.#hosts.size > this.#limits.maxHosts) this.#nukeHosts();
-    const nh: Host = { useCnt: 0, lastSeen: now };
-    this.#hosts.set(key, nh);
+    if (this.#hosts4.size + this.#hosts6.size > this.#limits.maxHosts) this.#nukeHosts();
+    let nh = this.#freeHosts.pop();
+    if (nh) {
+      nh.key = key; nh.live = true; nh.useCnt = 0; nh.lastSeen = now;
+    } else {
+      nh = { key, live: true, useCnt: 0, lastSeen: now, older: null, newer: null, flows: [] };
+    }
+    this.#appendHost(nh);
+    if (typeof key === 'number') this.#hosts4.set(key, nh);
+    else this.#hosts6.set(key, nh);
     return nh;
   }
 
+  #appendHost(h: Host): void {
+    h.older = this.#newestHost;
+    h.newer = null;
+    if (this.#newestHost) this.#newestHost.newer = h;
+    else this.#oldestHost = h;
+    this.#newestHost = h;
+  }
+
+  #unlinkHost(h: Host): void {
+    if (h.newer) h.newer.older = h.older;
+    else this.#newestHost = h.older;
+    if (h.older) h.older.newer = h.newer;
+    else this.#oldestHost = h.newer;
+    h.older = h.newer = null;
+  }
+
+  #destroyHost(h: Host): void {
+    this.#unlinkHost(h);
+    if (typeof h.key === 'number') this.#hosts4.delete(h.key);
+    else this.#hosts6.delete(h.key);
+    h.live = false;
+    // a host is destroyed only when no flow uses it, so its flow list is empty and the object can be reused
+    if (this.#freeHosts.length < 4096) this.#freeHosts.push(h);
+  }
+
   #destroyFlow(f: Flow): void {
-    if (!this.#flows.delete(f.key)) return;
+    if (!f.live) return;
+    f.live = false;
+    if (f.newer) f.newer.older = f.older;
+    else this.#newestFlow = f.older;
+    if (f.older) f.older.newer = f.newer;
+    else this.#oldestFlow = f.newer;
+    const fl = f.client.flows;
+    const i = fl.indexOf(f);
+    if (i !== -1) {
+      fl[i] = fl[fl.length - 1]!;
+      fl.pop();
+    }
     f.client.useCnt--;
     f.server.useCnt--;
+    this.#flowCount--;
+    f.older = f.newer = null;
+    if (this.#freeFlows.length < 4096) this.#freeFlows.push(f);
   }
 
   /** nuke_flows: drop the oldest 10% (+1) of the flows. */
   #nukeFlows(): void {
-    let k = 1 + Math.floor((this.#flows.size * 10) / 100);
-    for (const f of this.#flows.values()) {
-      if (k-- <= 0) break;
-      this.#destroyFlow(f);
+    let k = 1 + Math.floor((this.#flowCount * 10) / 100);
+    while (k-- > 0 && this.#oldestFlow) {
+      this.#destroyFlow(this.#oldestFlow);
       this.stats.flowsEvicted++;
     }
   }
@@ -311,12 +417,10 @@ export class P0fEngine {
   /** nuke_hosts: as p0f 3.09b does it — flows are pruned, then only the single oldest host is considered. */
   #nukeHosts(): void {
     this.#nukeFlows();
-    for (const [key, h] of this.#hosts) {
-      if (h.useCnt === 0) {
-        this.#hosts.delete(key);
-        this.stats.hostsEvicted++;
-      }
-      break;
+    const h = this.#oldestHost;
+    if (h && h.useCnt === 0) {
+      this.#destroyHost(h);
+      this.stats.hostsEvicted++;
     }
   }
 
@@ -324,14 +428,13 @@ export class P0fEngine {
   #expire(now: number): void {
     if (now === this.#lastExpire) return;
     this.#lastExpire = now;
-    for (const f of this.#flows.values()) {
-      if (((now - f.created) >>> 0) <= this.#limits.flowMaxAge) break;
-      this.#destroyFlow(f);
-    }
+    while (this.#oldestFlow && ((now - this.#oldestFlow.created) >>> 0) > this.#limits.flowMaxAge) this.#destroyFlow(this.#oldestFlow);
     const idle = this.#limits.hostIdleMinutes * 60;
-    for (const [key, h] of this.#hosts) {
-      if (((now - h.lastSeen) >>> 0) <= idle) break;
-      if (h.useCnt === 0) this.#hosts.delete(key);
+    let h = this.#oldestHost;
+    while (h && ((now - h.lastSeen) >>> 0) > idle) {
+      const newer: Host | null = h.newer;
+      if (h.useCnt === 0) this.#destroyHost(h);
+      h = newer;
     }
   }
 }

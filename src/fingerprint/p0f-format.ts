@@ -1,5 +1,6 @@
-// The lines `p0f -o LOG` writes (p0f.c start_observation / add_observation_field) for SYN, SYN+ACK and MTU, in UTC.
+// The lines `p0f -o LOG` writes (p0f.c start_observation / add_observation_field) for SYN, SYN+ACK and MTU, in UTC, as text.
 import { formatIpv4, formatIpv6P0f } from '../domain/address.ts';
+import type { SynObservation } from '../domain/observation.ts';
 import type { MtuEvent, TcpEvent } from './engine.ts';
 import { paramsText, rawSig } from './raw-sig.ts';
 import type { TcpMatch } from './tcp-match.ts';
@@ -21,8 +22,8 @@ export function p0fStamp(ms: number): string {
 }
 
 /** An address as p0f prints it: dotted quad, or eight unpadded hex groups without "::" compression. */
-export function p0fAddr(b: Uint8Array): string {
-  return b.length === 4 ? formatIpv4(b) : formatIpv6P0f(b);
+export function p0fAddr(b: Uint8Array, off = 0, family: 4 | 6 = b.length === 16 ? 6 : 4): string {
+  return family === 4 ? formatIpv4(b, off) : formatIpv6P0f(b, off);
 }
 
 /** "name flavor" of a match as p0f prints it, or "???". */
@@ -34,11 +35,13 @@ export function matchName(m: TcpMatch): string {
 }
 
 /** The flow prefix "mod=…|cli=…|srv=…|subj=…" shared by all of one packet's lines. */
-export function flowPrefix(mod: string, mode: 'syn' | 'syn+ack', ev: { obs: TcpEvent['obs'] }): string {
+export function flowPrefix(mod: string, mode: 'syn' | 'syn+ack', ev: { obs: SynObservation }): string {
   const o = ev.obs;
+  const src = p0fAddr(o.buf, o.srcOff, o.family);
+  const dst = p0fAddr(o.buf, o.dstOff, o.family);
   return mode === 'syn'
-    ? `mod=${mod}|cli=${p0fAddr(o.src)}/${o.sport}|srv=${p0fAddr(o.dst)}/${o.dport}|subj=cli`
-    : `mod=${mod}|cli=${p0fAddr(o.dst)}/${o.dport}|srv=${p0fAddr(o.src)}/${o.sport}|subj=srv`;
+    ? `mod=${mod}|cli=${src}/${o.sport}|srv=${dst}/${o.dport}|subj=cli`
+    : `mod=${mod}|cli=${dst}/${o.dport}|srv=${src}/${o.sport}|subj=srv`;
 }
 
 /** The p0f log line of a SYN / SYN+ACK fingerprint (without the newline). */

@@ -24,6 +24,8 @@ export interface PacketSig {
   optCnt: number;
   /** Grouping key of the layout (see tcp-sig layoutKeyOf). */
   layoutKey: string;
+  /** A small number standing for (layoutKey, eolPad), or -1 when the intern table is full; keys the match cache. */
+  layoutId: number;
   /** Bytes after EOL. */
   eolPad: number;
   /** MSS option value, 0 when absent. */
@@ -45,7 +47,7 @@ export interface PacketSig {
 /** A fresh, reusable PacketSig. */
 export function emptyPacketSig(): PacketSig {
   return {
-    ver: 4, tcpType: 0, ttl: 0, tos: 0, quirks: 0, olen: 0, layout: new Uint8Array(MAX_TCP_OPT), optCnt: 0, layoutKey: '',
+    ver: 4, tcpType: 0, ttl: 0, tos: 0, quirks: 0, olen: 0, layout: new Uint8Array(MAX_TCP_OPT), optCnt: 0, layoutKey: '', layoutId: -1,
     eolPad: 0, mss: 0, wscale: 0, ts1: 0, win: 0, pclass: 0, totHdr: 0, winKind: 'value',
   };
 }
@@ -56,24 +58,43 @@ export function sillyFlags(flags: number): boolean {
   return type === 0 || ((flags & TCP_SYN) !== 0 && (flags & (TCP_FIN | TCP_RST)) !== 0) || ((flags & TCP_FIN) !== 0 && (flags & TCP_RST) !== 0);
 }
 
-const keyCache = new Map<number, string>();
+/** An interned layout: its option kinds, EOL padding, key text and id. */
+interface LayoutRef {
+  kinds: Uint8Array;
+  eolPad: number;
+  key: string;
+  id: number;
+  next: LayoutRef | null;
+}
 
-/** Layout key for the recorded options; hashed through a small cache because most traffic shares a few layouts. */
-function layoutKey(layout: Uint8Array, n: number): string {
-  if (n <= 6) {
-    let h = n;
-    for (let i = 0; i < n; i++) h = h * 256 + layout[i]!;
-    let k = keyCache.get(h);
-    if (k === undefined) {
-      k = '';
-      for (let i = 0; i < n; i++) k += i === 0 ? String(layout[i]) : `,${layout[i]!}`;
-      if (keyCache.size < 65536) keyCache.set(h, k);
-    }
-    return k;
-  }
+const MAX_LAYOUTS = 65536;
+/** Interned layouts by a 32-bit hash of kinds and padding (chained), so a known layout costs no string building. */
+const layouts = new Map<number, LayoutRef>();
+let layoutCount = 0;
+
+function keyText(layout: Uint8Array, n: number): string {
   let k = '';
   for (let i = 0; i < n; i++) k += i === 0 ? String(layout[i]) : `,${layout[i]!}`;
   return k;
+}
+
+/** The interned layout of the recorded options; past MAX_LAYOUTS distinct ones (a flood of odd packets) id is -1. */
+function layoutRef(layout: Uint8Array, n: number, eolPad: number): LayoutRef {
+  let h = Math.imul(n + 1, 0x9e3779b1) ^ eolPad;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ layout[i]!, 0x01000193);
+  h |= 0;
+  const head = layouts.get(h);
+  search: for (let r: LayoutRef | null = head ?? null; r; r = r.next) {
+    if (r.eolPad !== eolPad || r.kinds.length !== n) continue;
+    for (let i = 0; i < n; i++) if (r.kinds[i] !== layout[i]) continue search;
+    return r;
+  }
+  const ref: LayoutRef = { kinds: layout.slice(0, n), eolPad, key: keyText(layout, n), id: -1, next: head ?? null };
+  if (layoutCount < MAX_LAYOUTS) {
+    ref.id = layoutCount++;
+    layouts.set(h, ref);
+  }
+  return ref;
 }
 
 /** Fills `ps` from `o` with p0f's quirk rules (process.c parse_packet). */
@@ -117,10 +138,10 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   ps.totHdr = o.headerLen & 0xffff;
 
   // TCP options (process.c): problems are quirks, never errors
-  const opt = o.options;
-  const end = opt.length;
+  const opt = o.buf;
+  const end = o.optOff + o.optLen;
   const layout = ps.layout;
-  let d = 0;
+  let d = o.optOff;
   let cnt = 0;
   let eolPad = 0;
   let mss = 0;
@@ -189,7 +210,9 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   if (aborted || d !== end) q |= Q.OPT_BAD;
 
   ps.optCnt = cnt;
-  ps.layoutKey = layoutKey(layout, cnt);
+  const ref = layoutRef(layout, cnt, eolPad);
+  ps.layoutKey = ref.key;
+  ps.layoutId = ref.id;
   ps.eolPad = eolPad;
   ps.mss = mss;
   ps.wscale = wscale;

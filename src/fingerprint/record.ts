@@ -1,5 +1,6 @@
 // A self-contained JSON record of one SYN / SYN+ACK fingerprint (for --format json/ndjson, the store and the API).
 import { formatIpv4, formatIpv6 } from '../domain/address.ts';
+import { obsOptions } from '../domain/observation.ts';
 import type { ObservationVia } from '../domain/observation.ts';
 import type { SignatureDb } from './database.ts';
 import type { TcpEvent } from './engine.ts';
@@ -74,8 +75,8 @@ export interface FingerprintRecord {
   iface: string | null;
 }
 
-function addrText(b: Uint8Array): string {
-  return b.length === 4 ? formatIpv4(b) : formatIpv6(b);
+function addrText(b: Uint8Array, off: number, family: 4 | 6): string {
+  return family === 4 ? formatIpv4(b, off) : formatIpv6(b, off);
 }
 
 /** Builds the detached record of a TCP event. */
@@ -86,8 +87,10 @@ export function toRecord(ev: TcpEvent, db: SignatureDb): FingerprintRecord {
   const r = m.record;
   const l = r?.entry.label;
   const syn = ev.mode === 'syn';
-  const client = syn ? { ip: addrText(o.src), port: o.sport } : { ip: addrText(o.dst), port: o.dport };
-  const server = syn ? { ip: addrText(o.dst), port: o.dport } : { ip: addrText(o.src), port: o.sport };
+  const src = { ip: addrText(o.buf, o.srcOff, o.family), port: o.sport };
+  const dst = { ip: addrText(o.buf, o.dstOff, o.family), port: o.dport };
+  const client = syn ? src : dst;
+  const server = syn ? dst : src;
   const hasMss = ps.layout.subarray(0, ps.optCnt).includes(2);
   const hasWs = ps.layout.subarray(0, ps.optCnt).includes(3);
   const mtu = hasMss && ps.mss > 0 ? ps.mss + (ps.ver === 4 ? 40 : 60) : null;
@@ -111,7 +114,7 @@ export function toRecord(ev: TcpEvent, db: SignatureDb): FingerprintRecord {
     distIsBound: r?.sig.badTtl ?? false,
     params: params === 'none' ? [] : params.split(' '),
     rawSig: rawSig(ps, ev.synMss),
-    muonfp: muonfp(ps.win, o.options),
+    muonfp: muonfp(ps.win, obsOptions(o)),
     signature: r ? { file: r.entry.file, line: r.entry.line, sig: r.entry.text } : null,
     ttl: ps.ttl,
     window: ps.win,

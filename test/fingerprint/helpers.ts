@@ -8,6 +8,7 @@ import type { InputStats } from '../../src/cli/fingerprint-pipeline.ts';
 import { SignatureDb } from '../../src/fingerprint/database.ts';
 import { P0F_LIMITS } from '../../src/fingerprint/engine.ts';
 import type { EngineLimits } from '../../src/fingerprint/engine.ts';
+import { P0fEncoder } from '../../src/fingerprint/p0f-encoder.ts';
 import { formatMtuLine, formatTcpLine } from '../../src/fingerprint/p0f-format.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -51,12 +52,20 @@ export function p0fLines(log: string): string[] {
   return log.split('\n').filter((l) => /\] mod=(syn|syn\+ack|mtu|sendsyn probe|sendsyn response)\|/.test(l));
 }
 
-/** Runs a capture file in-process and returns the p0f-format lines and the stats. */
-export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS): { lines: string[]; stats: InputStats } {
-  const lines: string[] = [];
+/**
+ * Runs a capture file in-process through the byte encoder the CLI uses, and returns its lines and stats. With
+ * `crossCheck`, the text formatter must produce the same lines (the two implementations check each other).
+ */
+export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS, crossCheck = true): { lines: string[]; stats: InputStats } {
+  const chunks: Buffer[] = [];
+  const text: string[] = [];
+  const enc = new P0fEncoder((c) => { chunks.push(Buffer.from(c)); }, 4096);
   const stats = fingerprintFile(plainPath(pcap), db, {
-    tcp: (ev) => { lines.push(formatTcpLine(ev)); },
-    mtu: (ev) => { lines.push(formatMtuLine(ev)); },
+    tcp: (ev) => { enc.tcp(ev); if (crossCheck) text.push(formatTcpLine(ev)); },
+    mtu: (ev) => { enc.mtu(ev); if (crossCheck) text.push(formatMtuLine(ev)); },
   }, limits);
+  enc.flush();
+  const lines = Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1);
+  if (crossCheck && lines.join('\n') !== text.join('\n')) throw new Error(`${pcap}: byte encoder and text formatter disagree`);
   return { lines, stats };
 }
