@@ -128,7 +128,7 @@ export class P0fEncoder implements EngineSink {
 
   #mtuTail(link: string | null, mtu: number): Uint8Array {
     let byMtu = this.#mtuTails.get(link);
-    if (!byMtu) this.#mtuTails.set(link, (byMtu = new Map()));
+    if (!byMtu) this.#mtuTails.set(link, (byMtu = new Map<number, Uint8Array>()));
     let b = byMtu.get(mtu);
     if (!b) byMtu.set(mtu, (b = bytes(`|link=${link ?? '???'}|raw_mtu=${mtu}\n`)));
     return b;
