@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CASES, fixtureText, p0fLines, runP0f } from './helpers.ts';
+import { CASES, defaultDb, fixtureText, p0fLines, runP0f } from './helpers.ts';
 
 interface GoldenFile {
   name: string;
@@ -77,5 +77,18 @@ describe('beyond p0f: VLAN, QinQ, LINKTYPE_LOOP, IPv6 extension headers', () => 
     // whatever p0f does print is printed identically
     for (const l of p0fLines(fixtureText(join(dir, `${stem}.p0f.log`)))) expect(lines).toContain(l);
     expect(lines.length).toBeGreaterThan(p0fLines(fixtureText(join(dir, `${stem}.p0f.log`))).length);
+  });
+});
+
+describe('modern.fp on real Linux kernel SYNs (default signature order)', () => {
+  const dir = join(CASES, 'fp-linux-kernel');
+  it('labels every kernel SYN and SYN+ACK that stock p0f calls generic, fuzzy or ???', () => {
+    const { lines } = runP0f(join(dir, 'linux.pcap'), defaultDb());
+    expect(lines).toEqual(fixtureText(join(dir, 'linux.modern.expected')).split('\n').filter((l) => l.length > 0));
+    const tcp = lines.filter((l) => !l.includes('mod=mtu'));
+    expect(tcp.length).toBe(25);
+    for (const l of tcp) expect(l).toMatch(/\|os=Linux [^|]+\|dist=0\|params=none\|/);
+    const stock = p0fLines(fixtureText(join(dir, 'linux.p0f.log'))).filter((l) => !l.includes('mod=mtu'));
+    expect(stock.filter((l) => l.includes('os=???') || l.includes('generic') || l.includes('fuzzy')).length).toBe(25);
   });
 });
