@@ -1,11 +1,13 @@
 // The full settings schema: every section, composed. Add a section here and it is loaded, validated and documented.
 import type { Section } from './define.ts';
 import { core } from './sections/core.ts';
+import { enrich } from './sections/enrich.ts';
 import { fingerprint } from './sections/fingerprint.ts';
+import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store, fingerprint] as const;
+export const SECTIONS = [core, store, fingerprint, enrich, respond] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

@@ -3,6 +3,8 @@
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
 import { osGuesses } from './010-os-guesses.ts';
+import { enrichSchema } from './020-enrich.ts';
+import { response } from './030-response.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -11,4 +13,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, osGuesses];
+export const MIGRATIONS: readonly Migration[] = [core, osGuesses, enrichSchema, response];
