@@ -55,8 +55,8 @@ export interface SynObservation {
   ns: boolean;
   /** Sequence number; null when unknown (log lines without --log-tcp-sequence). */
   seq: number | null;
-  /** Acknowledgement number as an unsigned 32-bit value; 0 when unknown. */
-  ack: number;
+  /** Acknowledgement number as an unsigned 32-bit value; null when unknown (log lines without --log-tcp-sequence). */
+  ack: number | null;
   /** Urgent pointer. */
   urg: number;
   /** Raw (unscaled) TCP window. */

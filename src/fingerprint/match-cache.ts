@@ -9,6 +9,7 @@ export interface MatchEntry {
   toSrv: boolean;
   layoutId: number;
   quirks: number;
+  unknownQuirks: number;
   eolPad: number;
   olen: number;
   ttl: number;
@@ -49,14 +50,14 @@ export class MatchCache {
   get(ps: PacketSig, toSrv: boolean, synMss: number): MatchEntry {
     const ts1Set = ps.ts1 !== 0;
     if (ps.layoutId < 0) return this.#make(ps, toSrv, synMss, ts1Set);
-    let h = Math.imul(ps.layoutId + 1, 0x01000193) ^ ps.quirks;
+    let h = Math.imul(ps.layoutId + 1, 0x01000193) ^ ps.quirks ^ (ps.unknownQuirks << 3);
     h = Math.imul(h ^ ((ps.win << 16) | ps.mss), 0x01000193);
     h = Math.imul(h ^ ((ps.ttl << 24) | (ps.wscale << 16) | (ps.olen << 8) | ps.eolPad), 0x01000193);
     h = Math.imul(h ^ ((ps.totHdr << 16) | synMss), 0x01000193);
     h = (h ^ ((ps.tos << 8) | (ps.tcpType << 16) | (ps.pclass << 3) | (ts1Set ? 4 : 0) | (ps.ver === 6 ? 2 : 0) | (toSrv ? 1 : 0))) | 0;
     const head = this.#map.get(h);
     for (let e: MatchEntry | null = head ?? null; e; e = e.next) {
-      if (e.layoutId === ps.layoutId && e.quirks === ps.quirks && e.win === ps.win && e.mss === ps.mss && e.ttl === ps.ttl &&
+      if (e.layoutId === ps.layoutId && e.quirks === ps.quirks && e.unknownQuirks === ps.unknownQuirks && e.win === ps.win && e.mss === ps.mss && e.ttl === ps.ttl &&
           e.wscale === ps.wscale && e.olen === ps.olen && e.eolPad === ps.eolPad && e.totHdr === ps.totHdr &&
           e.synMss === synMss && e.tos === ps.tos && e.tcpType === ps.tcpType && e.pclass === ps.pclass &&
           e.ts1Set === ts1Set && e.ver === ps.ver && e.toSrv === toSrv) {
@@ -79,7 +80,7 @@ export class MatchCache {
     this.misses++;
     const m = findMatch(this.#db.group(toSrv, ps.layoutKey), ps, synMss);
     return {
-      toSrv, layoutId: ps.layoutId, quirks: ps.quirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
+      toSrv, layoutId: ps.layoutId, quirks: ps.quirks, unknownQuirks: ps.unknownQuirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
       wscale: ps.wscale, pclass: ps.pclass, totHdr: ps.totHdr, ts1Set, ver: ps.ver, synMss, tos: ps.tos, tcpType: ps.tcpType,
       match: m, ext: undefined, next: null,
     };

@@ -16,6 +16,8 @@ export interface PacketSig {
   tos: number;
   /** Quirk mask. */
   quirks: number;
+  /** Quirks that could not be observed (seq-, ack+, ack- on log lines without sequence numbers): not compared. */
+  unknownQuirks: number;
   /** IPv4 option bytes. */
   olen: number;
   /** Option kinds in wire order (first `optCnt` entries are valid). */
@@ -47,7 +49,7 @@ export interface PacketSig {
 /** A fresh, reusable PacketSig. */
 export function emptyPacketSig(): PacketSig {
   return {
-    ver: 4, tcpType: 0, ttl: 0, tos: 0, quirks: 0, olen: 0, layout: new Uint8Array(MAX_TCP_OPT), optCnt: 0, layoutKey: '', layoutId: -1,
+    ver: 4, tcpType: 0, ttl: 0, tos: 0, quirks: 0, unknownQuirks: 0, olen: 0, layout: new Uint8Array(MAX_TCP_OPT), optCnt: 0, layoutKey: '', layoutId: -1,
     eolPad: 0, mss: 0, wscale: 0, ts1: 0, win: 0, pclass: 0, totHdr: 0, winKind: 'value',
   };
 }
@@ -122,13 +124,18 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
     ps.olen = 0;
   }
   if ((flags & (TCP_ECE | TCP_CWR)) !== 0 || o.ns) q |= Q.ECN;
-  if (o.seq === 0) q |= Q.ZERO_SEQ;
-  if (flags & TCP_ACK) {
+  let unknown = 0;
+  if (o.seq === null) unknown |= Q.ZERO_SEQ;
+  else if (o.seq === 0) q |= Q.ZERO_SEQ;
+  if (o.ack === null) {
+    unknown |= Q.ZERO_ACK | Q.NZ_ACK;
+  } else if (flags & TCP_ACK) {
     if (o.ack === 0) q |= Q.ZERO_ACK;
   } else if ((flags & TCP_RST) === 0 && ((o.ack >>> 24) & 1) !== 0) {
     // p0f tests RD32(ack) & !(flags & RST): a native little-endian read, so only bit 0 of the first byte on the wire
     q |= Q.NZ_ACK;
   }
+  ps.unknownQuirks = unknown;
   if (flags & TCP_URG) q |= Q.URG;
   else if (o.urg !== 0) q |= Q.NZ_URG;
   if (flags & TCP_PSH) q |= Q.PUSH;

@@ -38,6 +38,8 @@ export interface MatchProbe {
   ver: 4 | 6 | null;
   layoutKey: string;
   quirks: number;
+  /** Quirk bits the observation could not see; they are left out of the comparison (log lines). */
+  unknownQuirks?: number;
   eolPad: number;
   olen: number;
   ttl: number;
@@ -113,6 +115,8 @@ export function findMatch(group: readonly TcpSigRecord[] | undefined, ts: MatchP
   let gmatch: TcpSigRecord | null = null;
   const winMulti = detectWinMulti(ts.win, ts.mss, ts.ts1, ts.ver, ts.totHdr, synMss, ts.winKind === 'value');
   const useMtu = winMultiOut.useMtu;
+  const known = ~(ts.unknownQuirks ?? 0);
+  const tsQuirks = ts.quirks & known;
   if (group) {
     for (const ref of group) {
       const refs = ref.sig;
@@ -121,9 +125,10 @@ export function findMatch(group: readonly TcpSigRecord[] | undefined, ts: MatchP
       let refQuirks = refs.quirks;
       // a signature without IP version drops the other family's quirks before comparing
       if (refs.ver === null) refQuirks &= ts.ver === 4 ? ~Q.FLOW : ~(Q.DF | Q.NZ_ID | Q.ZERO_ID);
-      if (refQuirks !== ts.quirks) {
-        const deleted = (refQuirks ^ ts.quirks) & refQuirks;
-        const added = (refQuirks ^ ts.quirks) & ts.quirks;
+      refQuirks &= known;
+      if (refQuirks !== tsQuirks) {
+        const deleted = (refQuirks ^ tsQuirks) & refQuirks;
+        const added = (refQuirks ^ tsQuirks) & tsQuirks;
         // only df/id+ disappearing or id-/ecn appearing is tolerated, and only while no fuzzy candidate exists yet
         if (fmatch || (deleted & ~(Q.DF | Q.NZ_ID)) !== 0 || (added & ~(Q.ZERO_ID | Q.ECN)) !== 0) continue;
         fuzzy = true;
