@@ -20,7 +20,7 @@ export interface LiveDrops {
 }
 
 interface CapInstance {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  open(device: string, filter: string, bufSize: number, buffer: Uint8Array): string;
   close(): void;
   on(ev: 'packet', cb: (nbytes: number, truncated: boolean) => void): void;
   removeAllListeners(ev?: string): void;
@@ -107,7 +107,8 @@ export function openLive(backend: LiveBackend, iface: string, userFilter: string
 
 function openCap(iface: string, filter: string, snaplen: number, bufferSize: number, onFrame: LiveFrameCallback): LiveSource {
   const c = new (cap().Cap)();
-  const buf = Buffer.alloc(snaplen);
+  // a plain Uint8Array (native Buffer checks accept any ArrayBufferView): a consumer's slice() must copy
+  const buf = new Uint8Array(snaplen);
   retained.push(c, buf);
   const lt = c.open(iface, filter, bufferSize, buf);
   const map: Record<string, number> = { NULL: LinkType.NULL, ETHERNET: LinkType.EN10MB, RAW: LinkType.RAW };
@@ -129,9 +130,9 @@ function openCap(iface: string, filter: string, snaplen: number, bufferSize: num
 function openPcap(iface: string, filter: string, snaplen: number, bufferSize: number, onFrame: LiveFrameCallback): LiveSource {
   const binding = req('pcap/build/Release/pcap_binding.node') as { PcapSession: new () => PcapNative };
   const s = new binding.PcapSession();
-  const buf = Buffer.alloc(snaplen);
-  const header = Buffer.from(new ArrayBuffer(16));
-  const h32 = new Uint32Array(header.buffer, header.byteOffset, 4);
+  const buf = new Uint8Array(snaplen);
+  const header = new Uint8Array(16);
+  const h32 = new Uint32Array(header.buffer, 0, 4);
   retained.push(s, buf, header);
   const lt = s.open_live(iface, filter, bufferSize, snaplen, '', () => {
     onFrame(buf, h32[2]!, h32[3]!, h32[0]! * 1000 + Math.floor(h32[1]! / 1000), h32[1]! % 1000);

@@ -76,9 +76,10 @@ export function pcapLinkType(path: string): number {
  * after delivering what could be read.
  */
 export function readPcapFile(path: string, filter: string, onFrame: FrameCallback, onOpen?: (linkType: number) => void): PcapReadResult {
-  const frame = Buffer.alloc(SNAP);
-  const header = Buffer.from(new ArrayBuffer(16));
-  const h32 = new Uint32Array(header.buffer, header.byteOffset, 4);
+  // plain Uint8Arrays, not Buffers: a consumer's frame.slice() must copy (Buffer#slice would alias the reused frame)
+  const frame = new Uint8Array(SNAP);
+  const header = new Uint8Array(16);
+  const h32 = new Uint32Array(header.buffer, 0, 4);
   let frames = 0;
   const { s, linkType } = open(path, filter, () => {
     frames++;
