@@ -87,7 +87,7 @@ describe('probewatch fingerprint', () => {
     writeFileSync(fp, 'classes = unix\n[tcp:request]\nlabel = s:unix:X:\nsig = *:64:0:*:*,*:mss:df:1\n');
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => { errors.push(String(chunk)); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string | Uint8Array) => { errors.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString()); return true; });
     try {
       expect(await main(['fingerprint', '--signatures', fp, edge('link-raw.pcap')])).toBe(2);
       expect(await main(['fingerprint', '--format', 'xml', edge('link-raw.pcap')])).toBe(2);
