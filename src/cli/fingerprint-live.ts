@@ -29,7 +29,7 @@ export interface LiveOptions {
   /** Resolves when capturing may start being stopped by the caller (tests); defaults to SIGINT/SIGTERM only. */
   stop?: Promise<void>;
   /** Called once every interface is open. */
-  onReady?: () => void;
+  onReady?: (sources: readonly LiveSource[]) => void;
 }
 
 /** Captures until stopped; resolves with one InputStats per interface. */
@@ -67,7 +67,7 @@ export function captureLive(o: LiveOptions): Promise<InputStats[]> {
     for (const s of sources) s.src.close();
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-  o.onReady?.();
+  o.onReady?.(sources.map((s) => s.src));
   return new Promise((resolve) => {
     const flushTimer = setInterval(() => { o.onFlush(); }, 1000);
     let timer: NodeJS.Timeout | undefined;

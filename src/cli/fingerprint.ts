@@ -1,4 +1,5 @@
 // `probewatch fingerprint`: p0f-identical passive OS fingerprints from capture files or live interfaces.
+import { linkTypeName } from '../capture/link.ts';
 import { loadConfig } from '../config/load.ts';
 import { isProbewatchError, pwError } from '../domain/errors.ts';
 import type { EngineLimits, EngineSink } from '../fingerprint/engine.ts';
@@ -103,6 +104,9 @@ export const fingerprintCommand: Command = {
         const stats = await captureLive({
           interfaces: fc.interfaces, backend: fc.liveBackend as 'cap' | 'pcap', filter: fc.bpfFilter, snaplen: fc.snaplen, bufferSize: fc.bufferSize,
           db, sink, limits, durationSec: duration, maxPackets: count, onFlush: () => { encoder.flush(); out.flush(); store?.flush(); },
+          onReady: (sources) => {
+            for (const s of sources) process.stderr.write(`probewatch fingerprint: capturing on ${s.iface} (${linkTypeName(s.linkType)}, ${s.backend}); stop with Ctrl-C\n`);
+          },
         });
         all.push(...stats);
       } else {
