@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeFrame, Decode, DECODE_NAMES, isDecodeError, P0F_COUNTED } from '../capture/decode.ts';
 import { isSupportedLinkType, linkTypeName, offlineFilter } from '../capture/link.ts';
 import { pcapLinkType, readPcapFile } from '../capture/pcap-file.ts';
+import { readPcapJs } from '../capture/pcap-js.ts';
 import { pwError } from '../domain/errors.ts';
 import { emptyObservation } from '../domain/observation.ts';
 import { SignatureDb } from '../fingerprint/database.ts';
@@ -77,18 +78,20 @@ export function expandInputs(inputs: readonly string[]): string[] {
  * Fingerprints one capture file with a fresh engine (as one `p0f -r FILE` run), calling `sink` in packet order.
  * Throws PW_ERR_INPUT_UNREADABLE when libpcap cannot open the file or its link type has no decoder.
  */
-export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink, limits: EngineLimits, userFilter = ''): InputStats {
+export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink, limits: EngineLimits, userFilter = '', reader: 'libpcap' | 'js' = 'libpcap'): InputStats {
+  // the JS reader has no BPF compiler and reads files only; anything else goes through libpcap
+  const js = reader === 'js' && path !== '-' && userFilter.trim() === '';
   // standard input can be opened only once: read it unfiltered (the decoder tells what p0f's filter would have passed)
-  let lt = path === '-' ? -1 : pcapLinkType(path);
+  let lt = path === '-' || js ? -1 : pcapLinkType(path);
   const refuse = (t: number): void => {
     if (!isSupportedLinkType(t)) throw pwError('PW_ERR_INPUT_UNREADABLE', [path, `${linkTypeName(t)} frames cannot be decoded`], { path });
   };
-  if (path !== '-') refuse(lt);
+  if (lt !== -1) refuse(lt);
   const engine = new P0fEngine(db, sink, limits);
   const obs = emptyObservation('pcap');
   const counts = new Uint32Array(DECODE_NAMES.length);
   const filter = path === '-' ? userFilter : offlineFilter(lt, userFilter);
-  const res = readPcapFile(path, filter, (frame, caplen, wirelen, sec, usec) => {
+  const onFrame = (frame: Uint8Array, caplen: number, wirelen: number, sec: number, usec: number): void => {
     obs.time = sec * 1000 + Math.floor(usec / 1000);
     obs.timeMicros = usec % 1000;
     const r = decodeFrame(lt, frame, caplen, wirelen, obs);
@@ -96,7 +99,12 @@ export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink,
     counts[st]!++;
     if (st === Decode.OK) engine.process(obs, (r & P0F_COUNTED) !== 0);
     else if (r & P0F_COUNTED) engine.tick(obs.time);
-  }, (t) => { lt = t; refuse(t); });
+  };
+  const onOpen = (t: number): void => {
+    lt = t;
+    refuse(t);
+  };
+  const res = js ? readPcapJs(path, onFrame, onOpen) : readPcapFile(path, filter, onFrame, onOpen);
   let errors = 0;
   counts.forEach((n, i) => { if (isDecodeError(i)) errors += n; });
   return {

@@ -24,6 +24,7 @@ Passive OS fingerprinting with p0f v3 semantics. FILE is a pcap or pcapng file, 
   --format json    one JSON array of fingerprint records; ndjson: one record per line
   --data-dir DIR   also keep every guess on the source's profile in DIR's store
   --filter BPF     only fingerprint packets matching this capture filter
+  --reader R       libpcap (node_pcap, default) or js (built-in pcap/pcapng reader, less CPU; no --filter)
   --interface IF   capture live (root or CAP_NET_RAW); repeatable; stops on Ctrl-C, --duration or --count
   --backend B      live capture binding: cap (default) or pcap (node_pcap: kernel drop counts, capture timestamps)
   --stats          print per-input counters (frames, decode errors, kernel drops) to stderr
@@ -37,6 +38,7 @@ const OPTIONS = {
   filter: { type: 'string' },
   interface: { type: 'string', multiple: true },
   backend: { type: 'string' },
+  reader: { type: 'string' },
   duration: { type: 'string' },
   count: { type: 'string' },
   stats: { type: 'boolean' },
@@ -112,7 +114,7 @@ export const fingerprintCommand: Command = {
       } else {
         for (const input of expandInputs(positionals)) {
           try {
-            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter));
+            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter, fc.reader as 'libpcap' | 'js'));
           } catch (e) {
             if (!isProbewatchError(e) || e.code !== 'PW_ERR_INPUT_UNREADABLE') throw e;
             encoder.flush();

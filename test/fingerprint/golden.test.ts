@@ -14,7 +14,7 @@ function goldenFiles(): GoldenFile[] {
   const out: GoldenFile[] = [];
   for (const dir of readdirSync(CASES).filter((d) => d.startsWith('fp-') && d !== 'fp-beyond-p0f').sort()) {
     for (const f of readdirSync(join(CASES, dir)).sort()) {
-      const m = /^(.*)\.pcap(\.gz)?$/.exec(f);
+      const m = /^(.*)\.pcap(?:ng)?(\.gz)?$/.exec(f);
       if (!m) continue;
       const log = [`${m[1]!}.p0f.log`, `${m[1]!}.p0f.log.gz`].map((l) => join(CASES, dir, l)).find((l) => existsSync(l));
       if (log) out.push({ name: `${dir}/${f}`, pcap: join(CASES, dir, f), log });
@@ -38,6 +38,8 @@ describe('p0f-identical output (--signatures signatures/p0f.fp)', () => {
   it.each(files.map((f) => [f.name, f] as const))('%s', (_name, f) => {
     const expected = p0fLines(fixtureText(f.log));
     const { lines } = runP0f(f.pcap);
+    // the built-in reader (--reader js) gives the same lines from the same file
+    expect(runP0f(f.pcap, undefined, undefined, false, 'js').lines).toEqual(lines);
     total += Math.max(expected.length, lines.length);
     let same = 0;
     for (let i = 0; i < Math.min(expected.length, lines.length); i++) if (expected[i] === lines[i]) same++;

@@ -56,14 +56,14 @@ export function p0fLines(log: string): string[] {
  * Runs a capture file in-process through the byte encoder the CLI uses, and returns its lines and stats. With
  * `crossCheck`, the text formatter must produce the same lines (the two implementations check each other).
  */
-export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS, crossCheck = true): { lines: string[]; stats: InputStats } {
+export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS, crossCheck = true, reader: 'libpcap' | 'js' = 'libpcap'): { lines: string[]; stats: InputStats } {
   const chunks: Buffer[] = [];
   const text: string[] = [];
   const enc = new P0fEncoder((c) => { chunks.push(Buffer.from(c)); }, 4096);
   const stats = fingerprintFile(plainPath(pcap), db, {
     tcp: (ev) => { enc.tcp(ev); if (crossCheck) text.push(formatTcpLine(ev)); },
     mtu: (ev) => { enc.mtu(ev); if (crossCheck) text.push(formatMtuLine(ev)); },
-  }, limits);
+  }, limits, '', reader);
   enc.flush();
   const lines = Buffer.concat(chunks).toString('utf8').split('\n').slice(0, -1);
   if (crossCheck && lines.join('\n') !== text.join('\n')) throw new Error(`${pcap}: byte encoder and text formatter disagree`);

@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeFrame, Decode, DECODE_NAMES } from '../../src/capture/decode.ts';
 import { LinkType } from '../../src/capture/link.ts';
 import { readPcapFile } from '../../src/capture/pcap-file.ts';
+import { readPcapJs } from '../../src/capture/pcap-js.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { emptyObservation } from '../../src/domain/observation.ts';
 import type { PacketEvent } from '../../src/domain/events.ts';
 import { P0fEngine } from '../../src/fingerprint/engine.ts';
@@ -108,6 +111,30 @@ describe('the decoder and engine take any bytes', () => {
       expect(engine.flowCount).toBeLessThanOrEqual(51);
     }), { numRuns: 60_000 });
     expect(sink.lines).toBeGreaterThan(1000);
+  });
+});
+
+describe('the built-in pcap/pcapng reader takes any file', () => {
+  it('real files cut anywhere, corrupted or random: frames, a truncation flag or an unreadable-input error (1,000 cases)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-fpjs-'));
+    const seeds = ['fp-edge/quirks.pcap', 'fp-edge/format.pcapng', 'fp-edge/format-be-nsec.pcap'].map((f) => readFileSync(join(CASES, f)));
+    const path = join(dir, 'x');
+    try {
+      fc.assert(fc.property(fc.nat(seeds.length - 1), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 8 }), fc.boolean(), (i, cut, flips, random) => {
+        let b = random ? Uint8Array.from(seeds[i]!.subarray(0, 24 + (cut % 200)), () => Math.floor(Math.random() * 256)) : seeds[i]!.subarray(0, cut % (seeds[i]!.length + 1)).slice();
+        if (!random) for (const [at, v] of flips) if (b.length > 0) b[at % b.length] = v;
+        if (random && b.length > 4) b = Uint8Array.from([...seeds[i]!.subarray(0, 4), ...b.subarray(4)]);
+        writeFileSync(path, b);
+        try {
+          const r = readPcapJs(path, (frame, caplen) => { expect(frame.length).toBe(caplen); });
+          expect(r.frames).toBeGreaterThanOrEqual(0);
+        } catch (e) {
+          expect(isProbewatchError(e) && e.code === 'PW_ERR_INPUT_UNREADABLE').toBe(true);
+        }
+      }), { numRuns: 1_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
