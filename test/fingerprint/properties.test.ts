@@ -121,7 +121,7 @@ describe('the built-in pcap/pcapng reader takes any file', () => {
     const path = join(dir, 'x');
     try {
       fc.assert(fc.property(fc.nat(seeds.length - 1), fc.nat(), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { maxLength: 8 }), fc.boolean(), (i, cut, flips, random) => {
-        let b = random ? Uint8Array.from(seeds[i]!.subarray(0, 24 + (cut % 200)), () => Math.floor(Math.random() * 256)) : seeds[i]!.subarray(0, cut % (seeds[i]!.length + 1)).slice();
+        let b = random ? Uint8Array.from(seeds[i]!.subarray(0, 24 + (cut % 200)), () => Math.floor(Math.random() * 256)) : Uint8Array.from(seeds[i]!.subarray(0, cut % (seeds[i]!.length + 1)));
         if (!random) for (const [at, v] of flips) if (b.length > 0) b[at % b.length] = v;
         if (random && b.length > 4) b = Uint8Array.from([...seeds[i]!.subarray(0, 4), ...b.subarray(4)]);
         writeFileSync(path, b);
