@@ -54,7 +54,11 @@ process.stdout.write(`\n${count} SYNs, ${(statSync(pcap).size / 1e6).toFixed(1)}
 const pwOut = join(out, 'probewatch.p0f.txt');
 const cli = [process.execPath, join(root, 'bin', 'probewatch.js'), 'fingerprint', '--format', 'p0f'];
 const pwStock = best('probewatch fingerprint --signatures p0f.fp', () => cpu([...cli, '--signatures', 'signatures/p0f.fp', pcap], pwOut));
+const pwJs = best('probewatch fingerprint --reader js, p0f.fp', () => cpu([...cli, '--reader', 'js', '--signatures', 'signatures/p0f.fp', pcap], null));
 const pwDefault = best('probewatch fingerprint (modern.fp + p0f.fp)', () => cpu([...cli, pcap], null));
+// what every run pays before the first packet: node, module loading, signature parsing
+const tiny = join(root, 'fixtures', 'cases', 'fp-edge', 'link-raw.pcap');
+const startup = best('probewatch startup (a 2-packet file)', () => cpu([...cli, '--signatures', 'signatures/p0f.fp', tiny], null));
 let p0f: number | null = null;
 const p0fLog = join(out, 'p0f.log');
 if (have('p0f')) {
@@ -75,7 +79,8 @@ if (p0f !== null) {
   let same = 0;
   for (let i = 0; i < Math.min(theirs.length, ours.length); i++) if (theirs[i] === ours[i]) same++;
   process.stdout.write(`output: ${ours.length} lines, ${same} identical to p0f's ${theirs.length} (${((100 * same) / Math.max(1, theirs.length)).toFixed(3)} %)\n`);
-  process.stdout.write(`speed:  probewatch is ${(p0f / pwStock).toFixed(1)}x p0f's speed (stock signatures), ${(p0f / pwDefault).toFixed(1)}x with modern.fp\n`);
+  process.stdout.write(`speed:  probewatch is ${(p0f / pwStock).toFixed(1)}x p0f's speed (stock signatures, node_pcap), ${(p0f / pwJs).toFixed(1)}x with --reader js, ${(p0f / pwDefault).toFixed(1)}x with modern.fp\n`);
+  process.stdout.write(`        per packet, without the ${startup.toFixed(2)} s startup: ${(p0f / Math.max(0.01, pwStock - startup)).toFixed(1)}x (node_pcap), ${(p0f / Math.max(0.01, pwJs - startup)).toFixed(1)}x (--reader js)\n`);
 }
 if (floor !== null) process.stdout.write(`floor:  probewatch takes ${(pwStock / floor).toFixed(1)}x the CPU of a bare libpcap read (tcpdump)${p0f !== null ? `, p0f ${(p0f / floor).toFixed(1)}x` : ''}\n`);
 process.stdout.write(`rate:   ${((count / pwStock) / 1e6).toFixed(2)} M SYN/CPU-s for probewatch${p0f !== null ? `, ${((count / p0f) / 1e6).toFixed(2)} M for p0f` : ''}\n`);

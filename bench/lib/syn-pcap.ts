@@ -37,11 +37,29 @@ function rng(seed: number): () => number {
   };
 }
 
+/** Options of writeSynPcap. */
+export interface SynPcapOptions {
+  /** Distinct client addresses. */
+  sources?: number;
+  /** PRNG seed: the same seed gives the same file. */
+  seed?: number;
+  /** Fraction of SYNs (IPv4) answered by a SYN+ACK 1–`maxReplyDelay` packets later, so flows are tracked and pruned. */
+  synAckShare?: number;
+  /** Largest distance, in packets, between a SYN and its SYN+ACK. */
+  maxReplyDelay?: number;
+}
+
 /**
- * Writes `count` Ethernet-framed SYNs to `path`: `sources` distinct client addresses (198.51.100.0/24 … spread over
- * 10.0.0.0/8 for IPv4, 2001:db8::/32 for IPv6) to a handful of servers, 20 µs apart. Returns the bytes written.
+ * Writes `count` Ethernet-framed SYNs to `path`: `sources` distinct client addresses (10.0.0.0/8 for IPv4,
+ * 2001:db8::/32 for IPv6) to four servers, 20 µs apart, optionally with SYN+ACK answers. Returns the bytes written.
  */
-export function writeSynPcap(path: string, count: number, sources = 200_000, seed = 1): number {
+export function writeSynPcap(path: string, count: number, opts: SynPcapOptions = {}): number {
+  const sources = opts.sources ?? 200_000;
+  const seed = opts.seed ?? 1;
+  const share = opts.synAckShare ?? 0;
+  const maxDelay = opts.maxReplyDelay ?? 2000;
+  /** Pending SYN+ACKs: emit at packet index, client, client port, server, ack. */
+  const pending: { at: number; cli: number; cport: number; srv: number; ack: number }[] = [];
   const rand = rng(seed);
   const total = STACKS.reduce((n, s) => n + s.weight, 0);
   const pick = (): Stack => {
@@ -66,8 +84,41 @@ export function writeSynPcap(path: string, count: number, sources = 200_000, see
   pos = chunk.writeUInt32LE(262144, pos);
   pos = chunk.writeUInt32LE(1, pos);
   const t0 = 1_700_000_000;
+  let emitted = 0;
+  const synAck = (p: (typeof pending)[number]): void => {
+    const usec = emitted++ * 20;
+    const opts = [2, 4, 5, 0xb4, 4, 2, ...ts, 1, 3, 3, 7];
+    const tcpLen = 20 + opts.length;
+    pos = chunk.writeUInt32LE(t0 + Math.floor(usec / 1e6), pos);
+    pos = chunk.writeUInt32LE(usec % 1e6, pos);
+    pos = chunk.writeUInt32LE(34 + tcpLen, pos);
+    pos = chunk.writeUInt32LE(34 + tcpLen, pos);
+    chunk.set([2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0, 0x45, 0], pos);
+    pos += 16;
+    pos = chunk.writeUInt16BE(20 + tcpLen, pos);
+    pos = chunk.writeUInt32BE(0x00004000, pos);
+    chunk[pos++] = 64;
+    chunk[pos++] = 6;
+    pos = chunk.writeUInt16BE(0, pos);
+    pos = chunk.writeUInt32BE(p.srv, pos);
+    pos = chunk.writeUInt32BE(p.cli, pos);
+    pos = chunk.writeUInt16BE(80, pos);
+    pos = chunk.writeUInt16BE(p.cport, pos);
+    pos = chunk.writeUInt32BE(0x77770000, pos);
+    pos = chunk.writeUInt32BE(p.ack, pos);
+    chunk[pos++] = (tcpLen / 4) << 4;
+    chunk[pos++] = 0x12;
+    pos = chunk.writeUInt16BE(65160, pos);
+    pos = chunk.writeUInt32BE(0, pos);
+    chunk.set(opts, pos);
+    pos += opts.length;
+  };
   for (let i = 0; i < count; i++) {
-    if (pos > chunk.length - 256) flush();
+    if (pos > chunk.length - 512) flush();
+    while (pending.length > 0 && pending[0]!.at <= i) {
+      synAck(pending.shift()!);
+      if (pos > chunk.length - 512) flush();
+    }
     const s = pick();
     const mss = rand() < 0.8 ? 1460 : [1452, 1440, 1400, 1380, 1360][Math.floor(rand() * 5)]!;
     const m = s.v6 ? Math.min(mss, 1440) : mss;
@@ -78,7 +129,7 @@ export function writeSynPcap(path: string, count: number, sources = 200_000, see
     const ttl = Math.max(1, s.ttl - hops);
     const tcpLen = 20 + opts.length;
     const ipLen = (s.v6 ? 40 : 20) + tcpLen;
-    const usec = i * 20;
+    const usec = emitted++ * 20;
     pos = chunk.writeUInt32LE(t0 + Math.floor(usec / 1e6), pos);
     pos = chunk.writeUInt32LE(usec % 1e6, pos);
     pos = chunk.writeUInt32LE(14 + ipLen, pos);
@@ -113,9 +164,19 @@ export function writeSynPcap(path: string, count: number, sources = 200_000, see
       pos = chunk.writeUInt32BE((0xcb007100 + 1 + (i % 4)) >>> 0, pos);
     }
     // TCP
-    pos = chunk.writeUInt16BE(1024 + (i % 60000), pos);
-    pos = chunk.writeUInt16BE([22, 80, 443, 3389, 8080][i % 5]!, pos);
-    pos = chunk.writeUInt32BE((0x10000000 + i * 7919) >>> 0, pos);
+    const cport = 1024 + (i % 60000);
+    const dport = share > 0 && !s.v6 && rand() < share ? 80 : [22, 80, 443, 3389, 8080][i % 5]!;
+    const seq = (0x10000000 + i * 7919) >>> 0;
+    if (dport === 80 && share > 0 && !s.v6) {
+      const at = i + 1 + Math.floor(rand() * maxDelay);
+      const entry = { at, cli: (0x0a000000 + src) >>> 0, cport, srv: (0xcb007100 + 1 + (i % 4)) >>> 0, ack: (seq + 1) >>> 0 };
+      let k = pending.length;
+      while (k > 0 && pending[k - 1]!.at > at) k--;
+      pending.splice(k, 0, entry);
+    }
+    pos = chunk.writeUInt16BE(cport, pos);
+    pos = chunk.writeUInt16BE(dport, pos);
+    pos = chunk.writeUInt32BE(seq, pos);
     pos = chunk.writeUInt32BE(0, pos);
     chunk[pos++] = (tcpLen / 4) << 4;
     chunk[pos++] = 0x02;
@@ -124,6 +185,10 @@ export function writeSynPcap(path: string, count: number, sources = 200_000, see
     pos = chunk.writeUInt16BE(0, pos);
     chunk.set(opts, pos);
     pos += opts.length;
+  }
+  for (const p of pending) {
+    if (pos > chunk.length - 512) flush();
+    synAck(p);
   }
   flush();
   closeSync(fd);

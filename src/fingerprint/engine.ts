@@ -204,10 +204,11 @@ export class P0fEngine {
     const srcKey = hostKey(o.buf, o.srcOff, o.family);
     const dstKey = hostKey(o.buf, o.dstOff, o.family);
     const srcHost = this.#getHost(srcKey);
+    const dstHost = this.#getHost(dstKey);
     let toSrv = true;
     let f = findFlow(srcHost, dstKey, o.sport, o.dport);
     if (!f) {
-      f = findFlow(this.#getHost(dstKey), srcKey, o.dport, o.sport);
+      f = findFlow(dstHost, srcKey, o.dport, o.sport);
       toSrv = false;
     }
 
@@ -220,7 +221,7 @@ export class P0fEngine {
           }
           this.#destroyFlow(f);
         }
-        const nf = this.#createFlow(o, srcKey, dstKey, srcHost, now);
+        const nf = this.#createFlow(o, srcKey, dstKey, srcHost, dstHost, now);
         const ps = toPacketSig(o, this.#ps);
         const os = this.#fingerprint(true, o, ps, nf);
         if (!os && !nf.sendsyn) {
@@ -310,10 +311,11 @@ export class P0fEngine {
     this.#sink.mtu(ev);
   }
 
-  #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, cliHost: Host | undefined, now: number): Flow {
+  #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, cliHost: Host | undefined, srvHost: Host | undefined, now: number): Flow {
     if (this.#flowCount > this.#limits.maxFlows) this.#nukeFlows();
     const client = this.#hostFor(cliKey, cliHost, now);
-    const server = this.#hostFor(srvKey, undefined, now);
+    // creating the client may have pruned the server's record (only when unused): #hostFor checks `live`
+    const server = this.#hostFor(srvKey, srvHost, now);
     client.useCnt++;
     server.useCnt++;
     const seq = o.seq === null ? NaN : (o.seq + 1) >>> 0;
@@ -337,7 +339,8 @@ export class P0fEngine {
 
   /** lookup_host + touch_host, or create_host (which may prune when over maxHosts); `known` saves a lookup. */
   #hostFor(key: number | string, known: Host | undefined, now: number): Host {
-    const h = known?.live ? known : this.#getHost(key);
+    // a pruned host may already have been reused from the pool for another address: check both
+    const h = known?.live && known.key === key ? known : this.#getHost(key);
     if (h) {
       // touch_host: move to the newest end of the by-age list
       if (h !== this.#newestHost) {

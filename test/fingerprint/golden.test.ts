@@ -1,7 +1,10 @@
 // Golden replay: every fixtures/cases/fp-* capture against the log the real p0f 3.09b wrote for it (see each SOURCE.md).
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeSynPcap } from '../../bench/lib/syn-pcap.ts';
 import { CASES, defaultDb, fixtureText, p0fLines, runP0f } from './helpers.ts';
 
 interface GoldenFile {
@@ -92,5 +95,25 @@ describe('modern.fp on real Linux kernel SYNs (default signature order)', () => 
     for (const l of tcp) expect(l).toMatch(/\|os=Linux [^|]+\|dist=0\|params=none\|/);
     const stock = p0fLines(fixtureText(join(dir, 'linux.p0f.log'))).filter((l) => !l.includes('mod=mtu'));
     expect(stock.filter((l) => l.includes('os=???') || l.includes('generic') || l.includes('fuzzy')).length).toBe(25);
+  });
+});
+
+describe('p0f flow and host pruning under pressure (generated capture)', () => {
+  it('40,000 SYNs from 12,000 sources with late SYN+ACKs: the same lines as p0f, by SHA-256', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-fpgen-'));
+    try {
+      const pcap = join(dir, 'gen40k.pcap');
+      writeSynPcap(pcap, 40_000, { sources: 12_000, seed: 7, synAckShare: 0.3, maxReplyDelay: 3000 });
+      const [sha, count] = fixtureText(join(CASES, 'fp-generated', 'p0f-lines.sha256')).trim().split(/\s+/);
+      for (const reader of ['libpcap', 'js'] as const) {
+        const { lines, stats } = runP0f(pcap, undefined, undefined, false, reader);
+        expect(lines.length).toBe(Number(count));
+        expect(createHash('sha256').update(`${lines.join('\n')}\n`).digest('hex')).toBe(sha);
+        expect(stats.engine.synAck).toBe(2436);
+        expect(stats.engine.flowsEvicted).toBeGreaterThan(1000);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
