@@ -9,7 +9,7 @@ import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
 import { expandInputs, fingerprintFile, loadSignatureFiles, statsLine } from './fingerprint-pipeline.ts';
 import type { InputStats } from './fingerprint-pipeline.ts';
-import { openGuessStore } from './fingerprint-store.ts';
+import type { GuessStore } from './fingerprint-store.ts';
 import { captureLive } from './fingerprint-live.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { LineWriter } from './output.ts';
@@ -77,7 +77,10 @@ export const fingerprintCommand: Command = {
     const out = new LineWriter(1);
     // the store is used only when asked for: --data-dir, PROBEWATCH_DATA_DIR or a config file naming one
     const dataDirOrigin = origins.get('core.dataDir');
-    const store = dataDirOrigin ? openGuessStore(config.core.dataDir, fc.storeBatch, db) : null;
+    // loaded only when needed: the SQLite binding is a noticeable part of start-up
+    const store: GuessStore | null = dataDirOrigin
+      ? (await import('./fingerprint-store.ts')).openGuessStore(config.core.dataDir, fc.storeBatch, db)
+      : null;
 
     const json = { first: true };
     const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
