@@ -147,6 +147,8 @@ export class P0fEngine {
   #oldestFlow: Flow | null = null;
   #newestFlow: Flow | null = null;
   #lastExpire = 0;
+  /** Hosts destroyed so far (pruning or expiry): tells whether an earlier lookup may be stale. */
+  #hostEvictions = 0;
   /** Destroyed flows and hosts, reused so a SYN flood does not allocate (and collect) objects per packet. */
   readonly #freeFlows: Flow[] = [];
   readonly #freeHosts: Host[] = [];
@@ -312,10 +314,12 @@ export class P0fEngine {
   }
 
   #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, cliHost: Host | undefined, srvHost: Host | undefined, now: number): Flow {
+    // flow pruning never removes hosts, so the lookups made in process() still hold for the client
     if (this.#flowCount > this.#limits.maxFlows) this.#nukeFlows();
-    const client = this.#hostFor(cliKey, cliHost, now);
-    // creating the client may have pruned the server's record (only when unused): #hostFor checks `live`
-    const server = this.#hostFor(srvKey, srvHost, now);
+    const hostsBefore = this.#hostEvictions;
+    const client = this.#hostFor(cliKey, cliHost, false, now);
+    // creating the client may have pruned a host (the server's record, if unused): look it up again then
+    const server = this.#hostFor(srvKey, srvHost, this.#hostEvictions !== hostsBefore || cliKey === srvKey, now);
     client.useCnt++;
     server.useCnt++;
     const seq = o.seq === null ? NaN : (o.seq + 1) >>> 0;
@@ -337,10 +341,14 @@ export class P0fEngine {
     return f;
   }
 
-  /** lookup_host + touch_host, or create_host (which may prune when over maxHosts); `known` saves a lookup. */
-  #hostFor(key: number | string, known: Host | undefined, now: number): Host {
+  /**
+   * lookup_host + touch_host, or create_host (which may prune when over maxHosts). `known` is the result of a lookup
+   * made before anything could have been pruned (undefined: absent), so the table is only searched again when pruning
+   * may have happened since.
+   */
+  #hostFor(key: number | string, known: Host | undefined, pruned: boolean, now: number): Host {
     // a pruned host may already have been reused from the pool for another address: check both
-    const h = known?.live && known.key === key ? known : this.#getHost(key);
+    const h = !pruned ? known : known?.live && known.key === key ? known : this.#getHost(key);
     if (h) {
       // touch_host: move to the newest end of the by-age list
       if (h !== this.#newestHost) {
@@ -380,6 +388,7 @@ export class P0fEngine {
   }
 
   #destroyHost(h: Host): void {
+    this.#hostEvictions++;
     this.#unlinkHost(h);
     if (typeof h.key === 'number') this.#hosts4.delete(h.key);
     else this.#hosts6.delete(h.key);
