@@ -40,61 +40,62 @@ const MIN_TCP6 = 60;
 const SNAPLEN = 65535;
 const MAX_EXT_HEADERS = 8;
 
-/** Offset of the IP header after the link header, or -1 (not IP) / -2 (truncated) / -3 (unsupported link). */
-function ipOffset(lt: number, b: Uint8Array, len: number): number {
+/** Offset in `b` of the IP header after the link header of the frame at `at`, or -1 (not IP) / -2 (truncated) / -3 (unsupported link). */
+function ipOffset(lt: number, b: Uint8Array, at: number, len: number): number {
   switch (lt) {
     case LinkType.EN10MB: {
       if (len < 14) return -2;
       let off = 12;
-      let type = (b[off]! << 8) | b[off + 1]!;
+      let type = (b[at + off]! << 8) | b[at + off + 1]!;
       // 802.1Q, 802.1ad (QinQ) and the old 0x9100 tag, any number of them
       while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
         off += 4;
         if (off + 2 > len) return -2;
-        type = (b[off]! << 8) | b[off + 1]!;
+        type = (b[at + off]! << 8) | b[at + off + 1]!;
       }
-      return type === 0x0800 || type === 0x86dd ? off + 2 : -1;
+      return type === 0x0800 || type === 0x86dd ? at + off + 2 : -1;
     }
     case LinkType.LINUX_SLL: {
       if (len < 16) return -2;
-      const type = (b[14]! << 8) | b[15]!;
-      return type === 0x0800 || type === 0x86dd ? 16 : -1;
+      const type = (b[at + 14]! << 8) | b[at + 15]!;
+      return type === 0x0800 || type === 0x86dd ? at + 16 : -1;
     }
     case LinkType.LINUX_SLL2: {
       if (len < 20) return -2;
-      const type = (b[0]! << 8) | b[1]!;
-      return type === 0x0800 || type === 0x86dd ? 20 : -1;
+      const type = (b[at]! << 8) | b[at + 1]!;
+      return type === 0x0800 || type === 0x86dd ? at + 20 : -1;
     }
     case LinkType.NULL:
     case LinkType.LOOP: {
       // the family is host-order on NULL and network-order on LOOP; the IP version nibble is decisive either way
       if (len < 4) return -2;
-      return 4;
+      return at + 4;
     }
     case LinkType.RAW:
     case LinkType.RAW_12:
     case LinkType.RAW_14:
     case LinkType.IPV4:
     case LinkType.IPV6:
-      return 0;
+      return at;
     default:
       return -3;
   }
 }
 
 /**
- * Decodes one captured frame into `o` (reused: its address and option offsets point into `b`). `caplen` is the
- * captured length, `wirelen` the original one. Returns a Decode value, with P0F_COUNTED or-ed in when p0f's capture
- * filter would have counted the frame (its packet counter drives cache expiry). Never throws on malformed input.
+ * Decodes one captured frame, `b[at … at + caplen)`, into `o` (reused: its address and option offsets point into
+ * `b`, which is never copied). `caplen` is the captured length, `wirelen` the original one. Returns a Decode value,
+ * with P0F_COUNTED or-ed in when p0f's capture filter would have counted the frame (its packet counter drives cache
+ * expiry). Never throws on malformed input.
  *
  * The IP-level sanity checks are p0f's (process.c parse_packet), so the same segments are fingerprinted.
  */
-export function decodeFrame(lt: number, b: Uint8Array, caplen: number, wirelen: number, o: SynObservation): number {
-  let len = Math.min(caplen, wirelen, b.length);
+export function decodeFrame(lt: number, b: Uint8Array, caplen: number, wirelen: number, o: SynObservation, at = 0): number {
+  let len = Math.min(caplen, wirelen, b.length - at);
   if (len > SNAPLEN) len = SNAPLEN;
-  const ipOff = ipOffset(lt, b, len);
+  const ipOff = ipOffset(lt, b, at, len);
   if (ipOff < 0) return ipOff === -1 ? Decode.NOT_IP : ipOff === -2 ? Decode.TRUNCATED : Decode.UNSUPPORTED_LINK;
-  let plen = len - ipOff;
+  let plen = at + len - ipOff;
   if (plen < 1) return Decode.TRUNCATED;
   const ver = b[ipOff]! >> 4;
   let tcpOff: number;

@@ -3,8 +3,11 @@ import { createRequire } from 'node:module';
 import { pwError } from '../domain/errors.ts';
 import { linkTypeFromNodePcap } from './link.ts';
 
-/** Called per frame; `frame` is reused for the next one, so decode it before returning. */
-export type FrameCallback = (frame: Uint8Array, caplen: number, wirelen: number, tsSec: number, tsUsec: number) => void;
+/**
+ * Called per frame: the frame is `buf[at … at + caplen)`. `buf` is reused for the next frame, so decode it before
+ * returning (readers hand out their own buffer with an offset rather than a view per frame: no allocation per packet).
+ */
+export type FrameCallback = (buf: Uint8Array, caplen: number, wirelen: number, tsSec: number, tsUsec: number, at: number) => void;
 
 /** What reading a file produced. */
 export interface PcapReadResult {
@@ -83,7 +86,7 @@ export function readPcapFile(path: string, filter: string, onFrame: FrameCallbac
   let frames = 0;
   const { s, linkType } = open(path, filter, () => {
     frames++;
-    onFrame(frame, h32[2]!, h32[3]!, h32[0]!, h32[1]!);
+    onFrame(frame, h32[2]!, h32[3]!, h32[0]!, h32[1]!, 0);
   });
   let r = 0;
   try {

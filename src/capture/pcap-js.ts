@@ -3,14 +3,14 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { pwError } from '../domain/errors.ts';
 import type { FrameCallback, PcapReadResult } from './pcap-file.ts';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
 /** Records larger than this are corrupt (libpcap's own limit for savefiles is 256 KiB per packet). */
 const MAX_RECORD = 1 << 20;
 
 /**
  * Reads a classic pcap (either byte order, micro- or nanosecond timestamps) or a pcapng file (section header,
  * interface description, enhanced / simple / obsolete packet blocks, any byte order, if_tsresol) and hands each frame
- * to `onFrame` as a view into the read buffer (valid until the callback returns). No capture filter: the caller's
+ * to `onFrame` as an offset into the read buffer (valid until the callback returns). No capture filter: the caller's
  * decoder decides what matters. `onOpen` receives the link type of the first interface. Throws
  * PW_ERR_INPUT_UNREADABLE for a file that is not a capture; a file that breaks off returns `truncated: true`.
  */
@@ -86,7 +86,7 @@ function readFd(fd: number, path: string, onFrame: FrameCallback, onOpen?: (link
       if (!fill(16 + caplen)) return { linkType, frames, truncated: true };
       frames++;
       const at = start + 16;
-      onFrame(buf.subarray(at, at + caplen), caplen, wirelen, sec, nano ? Math.floor(frac / 1000) : frac);
+      onFrame(buf, caplen, wirelen, sec, nano ? Math.floor(frac / 1000) : frac, at);
       start = at + caplen;
     }
   }
@@ -147,7 +147,7 @@ function readFd(fd: number, path: string, onFrame: FrameCallback, onOpen?: (link
           const ts = (hi * 4294967296 + lo) / iface.div * iface.mul;
           const sec = Math.floor(ts / 1e6);
           frames++;
-          onFrame(buf.subarray(body + 20, body + 20 + caplen), caplen, wirelen, sec >>> 0, Math.floor(ts - sec * 1e6));
+          onFrame(buf, caplen, wirelen, sec >>> 0, Math.floor(ts - sec * 1e6), body + 20);
         }
       } else if (type === 0x00000003 && len >= 16) {
         // simple packet block: no timestamp, interface 0
@@ -155,7 +155,7 @@ function readFd(fd: number, path: string, onFrame: FrameCallback, onOpen?: (link
         const caplen = Math.min(wirelen, len - 16);
         if (ifaces[0]) {
           frames++;
-          onFrame(buf.subarray(body + 4, body + 4 + caplen), caplen, wirelen, 0, 0);
+          onFrame(buf, caplen, wirelen, 0, 0, body + 4);
         }
       }
       start += len;

@@ -91,10 +91,10 @@ export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink,
   const obs = emptyObservation('pcap');
   const counts = new Uint32Array(DECODE_NAMES.length);
   const filter = path === '-' ? userFilter : offlineFilter(lt, userFilter);
-  const onFrame = (frame: Uint8Array, caplen: number, wirelen: number, sec: number, usec: number): void => {
+  const onFrame = (buf: Uint8Array, caplen: number, wirelen: number, sec: number, usec: number, at: number): void => {
     obs.time = sec * 1000 + Math.floor(usec / 1000);
     obs.timeMicros = usec % 1000;
-    const r = decodeFrame(lt, frame, caplen, wirelen, obs);
+    const r = decodeFrame(lt, buf, caplen, wirelen, obs, at);
     const st = r & 0x7f;
     counts[st]!++;
     if (st === Decode.OK) engine.process(obs, (r & P0F_COUNTED) !== 0);

@@ -2,7 +2,8 @@
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../domain/observation.ts';
 import type { SynObservation } from '../domain/observation.ts';
 import type { SignatureDb } from './database.ts';
-import { IntMap } from './int-map.ts';
+import { FlowTable } from './flow-table.ts';
+import { HostTable } from './host-table.ts';
 import { MatchCache } from './match-cache.ts';
 import type { MatchEntry } from './match-cache.ts';
 import { emptyPacketSig, sillyFlags, toPacketSig } from './packet-sig.ts';
@@ -51,6 +52,8 @@ export interface MtuEvent {
   mtu: number;
   /** Link name from [mtu], or null. */
   link: string | null;
+  /** The match cache entry of the TcpEvent before it; sinks may memoise their rendering in `entry.ext`. */
+  entry: MatchEntry;
 }
 
 /** Receives the engine's output, in packet order. */
@@ -76,57 +79,6 @@ export interface EngineStats {
   hostsEvicted: number;
 }
 
-interface Host {
-  key: number | string;
-  /** False once destroyed (the object may then be reused from the pool). */
-  live: boolean;
-  useCnt: number;
-  lastSeen: number;
-  /** By-age list (p0f's host_by_age), oldest to newest. */
-  older: Host | null;
-  newer: Host | null;
-  /** Flows in which this host is the client (usually zero or one). */
-  flows: Flow[];
-}
-
-interface Flow {
-  /** By-creation list (p0f's flow_by_age). */
-  older: Flow | null;
-  newer: Flow | null;
-  client: Host;
-  server: Host;
-  cliPort: number;
-  srvPort: number;
-  created: number;
-  nextCliSeq: number;
-  nextSrvSeq: number;
-  acked: boolean;
-  sendsyn: boolean;
-  synMss: number;
-  live: boolean;
-}
-
-const HEX = '0123456789abcdef';
-
-/** Host key: IPv4 as a signed 32-bit integer (a V8 small integer), IPv6 as hex text; the two never collide. */
-function hostKey(b: Uint8Array, off: number, family: 4 | 6): number | string {
-  if (family === 4) return (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
-  let s = '';
-  for (let i = off; i < off + 16; i++) s += HEX[b[i]! >> 4]! + HEX[b[i]! & 15]!;
-  return s;
-}
-
-/** The flow with this client, server and ports, searched among the client's flows. */
-function findFlow(client: Host | undefined, server: number | string, cliPort: number, srvPort: number): Flow | null {
-  if (!client) return null;
-  const fl = client.flows;
-  for (let i = 0; i < fl.length; i++) {
-    const f = fl[i]!;
-    if (f.cliPort === cliPort && f.srvPort === srvPort && f.server.key === server) return f;
-  }
-  return null;
-}
-
 /**
  * Runs p0f's per-packet logic over a stream of segments. Pure: time comes from the segments. Memory is bounded by
  * the limits (p0f's own pruning) plus the match cache.
@@ -136,22 +88,18 @@ export class P0fEngine {
   readonly cache: MatchCache;
   readonly #db: SignatureDb;
   readonly #sink: EngineSink;
-  readonly #limits: EngineLimits;
-  readonly #hosts4 = new IntMap<Host>(1024);
-  readonly #hosts6 = new Map<string, Host>();
-  #flowCount = 0;
-  // intrusive oldest→newest lists, as in p0f: a Map's insertion order would do, but V8 leaves deleted entries in place
-  // until a rehash, so always removing from the front turns every "oldest" lookup into a scan over the holes
-  #oldestHost: Host | null = null;
-  #newestHost: Host | null = null;
-  #oldestFlow: Flow | null = null;
-  #newestFlow: Flow | null = null;
+  readonly #maxFlows: number;
+  readonly #maxHosts: number;
+  readonly #flowMaxAge: number;
+  readonly #hostIdle: number;
+  // hosts and flows are ids into typed arrays: nothing is allocated per packet, and the by-age lists are intrusive
+  // (a Map's insertion order would do, but V8 leaves deleted entries in place until a rehash, so always removing from
+  // the front turns every "oldest" lookup into a scan over the holes)
+  readonly #hosts = new HostTable(1024);
+  readonly #flows = new FlowTable(this.#hosts, 1024);
+  /** The current segment's addresses as words: source 0–3, destination 4–7 (IPv4: one word, then zeros). */
+  readonly #addr = new Int32Array(8);
   #lastExpire = 0;
-  /** Hosts destroyed so far (pruning or expiry): tells whether an earlier lookup may be stale. */
-  #hostEvictions = 0;
-  /** Destroyed flows and hosts, reused so a SYN flood does not allocate (and collect) objects per packet. */
-  readonly #freeFlows: Flow[] = [];
-  readonly #freeHosts: Host[] = [];
   readonly #ps = emptyPacketSig();
   readonly #tcpEv: TcpEvent;
   readonly #mtuEv: MtuEvent;
@@ -159,27 +107,26 @@ export class P0fEngine {
   constructor(db: SignatureDb, sink: EngineSink, limits: EngineLimits = P0F_LIMITS) {
     this.#db = db;
     this.#sink = sink;
-    this.#limits = limits;
+    this.#maxFlows = limits.maxFlows;
+    this.#maxHosts = limits.maxHosts;
+    this.#flowMaxAge = limits.flowMaxAge;
+    this.#hostIdle = limits.hostIdleMinutes * 60;
     this.cache = new MatchCache(db);
     this.#tcpEv = {
       mode: 'syn', sendsyn: false, obs: undefined as unknown as SynObservation, ps: this.#ps, match: { record: null, fuzzy: false, dist: 0 },
       entry: undefined as unknown as MatchEntry, synMss: 0,
     };
-    this.#mtuEv = { mode: 'syn', obs: undefined as unknown as SynObservation, mtu: 0, link: null };
+    this.#mtuEv = { mode: 'syn', obs: undefined as unknown as SynObservation, mtu: 0, link: null, entry: undefined as unknown as MatchEntry };
   }
 
   /** Flows currently tracked. */
   get flowCount(): number {
-    return this.#flowCount;
+    return this.#flows.size;
   }
 
   /** Hosts currently tracked. */
   get hostCount(): number {
-    return this.#hosts4.size + this.#hosts6.size;
-  }
-
-  #getHost(key: number | string): Host | undefined {
-    return typeof key === 'number' ? this.#hosts4.get(key) : this.#hosts6.get(key);
+    return this.#hosts.size;
   }
 
   /**
@@ -203,30 +150,34 @@ export class P0fEngine {
     const type = flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST);
 
     // lookup_flow: the same 4-tuple in either direction
-    const srcKey = hostKey(o.buf, o.srcOff, o.family);
-    const dstKey = hostKey(o.buf, o.dstOff, o.family);
-    const srcHost = this.#getHost(srcKey);
-    const dstHost = this.#getHost(dstKey);
+    const fam = o.family;
+    const a = this.#addr;
+    readAddr(o.buf, o.srcOff, fam, a, 0);
+    readAddr(o.buf, o.dstOff, fam, a, 4);
+    const hosts = this.#hosts;
+    const flows = this.#flows;
+    const srcHost = hosts.find(fam, a[0]!, a[1]!, a[2]!, a[3]!);
+    const dstHost = hosts.find(fam, a[4]!, a[5]!, a[6]!, a[7]!);
     let toSrv = true;
-    let f = findFlow(srcHost, dstKey, o.sport, o.dport);
-    if (!f) {
-      f = findFlow(dstHost, srcKey, o.dport, o.sport);
+    let f = flows.find(srcHost, dstHost, o.sport, o.dport);
+    if (f === -1) {
+      f = flows.find(dstHost, srcHost, o.dport, o.sport);
       toSrv = false;
     }
 
     switch (type) {
       case TCP_SYN: {
-        if (f) {
-          if (toSrv && o.seq !== null && ((f.nextCliSeq - 1) >>> 0) === o.seq) {
+        if (f !== -1) {
+          if (toSrv && o.seq !== null && ((flows.nextCliSeq[f]! - 1) >>> 0) === o.seq) {
             st.duplicateSyn++;
             return;
           }
           this.#destroyFlow(f);
         }
-        const nf = this.#createFlow(o, srcKey, dstKey, srcHost, dstHost, now);
+        const nf = this.#createFlow(o, srcHost, dstHost, now);
         const ps = toPacketSig(o, this.#ps);
         const os = this.#fingerprint(true, o, ps, nf);
-        if (!os && !nf.sendsyn) {
+        if (!os && flows.sendsyn[nf] === 0) {
           this.#destroyFlow(nf);
           return;
         }
@@ -234,44 +185,44 @@ export class P0fEngine {
         return;
       }
       case TCP_SYN | TCP_ACK: {
-        if (!f) {
+        if (f === -1) {
           st.straySynAck++;
           return;
         }
-        if (f.sendsyn) {
+        if (flows.sendsyn[f] === 1) {
           this.#fingerprint(false, o, toPacketSig(o, this.#ps), f);
           this.#destroyFlow(f);
           return;
         }
-        if (toSrv || f.acked) return;
-        f.acked = true;
+        if (toSrv || flows.acked[f] === 1) return;
+        flows.acked[f] = 1;
         const ps = toPacketSig(o, this.#ps);
         if (!this.#fingerprint(false, o, ps, f)) {
           this.#destroyFlow(f);
           return;
         }
         this.#fingerprintMtu(false, o, ps, f);
-        f.nextSrvSeq = o.seq === null ? NaN : (o.seq + 1) >>> 0;
+        flows.nextSrvSeq[f] = o.seq === null ? NaN : (o.seq + 1) >>> 0;
         return;
       }
       case TCP_RST | TCP_ACK:
       case TCP_RST:
       case TCP_FIN | TCP_ACK:
       case TCP_FIN:
-        if (f) this.#destroyFlow(f);
+        if (f !== -1) this.#destroyFlow(f);
         return;
       case TCP_ACK: {
-        if (!f) return;
-        if (f.sendsyn || !f.acked) {
+        if (f === -1) return;
+        if (flows.sendsyn[f] === 1 || flows.acked[f] === 0) {
           this.#destroyFlow(f);
           return;
         }
         if (toSrv) {
-          if (f.nextCliSeq !== o.seq) return;
-          f.nextCliSeq = (f.nextCliSeq + o.payloadLen) >>> 0;
+          if (flows.nextCliSeq[f] !== o.seq) return;
+          flows.nextCliSeq[f] = (flows.nextCliSeq[f]! + o.payloadLen) >>> 0;
         } else {
-          if (f.nextSrvSeq !== o.seq) return;
-          f.nextSrvSeq = (f.nextSrvSeq + o.payloadLen) >>> 0;
+          if (flows.nextSrvSeq[f] !== o.seq) return;
+          flows.nextSrvSeq[f] = (flows.nextSrvSeq[f]! + o.payloadLen) >>> 0;
         }
         // p0f keeps a flow with data only while its HTTP module wants more; probewatch has no HTTP module, so the
         // handshake is over as far as it is concerned (docs/fingerprint.md: the one visible difference)
@@ -284,144 +235,90 @@ export class P0fEngine {
   }
 
   /** fingerprint_tcp: match, emit, remember the SYN's MSS; returns false for tool signatures and sendsyn flows. */
-  #fingerprint(toSrv: boolean, o: SynObservation, ps: PacketSig, f: Flow): boolean {
-    if (toSrv && ps.win === SPECIAL_WIN && ps.mss === SPECIAL_MSS) f.sendsyn = true;
-    const entry = this.cache.get(ps, toSrv, f.synMss);
+  #fingerprint(toSrv: boolean, o: SynObservation, ps: PacketSig, f: number): boolean {
+    const flows = this.#flows;
+    if (toSrv && ps.win === SPECIAL_WIN && ps.mss === SPECIAL_MSS) flows.sendsyn[f] = 1;
+    const sendsyn = flows.sendsyn[f] === 1;
+    const synMss = flows.synMss[f]!;
+    const entry = this.cache.get(ps, toSrv, synMss);
     const ev = this.#tcpEv;
     ev.mode = toSrv ? 'syn' : 'syn+ack';
-    ev.sendsyn = f.sendsyn;
+    ev.sendsyn = sendsyn;
     ev.obs = o;
     ev.match = entry.match;
     ev.entry = entry;
-    ev.synMss = f.synMss;
+    ev.synMss = synMss;
     if (toSrv) this.stats.syn++;
     else this.stats.synAck++;
     this.#sink.tcp(ev);
-    if (ps.tcpType === TCP_SYN) f.synMss = ps.mss;
+    if (ps.tcpType === TCP_SYN) flows.synMss[f] = ps.mss;
     if (entry.match.record?.tool) return false;
-    return !f.sendsyn;
+    return !sendsyn;
   }
 
   /** fingerprint_mtu: only when the segment has an MSS and the flow is not p0f-sendsyn's. */
-  #fingerprintMtu(toSrv: boolean, o: SynObservation, ps: PacketSig, f: Flow): void {
-    if (ps.mss === 0 || f.sendsyn) return;
+  #fingerprintMtu(toSrv: boolean, o: SynObservation, ps: PacketSig, f: number): void {
+    if (ps.mss === 0 || this.#flows.sendsyn[f] === 1) return;
     const ev = this.#mtuEv;
+    const entry = this.#tcpEv.entry;
     ev.mode = toSrv ? 'syn' : 'syn+ack';
     ev.obs = o;
+    ev.entry = entry;
+    // the MTU depends only on the MSS and IP version, both part of the match cache key
     ev.mtu = ps.mss + (ps.ver === 4 ? 40 : 60);
-    ev.link = this.#db.link(ev.mtu);
+    if (entry.mtu !== ev.mtu) {
+      entry.mtu = ev.mtu;
+      entry.link = this.#db.link(ev.mtu);
+    }
+    ev.link = entry.link;
     this.#sink.mtu(ev);
   }
 
-  #createFlow(o: SynObservation, cliKey: number | string, srvKey: number | string, cliHost: Host | undefined, srvHost: Host | undefined, now: number): Flow {
+  #createFlow(o: SynObservation, cliKnown: number, srvKnown: number, now: number): number {
     // flow pruning never removes hosts, so the lookups made in process() still hold for the client
-    if (this.#flowCount > this.#limits.maxFlows) this.#nukeFlows();
-    const hostsBefore = this.#hostEvictions;
-    const client = this.#hostFor(cliKey, cliHost, false, now);
+    if (this.#flows.size > this.#maxFlows) this.#nukeFlows();
+    const hosts = this.#hosts;
+    const before = hosts.destroyed;
+    const fam = o.family;
+    const a = this.#addr;
+    const cli = this.#hostFor(fam, 0, cliKnown, false, now);
+    const same = a[0] === a[4] && a[1] === a[5] && a[2] === a[6] && a[3] === a[7];
     // creating the client may have pruned a host (the server's record, if unused): look it up again then
-    const server = this.#hostFor(srvKey, srvHost, this.#hostEvictions !== hostsBefore || cliKey === srvKey, now);
-    client.useCnt++;
-    server.useCnt++;
-    const seq = o.seq === null ? NaN : (o.seq + 1) >>> 0;
-    let f = this.#freeFlows.pop();
-    if (f) {
-      f.older = this.#newestFlow; f.newer = null; f.client = client; f.server = server; f.cliPort = o.sport; f.srvPort = o.dport;
-      f.created = now; f.nextCliSeq = seq; f.nextSrvSeq = 0; f.acked = false; f.sendsyn = false; f.synMss = 0; f.live = true;
-    } else {
-      f = {
-        older: this.#newestFlow, newer: null, client, server, cliPort: o.sport, srvPort: o.dport, created: now,
-        nextCliSeq: seq, nextSrvSeq: 0, acked: false, sendsyn: false, synMss: 0, live: true,
-      };
-    }
-    if (this.#newestFlow) this.#newestFlow.newer = f;
-    else this.#oldestFlow = f;
-    this.#newestFlow = f;
-    client.flows.push(f);
-    this.#flowCount++;
-    return f;
+    const srv = this.#hostFor(fam, 4, srvKnown, hosts.destroyed !== before || same, now);
+    hosts.use(cli, 1);
+    hosts.use(srv, 1);
+    return this.#flows.create(cli, srv, o.sport, o.dport, now, o.seq === null ? NaN : (o.seq + 1) >>> 0);
   }
 
   /**
-   * lookup_host + touch_host, or create_host (which may prune when over maxHosts). `known` is the result of a lookup
-   * made before anything could have been pruned (undefined: absent), so the table is only searched again when pruning
-   * may have happened since.
+   * lookup_host + touch_host, or create_host (which may prune when over maxHosts), for the address at `at` in #addr.
+   * `known` is the result of a lookup made before anything could have been pruned (-1: absent), so the table is only
+   * searched again when pruning may have happened since.
    */
-  #hostFor(key: number | string, known: Host | undefined, pruned: boolean, now: number): Host {
-    // a pruned host may already have been reused from the pool for another address: check both
-    const h = !pruned ? known : known?.live && known.key === key ? known : this.#getHost(key);
-    if (h) {
-      // touch_host: move to the newest end of the by-age list
-      if (h !== this.#newestHost) {
-        this.#unlinkHost(h);
-        this.#appendHost(h);
-      }
-      h.lastSeen = now;
+  #hostFor(fam: number, at: number, known: number, pruned: boolean, now: number): number {
+    const hosts = this.#hosts;
+    const a = this.#addr;
+    const w0 = a[at]!, w1 = a[at + 1]!, w2 = a[at + 2]!, w3 = a[at + 3]!;
+    // a pruned host id may already have been reused for another address: check it
+    const h = !pruned ? known : hosts.is(known, fam, w0, w1, w2, w3) ? known : hosts.find(fam, w0, w1, w2, w3);
+    if (h !== -1) {
+      hosts.touch(h, now);
       return h;
     }
-    if (this.#hosts4.size + this.#hosts6.size > this.#limits.maxHosts) this.#nukeHosts();
-    let nh = this.#freeHosts.pop();
-    if (nh) {
-      nh.key = key; nh.live = true; nh.useCnt = 0; nh.lastSeen = now;
-    } else {
-      nh = { key, live: true, useCnt: 0, lastSeen: now, older: null, newer: null, flows: [] };
-    }
-    this.#appendHost(nh);
-    if (typeof key === 'number') this.#hosts4.set(key, nh);
-    else this.#hosts6.set(key, nh);
-    return nh;
+    if (hosts.size > this.#maxHosts) this.#nukeHosts();
+    return hosts.create(fam, w0, w1, w2, w3, now);
   }
 
-  #appendHost(h: Host): void {
-    h.older = this.#newestHost;
-    h.newer = null;
-    if (this.#newestHost) this.#newestHost.newer = h;
-    else this.#oldestHost = h;
-    this.#newestHost = h;
-  }
-
-  #unlinkHost(h: Host): void {
-    if (h.newer) h.newer.older = h.older;
-    else this.#newestHost = h.older;
-    if (h.older) h.older.newer = h.newer;
-    else this.#oldestHost = h.newer;
-    h.older = h.newer = null;
-  }
-
-  #destroyHost(h: Host): void {
-    this.#hostEvictions++;
-    this.#unlinkHost(h);
-    if (typeof h.key === 'number') this.#hosts4.delete(h.key);
-    else this.#hosts6.delete(h.key);
-    h.live = false;
-    // a host is destroyed only when no flow uses it, so its flow list is empty and the object can be reused
-    if (this.#freeHosts.length < 4096) this.#freeHosts.push(h);
-  }
-
-  #destroyFlow(f: Flow): void {
-    if (!f.live) return;
-    f.live = false;
-    if (f.newer) f.newer.older = f.older;
-    else this.#newestFlow = f.older;
-    if (f.older) f.older.newer = f.newer;
-    else this.#oldestFlow = f.newer;
-    const fl = f.client.flows;
-    const i = fl.indexOf(f);
-    if (i !== -1) {
-      fl[i] = fl[fl.length - 1]!;
-      fl.pop();
-    }
-    f.client.useCnt--;
-    f.server.useCnt--;
-    this.#flowCount--;
-    f.older = f.newer = null;
-    if (this.#freeFlows.length < 4096) this.#freeFlows.push(f);
+  #destroyFlow(f: number): void {
+    if (this.#flows.live[f] === 1) this.#flows.destroy(f);
   }
 
   /** nuke_flows: drop the oldest 10% (+1) of the flows. */
   #nukeFlows(): void {
-    let k = 1 + Math.floor((this.#flowCount * 10) / 100);
-    while (k-- > 0 && this.#oldestFlow) {
-      this.#destroyFlow(this.#oldestFlow);
+    const flows = this.#flows;
+    let k = 1 + Math.floor((flows.size * 10) / 100);
+    while (k-- > 0 && flows.oldest !== -1) {
+      flows.destroy(flows.oldest);
       this.stats.flowsEvicted++;
     }
   }
@@ -429,9 +326,10 @@ export class P0fEngine {
   /** nuke_hosts: as p0f 3.09b does it — flows are pruned, then only the single oldest host is considered. */
   #nukeHosts(): void {
     this.#nukeFlows();
-    const h = this.#oldestHost;
-    if (h && h.useCnt === 0) {
-      this.#destroyHost(h);
+    const hosts = this.#hosts;
+    const h = hosts.oldest;
+    if (h !== -1 && hosts.useCount(h) === 0) {
+      hosts.destroy(h);
       this.stats.hostsEvicted++;
     }
   }
@@ -440,13 +338,27 @@ export class P0fEngine {
   #expire(now: number): void {
     if (now === this.#lastExpire) return;
     this.#lastExpire = now;
-    while (this.#oldestFlow && ((now - this.#oldestFlow.created) >>> 0) > this.#limits.flowMaxAge) this.#destroyFlow(this.#oldestFlow);
-    const idle = this.#limits.hostIdleMinutes * 60;
-    let h = this.#oldestHost;
-    while (h && ((now - h.lastSeen) >>> 0) > idle) {
-      const newer: Host | null = h.newer;
-      if (h.useCnt === 0) this.#destroyHost(h);
+    const flows = this.#flows;
+    while (flows.oldest !== -1 && ((now - flows.created[flows.oldest]!) >>> 0) > this.#flowMaxAge) flows.destroy(flows.oldest);
+    const hosts = this.#hosts;
+    const idle = this.#hostIdle;
+    let h = hosts.oldest;
+    while (h !== -1 && ((now - hosts.lastSeen(h)) >>> 0) > idle) {
+      const newer = hosts.newer(h);
+      if (hosts.useCount(h) === 0) hosts.destroy(h);
       h = newer;
     }
   }
+}
+
+/** Reads an address as four words into `out` at `at` (IPv4: the address and three zeros). */
+function readAddr(b: Uint8Array, off: number, fam: 4 | 6, out: Int32Array, at: number): void {
+  out[at] = (b[off]! << 24) | (b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!;
+  if (fam === 4) {
+    out[at + 1] = 0; out[at + 2] = 0; out[at + 3] = 0;
+    return;
+  }
+  out[at + 1] = (b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!;
+  out[at + 2] = (b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!;
+  out[at + 3] = (b[off + 12]! << 24) | (b[off + 13]! << 16) | (b[off + 14]! << 8) | b[off + 15]!;
 }

@@ -126,7 +126,7 @@ describe('the built-in pcap/pcapng reader takes any file', () => {
         if (random && b.length > 4) b = Uint8Array.from([...seeds[i]!.subarray(0, 4), ...b.subarray(4)]);
         writeFileSync(path, b);
         try {
-          const r = readPcapJs(path, (frame, caplen) => { expect(frame.length).toBe(caplen); });
+          const r = readPcapJs(path, (buf, caplen, _wirelen, _sec, _usec, at) => { expect(at + caplen).toBeLessThanOrEqual(buf.length); });
           expect(r.frames).toBeGreaterThanOrEqual(0);
         } catch (e) {
           expect(isProbewatchError(e) && e.code === 'PW_ERR_INPUT_UNREADABLE').toBe(true);
