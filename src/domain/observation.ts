@@ -85,11 +85,16 @@ export const TCP_CWR = 0x80;
 
 /** A blank observation to be filled by a decoder (reuse one per reader to avoid per-packet allocation). */
 export function emptyObservation(via: ObservationVia): SynObservation {
-  return {
+  const o: SynObservation = {
     time: 0, timeMicros: 0, family: 4, buf: new Uint8Array(8), srcOff: 0, dstOff: 4, sport: 0, dport: 0, ttl: 0, tos: 0,
     ecnKnown: true, ipOptLen: 0, df: false, mbz: false, ipId: 0, flowLabel: 0, extHeaderLen: 0, headerLen: 40, flags: 0,
     ns: false, seq: 0, ack: 0, urg: 0, win: 0, payloadLen: 0, optOff: 8, optLen: 0, via, iface: '',
   };
+  // times in ms and 32-bit sequence numbers outgrow V8's small integers: give those fields their final (double)
+  // representation now, or every hot function that read them deoptimizes at the first large value and is compiled again
+  o.time = o.seq = o.ack = 2 ** 32 + 0.5;
+  o.time = o.seq = o.ack = 0;
+  return o;
 }
 
 /** Source address bytes (a view: valid while `o.buf` is). */

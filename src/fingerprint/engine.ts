@@ -3,7 +3,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../domain/observation.ts';
 import type { SynObservation } from '../domain/observation.ts';
 import type { SignatureDb } from './database.ts';
 import { FlowTable } from './flow-table.ts';
-import { HostTable } from './host-table.ts';
+import { hashAddr, HostTable } from './host-table.ts';
 import { MatchCache } from './match-cache.ts';
 import type { MatchEntry } from './match-cache.ts';
 import { emptyPacketSig, sillyFlags, toPacketSig } from './packet-sig.ts';
@@ -99,6 +99,8 @@ export class P0fEngine {
   readonly #flows = new FlowTable(this.#hosts, 1024);
   /** The current segment's addresses as words: source 0–3, destination 4–7 (IPv4: one word, then zeros). */
   readonly #addr = new Int32Array(8);
+  /** Their hashes (hashAddr): source, destination. */
+  readonly #hash = new Int32Array(2);
   #lastExpire = 0;
   readonly #ps = emptyPacketSig();
   readonly #tcpEv: TcpEvent;
@@ -154,15 +156,23 @@ export class P0fEngine {
     const a = this.#addr;
     readAddr(o.buf, o.srcOff, fam, a, 0);
     readAddr(o.buf, o.dstOff, fam, a, 4);
+    const hs = hashAddr(fam, a[0]!, a[1]!, a[2]!, a[3]!);
+    const hd = hashAddr(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    this.#hash[0] = hs;
+    this.#hash[1] = hd;
     const hosts = this.#hosts;
     const flows = this.#flows;
-    const srcHost = hosts.find(fam, a[0]!, a[1]!, a[2]!, a[3]!);
-    const dstHost = hosts.find(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    const srcHost = hosts.find(hs, fam, a[0]!, a[1]!, a[2]!, a[3]!);
+    const dstHost = hosts.find(hd, fam, a[4]!, a[5]!, a[6]!, a[7]!);
     let toSrv = true;
-    let f = flows.find(srcHost, dstHost, o.sport, o.dport);
-    if (f === -1) {
-      f = flows.find(dstHost, srcHost, o.dport, o.sport);
-      toSrv = false;
+    let f = -1;
+    // a flow needs both hosts: a packet from or to an unknown address has none
+    if (srcHost !== -1 && dstHost !== -1) {
+      f = flows.find(srcHost, dstHost, o.sport, o.dport);
+      if (f === -1) {
+        f = flows.find(dstHost, srcHost, o.dport, o.sport);
+        toSrv = false;
+      }
     }
 
     switch (type) {
@@ -299,14 +309,15 @@ export class P0fEngine {
     const hosts = this.#hosts;
     const a = this.#addr;
     const w0 = a[at]!, w1 = a[at + 1]!, w2 = a[at + 2]!, w3 = a[at + 3]!;
+    const hash = this.#hash[at >> 2]!;
     // a pruned host id may already have been reused for another address: check it
-    const h = !pruned ? known : hosts.is(known, fam, w0, w1, w2, w3) ? known : hosts.find(fam, w0, w1, w2, w3);
+    const h = !pruned ? known : hosts.is(known, fam, w0, w1, w2, w3) ? known : hosts.find(hash, fam, w0, w1, w2, w3);
     if (h !== -1) {
       hosts.touch(h, now);
       return h;
     }
     if (hosts.size > this.#maxHosts) this.#nukeHosts();
-    return hosts.create(fam, w0, w1, w2, w3, now);
+    return hosts.create(hash, fam, w0, w1, w2, w3, now);
   }
 
   #destroyFlow(f: number): void {

@@ -40,9 +40,8 @@ export class FlowTable {
     this.#grow(Math.max(16, capacity));
   }
 
-  /** The flow from `cli`:`cport` to `srv`:`sport` (host ids; -1 finds nothing), or -1. */
+  /** The flow from `cli`:`cport` to `srv`:`sport` (live host ids), or -1. */
   find(cli: number, srv: number, cport: number, sport: number): number {
-    if (cli < 0 || srv < 0) return -1;
     for (let f = this.#hosts.flowHead(cli); f !== -1; f = this.cliNext[f]!) {
       if (this.srvPort[f] === sport && this.cliPort[f] === cport && this.server[f] === srv) return f;
     }

@@ -1,19 +1,21 @@
 // p0f's host table (process.c host_by_age + host hash) as numbers only: typed-array slabs indexed by host id, an open-addressing index.
 
-/** Host record layout: 16 int32 words (one 64-byte cache line) per host id. */
-const STRIDE = 16;
-const K0 = 0, K1 = 1, K2 = 2, K3 = 3, FAM = 4, HASH = 5, USE = 6, OLDER = 7, NEWER = 8, FLOWS = 9, LIVE = 10;
-/** lastSeen is a float64 in words 12–13 (float64 index id * 8 + 6). */
-const SEEN64 = 6;
+/**
+ * Host record layout: 8 int32 words (32 bytes) per host id — the first address word, the family (0 once destroyed),
+ * p0f's use_cnt, the by-age links, the head of the host's client flows and, as a float64 in words 6–7, last_seen.
+ * IPv6 hosts keep their other three address words in a side array, read only when the first word already matches.
+ */
+const STRIDE = 8;
+const K0 = 0, FAM = 1, USE = 2, OLDER = 3, NEWER = 4, FLOWS = 5;
+const SEEN64 = 3;
 
 /**
  * Hosts by address, each with p0f's use count and last-seen time, on an oldest→newest list. A host is a small integer
- * id into one typed array (a cache line per host: a host touched at random costs one memory access, not one per
- * field), so a SYN flood from ever-new sources allocates nothing and the GC never walks the table.
+ * id into one typed array (half a cache line per host), so a SYN flood from ever-new sources allocates nothing, the GC
+ * never walks the table, and p0f's 10,000 hosts and their index take ~450 KiB of cache rather than megabytes.
  *
- * Addresses are four 32-bit words (IPv4: the address, then zeros) plus the family. The index is open addressing with
- * linear probing and backward-shift deletion (no tombstones: p0f's pruning deletes on almost every new host), at
- * most half full.
+ * The index is open addressing with linear probing and backward-shift deletion (no tombstones: p0f's pruning deletes
+ * on almost every new host), at most 5/8 full.
  */
 export class HostTable {
   /** Live hosts. */
@@ -24,9 +26,11 @@ export class HostTable {
   /** Hosts destroyed so far: an id found before a destruction may since have been reused. */
   destroyed = 0;
 
-  /** The records (int32 view) and the same memory as float64 (for lastSeen). */
+  /** The records (int32 view) and the same memory as float64 (for last_seen). */
   #m = new Int32Array(0);
   #f = new Float64Array(0);
+  /** Address words 1–3 per host id (zeros for IPv4). */
+  #k6 = new Int32Array(0);
   #cap = 0;
   /** Unused ids (a stack) and the next never-used id. */
   #free = new Int32Array(0);
@@ -43,9 +47,8 @@ export class HostTable {
     this.#grow(Math.max(16, capacity));
   }
 
-  /** The id of the host with this address, or -1. */
-  find(fam: number, a: number, b: number, c: number, d: number): number {
-    const h = hashAddr(fam, a, b, c, d);
+  /** The id of the host with this address and hash (hashAddr), or -1. */
+  find(h: number, fam: number, a: number, b: number, c: number, d: number): number {
     const slots = this.#slots;
     const mask = this.#mask;
     const m = this.#m;
@@ -54,7 +57,7 @@ export class HostTable {
       if (s === 0) return -1;
       if (slots[2 * i + 1] !== h) continue;
       const r = (s - 1) * STRIDE;
-      if (m[r + K0] === a && m[r + K1] === b && m[r + K2] === c && m[r + K3] === d && m[r + FAM] === fam) return s - 1;
+      if (m[r + K0] === a && m[r + FAM] === fam && (fam === 4 || this.#same6(s - 1, b, c, d))) return s - 1;
     }
   }
 
@@ -63,7 +66,12 @@ export class HostTable {
     if (id < 0) return false;
     const m = this.#m;
     const r = id * STRIDE;
-    return m[r + LIVE] === 1 && m[r + K0] === a && m[r + K1] === b && m[r + K2] === c && m[r + K3] === d && m[r + FAM] === fam;
+    return m[r + K0] === a && m[r + FAM] === fam && (fam === 4 || this.#same6(id, b, c, d));
+  }
+
+  #same6(id: number, b: number, c: number, d: number): boolean {
+    const k = this.#k6;
+    return k[3 * id] === b && k[3 * id + 1] === c && k[3 * id + 2] === d;
   }
 
   /** p0f's use_cnt: flows using the host. */
@@ -95,22 +103,24 @@ export class HostTable {
     this.#m[id * STRIDE + FLOWS] = f;
   }
 
-  /** Adds a host (the address must not be present) as the newest, with use count 0; returns its id. */
-  create(fam: number, a: number, b: number, c: number, d: number, now: number): number {
+  /** Adds a host (the address, of hash `h`, must not be present) as the newest, with use count 0; returns its id. */
+  create(h: number, fam: number, a: number, b: number, c: number, d: number, now: number): number {
     let id: number;
     if (this.#freeTop > 0) id = this.#free[--this.#freeTop]!;
     else {
       if (this.#next === this.#cap) this.#grow(this.#cap * 2);
       id = this.#next++;
     }
-    const h = hashAddr(fam, a, b, c, d);
     const m = this.#m;
     const r = id * STRIDE;
-    m[r + K0] = a; m[r + K1] = b; m[r + K2] = c; m[r + K3] = d; m[r + FAM] = fam; m[r + HASH] = h;
-    m[r + USE] = 0; m[r + FLOWS] = -1; m[r + LIVE] = 1;
+    m[r + K0] = a; m[r + FAM] = fam; m[r + USE] = 0; m[r + FLOWS] = -1;
+    if (fam !== 4) {
+      const k = this.#k6;
+      k[3 * id] = b; k[3 * id + 1] = c; k[3 * id + 2] = d;
+    }
     this.#f[id * (STRIDE / 2) + SEEN64] = now;
     this.#append(id);
-    if ((this.size + 1) * 2 > this.#mask + 1) this.#growIndex();
+    if ((this.size + 1) * 8 > (this.#mask + 1) * 5) this.#growIndex();
     const slots = this.#slots;
     const mask = this.#mask;
     let i = h & mask;
@@ -135,11 +145,15 @@ export class HostTable {
     this.destroyed++;
     this.#unlink(id);
     const m = this.#m;
-    m[id * STRIDE + LIVE] = 0;
+    const r = id * STRIDE;
+    const fam = m[r + FAM]!;
+    const k = this.#k6;
+    const h = fam === 4 ? hashAddr(4, m[r + K0]!, 0, 0, 0) : hashAddr(fam, m[r + K0]!, k[3 * id]!, k[3 * id + 1]!, k[3 * id + 2]!);
+    m[r + FAM] = 0;
     this.size--;
     const slots = this.#slots;
     const mask = this.#mask;
-    let i = m[id * STRIDE + HASH]! & mask;
+    let i = h & mask;
     while (slots[2 * i] !== id + 1) i = (i + 1) & mask;
     // backward shift: pull later members of the probe run into the hole, so no tombstone is needed
     let hole = i;
@@ -181,6 +195,9 @@ export class HostTable {
     m.set(this.#m);
     this.#m = m;
     this.#f = new Float64Array(buf);
+    const k6 = new Int32Array(cap * 3);
+    k6.set(this.#k6);
+    this.#k6 = k6;
     const free = new Int32Array(cap);
     free.set(this.#free);
     this.#free = free;

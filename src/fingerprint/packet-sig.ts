@@ -48,10 +48,14 @@ export interface PacketSig {
 
 /** A fresh, reusable PacketSig. */
 export function emptyPacketSig(): PacketSig {
-  return {
+  const ps: PacketSig = {
     ver: 4, tcpType: 0, ttl: 0, tos: 0, quirks: 0, unknownQuirks: 0, olen: 0, layout: new Uint8Array(MAX_TCP_OPT), optCnt: 0, layoutKey: '', layoutId: -1,
     eolPad: 0, mss: 0, wscale: 0, ts1: 0, win: 0, pclass: 0, totHdr: 0, winKind: 'value',
   };
+  // the timestamp is 32-bit unsigned: start the field as a double so hot code is not deoptimized at the first large one
+  ps.ts1 = 2 ** 32 + 0.5;
+  ps.ts1 = 0;
+  return ps;
 }
 
 /** Whether p0f drops the segment for a nonsensical flag combination (NULL, SYN+FIN, SYN+RST, FIN+RST). */
@@ -80,21 +84,34 @@ function keyText(layout: Uint8Array, n: number): string {
   return k;
 }
 
-/** The interned layout of the recorded options; past MAX_LAYOUTS distinct ones (a flood of odd packets) id is -1. */
-function layoutRef(layout: Uint8Array, n: number, eolPad: number): LayoutRef {
-  let h = Math.imul(n + 1, 0x9e3779b1) ^ eolPad;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ layout[i]!, 0x01000193);
-  h |= 0;
+/** Most recently seen layouts by the low bits of their hash: most packets are answered here, without the Map. */
+const recent: (LayoutRef | null)[] = new Array<LayoutRef | null>(1024).fill(null);
+
+function sameLayout(r: LayoutRef, layout: Uint8Array, n: number, eolPad: number): boolean {
+  if (r.eolPad !== eolPad || r.kinds.length !== n) return false;
+  for (let i = 0; i < n; i++) if (r.kinds[i] !== layout[i]) return false;
+  return true;
+}
+
+/**
+ * The interned layout of the recorded options (`h`: the running hash of their kinds); past MAX_LAYOUTS distinct ones
+ * (a flood of odd packets) id is -1.
+ */
+function layoutRef(layout: Uint8Array, n: number, eolPad: number, h: number): LayoutRef {
+  h = Math.imul(h ^ (n << 8) ^ eolPad, 0x9e3779b1);
+  h ^= h >>> 16;
+  const slot = h & 1023;
+  const last = recent[slot];
+  if (last && sameLayout(last, layout, n, eolPad)) return last;
   const head = layouts.get(h);
-  search: for (let r: LayoutRef | null = head ?? null; r; r = r.next) {
-    if (r.eolPad !== eolPad || r.kinds.length !== n) continue;
-    for (let i = 0; i < n; i++) if (r.kinds[i] !== layout[i]) continue search;
-    return r;
+  for (let r: LayoutRef | null = head ?? null; r; r = r.next) {
+    if (sameLayout(r, layout, n, eolPad)) return (recent[slot] = r);
   }
   const ref: LayoutRef = { kinds: layout.slice(0, n), eolPad, key: keyText(layout, n), id: -1, next: head ?? null };
   if (layoutCount < MAX_LAYOUTS) {
     ref.id = layoutCount++;
     layouts.set(h, ref);
+    recent[slot] = ref;
   }
   return ref;
 }
@@ -155,9 +172,11 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   let wscale = 0;
   let ts1 = 0;
   let aborted = false;
+  let lh = 0x811c9dc5;
   scan: while (d < end && cnt < MAX_TCP_OPT) {
     const kind = opt[d++]!;
     layout[cnt++] = kind;
+    lh = Math.imul(lh ^ kind, 0x01000193);
     switch (kind) {
       case 0: {
         eolPad = end - d;
@@ -217,7 +236,7 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   if (aborted || d !== end) q |= Q.OPT_BAD;
 
   ps.optCnt = cnt;
-  const ref = layoutRef(layout, cnt, eolPad);
+  const ref = layoutRef(layout, cnt, eolPad, lh);
   ps.layoutKey = ref.key;
   ps.layoutId = ref.id;
   ps.eolPad = eolPad;
