@@ -4,9 +4,10 @@ import type { MatchEntry } from './match-cache.ts';
 import { matchName, p0fStamp } from './p0f-format.ts';
 import { paramsText, rawSig } from './raw-sig.ts';
 
-// Everything is stored 4 bytes at a time with DataView.setInt32 (little-endian words of text, the last one padded):
-// on V8 an inlined store per 4 bytes beats both a byte loop and TypedArray#set's call overhead for short text. A store
-// may write up to 3 bytes past the text; the buffer always keeps room for that, and the next store overwrites them.
+// Short pieces (digits, separators) are stored 4 bytes at a time with DataView.setInt32 (little-endian words of text,
+// the last one padded): on V8 an inlined store beats both a byte loop and TypedArray#set's call overhead below ~30
+// bytes; the long constant pieces (the per-second prefix, the per-signature tail) are one TypedArray#set each. A word
+// store may write up to 3 bytes past the text; the buffer always keeps room for that, and the next store overwrites them.
 
 const enc = new TextEncoder();
 
@@ -55,30 +56,24 @@ const SUBJ_CLI = words('|subj=cli');
 const SUBJ_SRV = words('|subj=srv');
 
 /**
- * Per match-cache entry: where its encoded tails sit in the encoder's arena — "|os=…|dist=…|params=…|raw_sig=…\n",
- * plain and as a sendsyn flow prints it, and "|link=…|raw_mtu=N\n" — as word offset and byte length (-1: not yet).
- * Offsets are valid for one encoder and arena generation.
+ * Per match-cache entry: its encoded tails — "|os=…|dist=…|params=…|raw_sig=…\n", plain and as a sendsyn flow prints
+ * it, and "|link=…|raw_mtu=N\n" — as views into the encoder's arena (one allocation per tail, none per line).
  */
 class Tails {
-  owner: P0fEncoder;
-  gen: number;
-  plainAt = -1;
-  plainLen = 0;
-  sendsynAt = -1;
-  sendsynLen = 0;
-  mtuAt = -1;
-  mtuLen = 0;
+  readonly owner: P0fEncoder;
+  plain: Uint8Array | null = null;
+  sendsyn: Uint8Array | null = null;
+  mtu: Uint8Array | null = null;
 
-  constructor(owner: P0fEncoder, gen: number) {
+  constructor(owner: P0fEncoder) {
     this.owner = owner;
-    this.gen = gen;
   }
 }
 
 /** Upper bound of the prefix and flow part of a line in bytes (tails, from signature labels, are checked apart). */
 const HEAD_MAX = 512;
-/** Arena size (words) past which it starts over: bounds memory under a flood of ever-different packets. */
-const ARENA_MAX = 1 << 22;
+/** Bytes of tails kept together in one arena block (a new block is started when one is full). */
+const ARENA_BLOCK = 1 << 16;
 
 /** Stores `t` at `p`; returns the position after it. */
 function putWords(dv: DataView, p: number, t: Words): number {
@@ -152,14 +147,13 @@ export class P0fEncoder implements EngineSink {
   /** Start (ms) of the second the cached prefixes show. */
   #secStart = NaN;
   /** "[YYYY/MM/DD HH:MM:SS] mod=…|cli=" of that second, per mode. */
-  #prefix: Words[] = [];
+  #prefix: Uint8Array[] = [];
   /** Where the last TCP line's "ADDR/PORT|srv=ADDR/PORT|subj=…" part sits in the buffer (-1: flushed since). */
   #flowStart = -1;
   #flowEnd = -1;
-  /** Every tail this encoder has encoded, as words, one after the other (one array: no pointer chasing per line). */
-  #arena = new Int32Array(4096);
+  /** The block tails are appended to: tails of the hot entries sit side by side in memory. */
+  #arena = new Uint8Array(ARENA_BLOCK);
   #arenaTop = 0;
-  #gen = 0;
 
   constructor(emit: (chunk: Uint8Array) => void, size = 1 << 16) {
     this.#emit = emit;
@@ -170,45 +164,45 @@ export class P0fEncoder implements EngineSink {
   tcp(ev: TcpEvent): void {
     const t = this.#tails(ev.entry);
     const sendsyn = ev.sendsyn;
-    if ((sendsyn ? t.sendsynAt : t.plainAt) < 0) this.#encodeTail(t, ev);
-    const at = sendsyn ? t.sendsynAt : t.plainAt;
-    const len = sendsyn ? t.sendsynLen : t.plainLen;
+    const tail = (sendsyn ? t.sendsyn : t.plain) ?? this.#encodeTail(t, ev);
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
-    if (this.#pos + HEAD_MAX + len > this.#buf.length) this.flush();
+    if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
     const buf = this.#buf;
     const dv = this.#dv;
     const syn = ev.mode === 'syn';
-    let p = putWords(dv, this.#pos, this.#prefix[sendsyn ? (syn ? M_PROBE : M_RESPONSE) : syn ? M_SYN : M_SYNACK]!);
+    const prefix = this.#prefix[sendsyn ? (syn ? M_PROBE : M_RESPONSE) : syn ? M_SYN : M_SYNACK]!;
+    buf.set(prefix, this.#pos);
+    let p = this.#pos + prefix.length;
     this.#flowStart = p;
     p = putFlow(buf, dv, p, o, syn);
     this.#flowEnd = p;
-    this.#pos = this.#putTail(p, at, len);
+    this.#pos = this.#putTail(p, tail);
   }
 
   mtu(ev: MtuEvent): void {
     const t = this.#tails(ev.entry);
-    if (t.mtuAt < 0) {
-      const len = this.#store(t, `|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`);
-      t.mtuAt = this.#arenaTop - ((len + 3) >> 2);
-      t.mtuLen = len;
-    }
+    const tail = (t.mtu ??= this.#store(`|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`));
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
-    if (this.#pos + HEAD_MAX + t.mtuLen > this.#buf.length) this.flush();
+    if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
+    const buf = this.#buf;
     const dv = this.#dv;
-    let p = putWords(dv, this.#pos, this.#prefix[M_MTU]!);
+    const prefix = this.#prefix[M_MTU]!;
+    buf.set(prefix, this.#pos);
+    let p = this.#pos + prefix.length;
     const fs = this.#flowStart;
     if (fs >= 0) {
-      // the TCP line's flow part, 4 bytes at a time (it lies wholly before p, so reading past its end is harmless)
+      // the TCP line's flow part, 4 bytes at a time (it lies wholly before p, so reading past its end is harmless;
+      // copyWithin would be a call into C++)
       const n = this.#flowEnd - fs;
       for (let i = 0; i < n; i += 4) dv.setInt32(p + i, dv.getInt32(fs + i, true), true);
       p += n;
     } else {
       // flushed since the TCP line: encode the flow part again
-      p = putFlow(this.#buf, dv, p, o, ev.mode === 'syn');
+      p = putFlow(buf, dv, p, o, ev.mode === 'syn');
     }
-    this.#pos = this.#putTail(p, t.mtuAt, t.mtuLen);
+    this.#pos = this.#putTail(p, tail);
   }
 
   /** Hands everything buffered to `emit`. */
@@ -219,74 +213,58 @@ export class P0fEncoder implements EngineSink {
     this.#pos = 0;
   }
 
-  /** Copies `len` bytes of the arena from word `at` to `p`; returns the new position. */
-  #putTail(p: number, at: number, len: number): number {
+  /** Copies a tail to `p` (one memcpy: tails are long enough for TypedArray#set to beat word stores); returns the new position. */
+  #putTail(p: number, tail: Uint8Array): number {
     const buf = this.#buf;
-    const arena = this.#arena;
-    if (p + len + 4 > buf.length) {
+    if (p + tail.length > buf.length) {
       // longer than the buffer (an absurdly long label): out on its own
       this.#pos = p;
       this.flush();
-      this.#emit(new Uint8Array(arena.buffer, at * 4, len).slice());
+      this.#emit(tail);
       return 0;
     }
-    const dv = this.#dv;
-    const n = (len + 3) >> 2;
-    for (let i = 0; i < n; i++) dv.setInt32(p + 4 * i, arena[at + i]!, true);
-    return p + len;
+    buf.set(tail, p);
+    return p + tail.length;
   }
 
-  /** The entry's tails record, made afresh when it belongs to another encoder or an arena since cleared. */
+  /** The entry's tails record, made afresh when the entry was first seen by another encoder. */
   #tails(entry: MatchEntry): Tails {
     const t = entry.ext as Tails | undefined;
-    if (t && t.owner === this && t.gen === this.#gen) return t;
-    const n = new Tails(this, this.#gen);
+    if (t && t.owner === this) return t;
+    const n = new Tails(this);
     entry.ext = n;
     return n;
   }
 
-  #encodeTail(t: Tails, ev: TcpEvent): void {
+  #encodeTail(t: Tails, ev: TcpEvent): Uint8Array {
     const m = ev.match;
     const key = m.record && (m.record.tool || ev.sendsyn) ? 'app' : 'os';
     const dist = m.record?.sig.badTtl ? `<= ${m.dist}` : String(m.dist);
-    const len = this.#store(t, `|${key}=${matchName(m)}|dist=${dist}|params=${paramsText(m, ev.ps.tos)}|raw_sig=${rawSig(ev.ps, ev.synMss)}\n`);
-    const at = this.#arenaTop - ((len + 3) >> 2);
-    if (ev.sendsyn) {
-      t.sendsynAt = at;
-      t.sendsynLen = len;
-    } else {
-      t.plainAt = at;
-      t.plainLen = len;
-    }
+    const b = this.#store(`|${key}=${matchName(m)}|dist=${dist}|params=${paramsText(m, ev.ps.tos)}|raw_sig=${rawSig(ev.ps, ev.synMss)}\n`);
+    if (ev.sendsyn) t.sendsyn = b;
+    else t.plain = b;
+    return b;
   }
 
-  /** Appends text to the arena as words; returns its byte length (it ends at #arenaTop). */
-  #store(t: Tails, s: string): number {
+  /** The text's bytes, appended to the arena block (or on their own when longer than a block). */
+  #store(s: string): Uint8Array {
     const b = enc.encode(s);
-    const n = (b.length + 3) >> 2;
-    if (this.#arenaTop + n > ARENA_MAX) {
-      // start over: other entries' records see another generation and are made afresh, this one is cleared now
+    if (b.length > ARENA_BLOCK / 4) return b;
+    if (this.#arenaTop + b.length > ARENA_BLOCK) {
+      // the full block stays alive as long as views into it do
+      this.#arena = new Uint8Array(ARENA_BLOCK);
       this.#arenaTop = 0;
-      this.#gen++;
-      t.gen = this.#gen;
-      t.plainAt = t.sendsynAt = t.mtuAt = -1;
     }
-    if (this.#arenaTop + n > this.#arena.length) {
-      const a = new Int32Array(Math.max(this.#arena.length * 2, this.#arenaTop + n));
-      a.set(this.#arena.subarray(0, this.#arenaTop));
-      this.#arena = a;
-    }
-    const bytes = new Uint8Array(this.#arena.buffer, this.#arenaTop * 4, n * 4);
-    bytes.fill(0);
-    bytes.set(b);
-    this.#arenaTop += n;
-    return b.length;
+    const view = this.#arena.subarray(this.#arenaTop, this.#arenaTop + b.length);
+    view.set(b);
+    this.#arenaTop += b.length;
+    return view;
   }
 
   /** Builds "[YYYY/MM/DD HH:MM:SS] mod=…|cli=" for the packet's second (UTC, as p0f-format prints it). */
   #newSecond(ms: number): void {
     this.#secStart = Math.floor(ms / 1000) * 1000;
     const stamp = p0fStamp(ms);
-    this.#prefix = MODES.map((m) => words(`${stamp} mod=${m}|cli=`));
+    this.#prefix = MODES.map((m) => enc.encode(`${stamp} mod=${m}|cli=`));
   }
 }
