@@ -82,5 +82,12 @@ if (p0f !== null) {
   process.stdout.write(`speed:  probewatch is ${(p0f / pwStock).toFixed(1)}x p0f's speed (stock signatures, node_pcap), ${(p0f / pwJs).toFixed(1)}x with --reader js, ${(p0f / pwDefault).toFixed(1)}x with modern.fp\n`);
   process.stdout.write(`        per packet, without the ${startup.toFixed(2)} s startup: ${(p0f / Math.max(0.01, pwStock - startup)).toFixed(1)}x (node_pcap), ${(p0f / Math.max(0.01, pwJs - startup)).toFixed(1)}x (--reader js)\n`);
 }
-if (floor !== null) process.stdout.write(`floor:  probewatch takes ${(pwStock / floor).toFixed(1)}x the CPU of a bare libpcap read (tcpdump)${p0f !== null ? `, p0f ${(p0f / floor).toFixed(1)}x` : ''}\n`);
-process.stdout.write(`rate:   ${((count / pwStock) / 1e6).toFixed(2)} M SYN/CPU-s for probewatch${p0f !== null ? `, ${((count / p0f) / 1e6).toFixed(2)} M for p0f` : ''}\n`);
+if (floor !== null) {
+  process.stdout.write(`floor:  probewatch takes ${(pwStock / floor).toFixed(1)}x the CPU of a bare libpcap read (tcpdump), ${(pwJs / floor).toFixed(1)}x with --reader js${p0f !== null ? `; p0f ${(p0f / floor).toFixed(1)}x` : ''}\n`);
+}
+process.stdout.write(`rate:   ${((count / pwStock) / 1e6).toFixed(2)} M SYN/CPU-s for probewatch (${((count / pwJs) / 1e6).toFixed(2)} M with --reader js)${p0f !== null ? `, ${((count / p0f) / 1e6).toFixed(2)} M for p0f` : ''}\n`);
+if (p0f !== null) {
+  const target = p0f / 10;
+  process.stdout.write(`target: 10x p0f = at most ${target.toFixed(2)} CPU-s: ${pwStock <= target ? 'met' : 'NOT met'} (node_pcap), ${pwJs <= target ? 'met' : 'NOT met'} (--reader js)\n`);
+}
+process.stdout.write(`command: npm run bench -- fingerprint ${count}   (FP_BENCH_REPS=${reps}; CLI: node bin/probewatch.js fingerprint --format p0f [--reader js] --signatures signatures/p0f.fp ${pcap})\n`);
