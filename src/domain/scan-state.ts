@@ -1,0 +1,241 @@
+// Per-source scan state as detection keeps it (psad's %scan, %curr_scan and %scan_dl per source), shared by the pure
+// detector that changes it, the store that persists it and the profile builder that renders it.
+import type { DangerLevel } from './profile.ts';
+
+/** Lowest and highest destination port seen. */
+export interface PortRange {
+  /** Lowest port. */
+  lo: number;
+  /** Highest port. */
+  hi: number;
+}
+
+/** One signature's hits on one (source, destination, chain), psad's $scan{src}{dst}{proto}{sid}{sid}{chain}. */
+export interface PairSigHit {
+  /** Protocol slot the hit is filed under ("tcp", "udp", "icmp", "icmp6", "ip", …). */
+  proto: string;
+  /** Signature id. */
+  sid: number;
+  /** Chain of the matching packets. */
+  chain: string;
+  /** Matching packets. */
+  packets: number;
+  /** Destination port of the last matching packet (tcp/udp), else 0. */
+  dport: number;
+  /** TCP flags of the last matching packet ("NA" otherwise). */
+  flags: string;
+  /** Whether it came from a fwsnort SID in the log prefix. */
+  fwsnort: boolean;
+}
+
+/** What one source's packets of the current check interval did to one destination (psad's %curr_scan{src}{dst}). */
+export interface PairInterval {
+  /** Distinct TCP flag strings this interval. */
+  flags: string[];
+  /** Distinct protocols this interval (psad's per-interval tot_protocols). */
+  protos: string[];
+  /** Topera / Masscan / Mirai marks of the interval's last packet (psad keeps only the last one). */
+  topera: boolean;
+  masscan: boolean;
+  mirai: boolean;
+}
+
+/**
+ * One source's dealings with one destination. The window fields are psad's $scan{src}{dst} (what danger levels are
+ * computed from; reset when the pair times out, as psad's delete_old_scans deletes it); the rest accumulates for the
+ * profile and survives timeouts.
+ */
+export interface PairState {
+  /** Destination, canonical text. */
+  dst: string;
+  /** Whether the window is live (false after a timeout until the next packet). */
+  live: boolean;
+  /** psad s_time: event time (ms) of the window's first packet. */
+  start: number;
+  /** psad absnum: packets in the window. */
+  absnum: number;
+  /** tot_protocols as psad counts it (its per-packet quirk for ICMP and numbered protocols included). */
+  totProtocols: number;
+  /** Protocol slots psad has defined in the window (the quirk above depends on them). */
+  slots: string[];
+  /** Distinct protocols in the window (probewatch's count). */
+  wprotos: string[];
+  /** psad abs_sp/abs_ep by protocol ("tcp", "udp", "udplite") in the window. */
+  wranges: Record<string, PortRange>;
+  /** Packets ever counted to this destination. */
+  packets: number;
+  /** First and last packet ever (event ms). */
+  first: number;
+  last: number;
+  /** Port ranges ever, by protocol. */
+  ranges: Record<string, PortRange>;
+  /** Packets by "chain\tinterface\tprotocol". */
+  chains: Record<string, number>;
+  /** Packets by TCP flag string. */
+  flags: Record<string, number>;
+  /** Packets by log prefix ("*noprfx*" when none). */
+  prefixes: Record<string, number>;
+  /** Signature hits keyed "proto\tsid\tchain". */
+  sigs: Record<string, PairSigHit>;
+  /** Invalid ICMP/ICMPv6 packets keyed "proto\ttype\tcode\tchain" (code "" for an invalid type). */
+  icmpInvalid: Record<string, number>;
+  /** Scan-type labels given so far. */
+  scanTypes: string[];
+  /** Port-sweep mark. */
+  sweep: boolean;
+  /** Sticky Topera / Masscan / Mirai marks (any packet, not only the last). */
+  sticky: { topera: boolean; masscan: boolean; mirai: boolean };
+  /** Syslog hosts (sensors) that logged the pair's packets (a few). */
+  hosts: string[];
+  /** Interval id the `cur` data belongs to. */
+  interval: number;
+  /** Data of that interval. */
+  cur: PairInterval | null;
+}
+
+/** A signature that matched packets from a source (summed over destinations). */
+export interface SourceSigHit {
+  /** Signature id. */
+  sid: number;
+  /** Message. */
+  msg: string;
+  /** Danger level the signature assigns. */
+  dl: DangerLevel;
+  /** Rule protocol. */
+  proto: string;
+  /** Matching packets. */
+  count: number;
+  /** A few destination ports of matching packets. */
+  dports: number[];
+  /** Whether it came from a fwsnort SID. */
+  fwsnort: boolean;
+  /** First and last match, event ms. */
+  first: number;
+  last: number;
+}
+
+/** One danger-level step. */
+export interface DangerChange {
+  /** Event time (ms). */
+  time: number;
+  /** New level. */
+  level: DangerLevel;
+  /** Why ("packets", "hosts", "signature", "icmp", "auto_dl", "protocols"). */
+  reason: string;
+}
+
+/** Everything detection keeps about one source. */
+export interface SourceState {
+  /** Canonical address. */
+  ip: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** psad's %scan_dl: sticky danger level. */
+  dl: DangerLevel;
+  /** First and last counted packet, event ms. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Counted packets. */
+  packets: number;
+  /** Pairs by destination. */
+  pairs: Map<string, PairState>;
+  /** Packets by protocol name. */
+  protocols: Record<string, number>;
+  /** Packets by destination port, keyed protoCode * 65536 + port (protoCode: tcp 0, udp 1, udplite 2). */
+  ports: Map<number, number>;
+  /** Signature hits by sid. */
+  sigs: Map<number, SourceSigHit>;
+  /** Danger-level history. */
+  history: DangerChange[];
+  /** Packets by chain, interface (IN=, or OUT= for OUTPUT), sensor and prefix. */
+  chains: Record<string, number>;
+  interfaces: Record<string, number>;
+  sensors: Record<string, number>;
+  prefixes: Record<string, number>;
+  /** Tags ("nmap", "masscan", "mirai", "topera", "port-sweep", "protocol-scan", "signature"). */
+  tags: string[];
+  /** Interval id of the interval fields below. */
+  interval: number;
+  /** Signature danger level of this interval (psad's %curr_sigs_dl) and fwsnort SID level (%curr_sids_dl). */
+  curSigDl: number;
+  curSidDl: number;
+  /** Whether the source has sent a TCP packet carrying options (probewatch's per-source Masscan test). */
+  sawTcpOptions: boolean;
+  /** psad's %mirai_scan{src}{dst}{23}: SYNs to tcp/23 by destination. */
+  mirai: Record<string, number>;
+  /** Bookkeeping for incremental writes (not persisted). */
+  dirty: DirtyMarks;
+}
+
+/** What changed since the state was last written. */
+export interface DirtyMarks {
+  /** The source row itself. */
+  source: boolean;
+  /** Destinations whose pair changed. */
+  pairs: Set<string>;
+  /** Port keys whose count changed. */
+  ports: Set<number>;
+  /** Sids whose hit changed. */
+  sigs: Set<number>;
+  /** History entries already written. */
+  historyWritten: number;
+}
+
+/** Fresh dirty marks. */
+export function cleanMarks(historyWritten = 0): DirtyMarks {
+  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten };
+}
+
+/** Port-key protocol codes. */
+export const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
+
+/** Key of a (protocol, port) in SourceState.ports, or -1 for protocols without ports. */
+export function portKey(proto: string, port: number): number {
+  const code = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : proto === 'udplite' ? 2 : -1;
+  return code < 0 ? -1 : code * 65536 + port;
+}
+
+/** A new, empty source state. */
+export function newSourceState(ip: string, family: 4 | 6, time: number): SourceState {
+  return {
+    ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), protocols: {},
+    ports: new Map(), sigs: new Map(), history: [], chains: {}, interfaces: {}, sensors: {}, prefixes: {}, tags: [],
+    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: {}, dirty: cleanMarks(),
+  };
+}
+
+/** A new, empty pair (window not yet live). */
+export function newPairState(dst: string, time: number): PairState {
+  return {
+    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: [], wprotos: [], wranges: {}, packets: 0, first: time,
+    last: time, ranges: {}, chains: {}, flags: {}, prefixes: {}, sigs: {}, icmpInvalid: {}, scanTypes: [], sweep: false,
+    sticky: { topera: false, masscan: false, mirai: false }, hosts: [], interval: -1, cur: null,
+  };
+}
+
+/** Ends a pair's window (psad's delete_old_scans): the danger-level counters restart with its next packet. */
+export function expirePair(p: PairState): void {
+  p.live = false;
+  p.absnum = 0;
+  p.totProtocols = 0;
+  p.slots = [];
+  p.wprotos = [];
+  p.wranges = {};
+}
+
+/**
+ * Where detection finds source state: an in-memory map, or a bounded cache over the store. The detector only calls these;
+ * it never knows whether a source was evicted and reloaded.
+ */
+export interface SourceDirectory {
+  /** The source's state, loading it when it was evicted; undefined when never seen. */
+  get(ip: string): SourceState | undefined;
+  /** Registers a new source. */
+  add(state: SourceState): void;
+  /** Notes that the source was touched in the current interval (its `interval` field is already set). */
+  touch(state: SourceState): void;
+  /** Calls `fn` for every source touched in interval `id` (in memory or evicted) and keeps their changes. */
+  forEachTouched(id: number, fn: (s: SourceState) => void): void;
+  /** Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. */
+  expirePairs(cutoff: number, by: 'start' | 'last'): number;
+}
