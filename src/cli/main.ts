@@ -1,9 +1,11 @@
 // probewatch command-line entry: dispatches to one module per command and maps coded errors to exit codes.
 import { isProbewatchError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
+import { analyzeCommand } from './analyze.ts';
 import { configCommand } from './config.ts';
+import { statusCommand } from './status.ts';
 
-const COMMANDS: readonly Command[] = [configCommand];
+const COMMANDS: readonly Command[] = [analyzeCommand, configCommand, statusCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

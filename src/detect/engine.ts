@@ -10,6 +10,7 @@ import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
 import { labelPair } from './labels.ts';
 import type { DetectRules } from './rules.ts';
+import { newSigPacket } from './signatures/match.ts';
 import type { SigMatch, SigPacket } from './signatures/match.ts';
 import { Totals } from './totals.ts';
 import type { Outcome } from './totals.ts';
@@ -43,6 +44,8 @@ export interface IntervalResult {
 }
 
 const SIG_BUF: SigMatch[] = [];
+/** psad's flag string for every mask, computed once (hot path). */
+const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, m) => flagsText(m));
 const MAX_PAIR_HOSTS = 8;
 const MAX_SIG_DPORTS = 8;
 
@@ -117,7 +120,7 @@ export class Detector {
 
     // ---- psad's parse_NF_pkt_str filters, in its order
     const prefix = ev.prefix;
-    const hasPrefix = /\S/.test(prefix);
+    const hasPrefix = prefix.length > 0 && /\S/.test(prefix);
     if (hasPrefix) {
       if (r.ignorePrefix?.test(prefix)) return this.#skip('log-prefix', ev);
       t.prefix(prefix);
@@ -126,7 +129,7 @@ export class Detector {
     if (compat && intf === '') return this.#skip('psad-no-interface', ev);
     if (r.ignoreInterfaces.size > 0 && r.ignoreInterfaces.has(intf)) return this.#skip('interface', ev);
     let sid = 0;
-    if (hasPrefix) {
+    if (hasPrefix && (r.sidLiteral === null || prefix.includes(r.sidLiteral))) {
       const m = r.sidRe.exec(prefix);
       if (m) sid = Number(m[1]);
     }
@@ -152,7 +155,7 @@ export class Detector {
       if (sid === 0 && o.ignoreConntrackBugPkts && (flags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return this.#skip('conntrack', ev);
       // psad requires one of ACK SYN RST URG PSH FIN, or none at all ("NULL")
       if (compat && flags !== 0 && (flags & 0x3f) === 0) return this.#skip('psad-tcp-flags', ev);
-      fText = flagsText(flags);
+      fText = FLAG_TEXT[flags & 0xff]!;
       if (ev.tcpOptions && o.expectTcpOptions) this.#meta.foundTcpOptions = true;
       if (compat) masscan = fText === 'SYN' && this.#meta.foundTcpOptions && !ev.tcpOptions;
       if (r.ignorePorts.get('tcp')?.has(dp)) return this.#skip('port', ev);
@@ -185,9 +188,11 @@ export class Detector {
       if (dp === 23) bump(s.mirai, dst);
       else if (dp === 2323 && (s.mirai[dst] ?? 0) >= 10) mirai = true;
     }
-    let srcIp: ParsedIp | null = null;
-    const srcParsed = (): ParsedIp => (srcIp ??= parseIp(src) ?? { family: ev.family, text: src, bytes: new Uint8Array(ev.family === 4 ? 4 : 16) });
-    const auto = r.autoDl.size > 0 ? r.autoDl.lookup(srcParsed(), proto, dp, s.dl) : -1;
+    let auto = -1;
+    if (r.autoDl.size > 0) {
+      const ip: ParsedIp = parseIp(src) ?? { family: ev.family, text: src, bytes: new Uint8Array(ev.family === 4 ? 4 : 16) };
+      auto = r.autoDl.lookup(ip, proto, dp, s.dl);
+    }
     if (auto === 0) return this.#skip('auto-dl', ev);
 
     // signatures (psad:1206-1240): a fwsnort SID in the prefix, else psad's own signatures
@@ -203,7 +208,7 @@ export class Detector {
         if (sidDl === 0) return this.#skip('signature-dl0', ev);
       }
     } else if (r.signatures.size > 0) {
-      const pkt = this.#sigPacket(ev, proto, sp, dp, flags, fText, intf, srcParsed);
+      const pkt = this.#sigPacket(ev, proto, sp, dp, flags, fText, intf);
       r.signatures.match(pkt, matches);
       for (const m of matches) if (m.dl > sigDl) sigDl = m.dl;
       if (matches.length > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
@@ -298,10 +303,6 @@ export class Detector {
     s.packets++;
     if (time > s.lastSeen) s.lastSeen = time;
     if (time < s.firstSeen) s.firstSeen = time;
-    bump(s.protocols, proto);
-    bump(s.chains, ev.chain);
-    if (intf) bump(s.interfaces, intf);
-    if (hasPrefix) bump(s.prefixes, prefix);
     t.protocols.set(proto, (t.protocols.get(proto) ?? 0) + 1);
     return 'counted';
   }
@@ -400,21 +401,40 @@ export class Detector {
     this.totals.sig(sid, msg, proto, isNew);
   }
 
-  #sigPacket(ev: PacketEvent, proto: string, sp: number, dp: number, flags: number, fText: string, intf: string,
-    srcParsed: () => ParsedIp): SigPacket {
+  readonly #pkt: SigPacket = newSigPacket();
+
+  #sigPacket(ev: PacketEvent, proto: string, sp: number, dp: number, flags: number, fText: string, intf: string): SigPacket {
     const compat = this.rules.opts.compat;
-    let dstIp: ParsedIp | null = null;
     const echo = proto === 'icmp' && (ev.icmpType === 8 || ev.icmpType === 0);
-    return {
-      family: ev.family, src: ev.src, dst: ev.dst, srcIp: srcParsed,
-      dstIp: () => (dstIp ??= parseIp(ev.dst) ?? { family: ev.family, text: ev.dst, bytes: new Uint8Array(ev.family === 4 ? 4 : 16) }),
-      proto, sp, dp, flags, flagsText: fText, ipLen: ev.len, ttl: ev.ttl, ipId: ev.ipId, intf, ipOpts: ev.ipOptions ?? '',
-      tcpOptsLen: ev.tcpOptions !== undefined ? ev.tcpOptions.length / 2 : -1, tcpSeq: ev.seq ?? 0, tcpAck: ev.ack ?? 0,
-      window: ev.window ?? 0, udpLen: ev.udpLen ?? -1, itype: ev.icmpType ?? 0, icode: ev.icmpCode ?? 0,
-      // QUIRK (psad:1971): psad's regex /CODE=(\d+)\s+ID=(\d+)\s+SEQ=(\d+)/ stores CODE as icmp_id and ID as icmp_seq
-      icmpId: compat ? (echo ? ev.icmpCode ?? 0 : 0) : ev.icmpId ?? 0,
-      icmpSeq: compat ? (echo ? ev.icmpId ?? 0 : 0) : ev.icmpSeq ?? 0,
-    };
+    const p = this.#pkt;
+    p.family = ev.family;
+    p.src = ev.src;
+    p.dst = ev.dst;
+    p.proto = proto;
+    p.sp = sp;
+    p.dp = dp;
+    p.flags = flags;
+    p.flagsText = fText;
+    p.ipLen = ev.len;
+    p.ttl = ev.ttl;
+    p.ipId = ev.ipId;
+    p.intf = intf;
+    p.ipOpts = ev.ipOptions ?? '';
+    p.tcpOptsLen = ev.tcpOptions !== undefined ? ev.tcpOptions.length / 2 : -1;
+    p.tcpSeq = ev.seq ?? 0;
+    p.tcpAck = ev.ack ?? 0;
+    p.window = ev.window ?? 0;
+    p.udpLen = ev.udpLen ?? -1;
+    p.itype = ev.icmpType ?? 0;
+    p.icode = ev.icmpCode ?? 0;
+    // QUIRK (psad:1971): psad's regex /CODE=(\d+)\s+ID=(\d+)\s+SEQ=(\d+)/ stores CODE as icmp_id and ID as icmp_seq
+    p.icmpId = compat ? (echo ? ev.icmpCode ?? 0 : 0) : ev.icmpId ?? 0;
+    p.icmpSeq = compat ? (echo ? ev.icmpId ?? 0 : 0) : ev.icmpSeq ?? 0;
+    p._src4 = -2;
+    p._dst4 = -2;
+    p._src6 = null;
+    p._dst6 = null;
+    return p;
   }
 }
 

@@ -86,6 +86,8 @@ export interface DetectRules {
   /** FW_MSG_SEARCH patterns, or null when every line is considered. */
   readonly fwSearch: readonly RegExp[] | null;
   readonly sidRe: RegExp;
+  /** SNORT_SID_STR when it is plain text (a cheap substring test before the regex), else null. */
+  readonly sidLiteral: string | null;
   /** HOME_NET networks, or null for "any". */
   readonly homeNet: readonly Cidr[] | null;
   /** Rules and lines that were skipped, with reasons (psad logs these to syslog). */
@@ -199,6 +201,7 @@ export function compileRules(opts: DetectOptions, data: DetectData): DetectRules
     ignorePrefix: opts.ignoreLogPrefixes.trim() === '' ? null : regex('detect.ignoreLogPrefixes', opts.ignoreLogPrefixes),
     fwSearch: opts.fwSearchAll ? null : opts.fwMsgSearch.map((s) => regex('detect.fwMsgSearch', s)),
     sidRe: regex('detect.snortSidStr', `${opts.snortSidStr}(\\d+)`),
+    sidLiteral: /^[\w ]+$/.test(opts.snortSidStr) ? opts.snortSidStr : null,
     homeNet,
     warnings,
   };

@@ -1,7 +1,7 @@
 // Renders a source's scan state as the detection part of its SourceProfile (the other parts start empty and are
 // filled by the areas that own them).
 import { isoTime } from './clock.ts';
-import { PORT_PROTOS } from './scan-state.ts';
+import { PORT_PROTOS, sourceCounts } from './scan-state.ts';
 import type { SourceState } from './scan-state.ts';
 import type { DestinationSummary, ProviderState, SourceProfile } from './profile.ts';
 
@@ -58,14 +58,15 @@ export function scanProfile(s: SourceState, limits: ProfileLimits = {}): SourceP
   const ports = [...s.ports].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const maxP = limits.maxPorts ?? 0;
   p.ports = (maxP > 0 ? ports.slice(0, maxP) : ports).map(([k, n]) => ({ proto: PORT_PROTOS[Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets: n }));
-  p.protocols = sortedEntries(s.protocols).map(([proto, packets]) => ({ proto, packets }));
+  const counts = sourceCounts(s);
+  p.protocols = sortedEntries(counts.protocols).map(([proto, packets]) => ({ proto, packets }));
   p.scanTypes = [...scanTypes];
   p.signatures = [...s.sigs.values()].sort((a, b) => b.count - a.count || a.sid - b.sid).map((h) => ({
     sid: h.sid, msg: h.msg, dl: h.dl, count: h.count, proto: h.proto, dports: [...h.dports], fwsnort: h.fwsnort,
     firstSeen: isoTime(h.first), lastSeen: isoTime(h.last),
   }));
-  p.chains = sortedEntries(s.chains).map(([c]) => c);
-  p.interfaces = sortedEntries(s.interfaces).map(([c]) => c);
+  p.chains = sortedEntries(counts.chains).map(([c]) => c);
+  p.interfaces = sortedEntries(counts.interfaces).map(([c]) => c);
   p.sensors = sortedEntries(s.sensors).map(([c]) => c);
   p.tags = [...s.tags];
   p.firstSeen = isoTime(s.firstSeen);

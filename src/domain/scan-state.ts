@@ -139,19 +139,14 @@ export interface SourceState {
   packets: number;
   /** Pairs by destination. */
   pairs: Map<string, PairState>;
-  /** Packets by protocol name. */
-  protocols: Record<string, number>;
   /** Packets by destination port, keyed protoCode * 65536 + port (protoCode: tcp 0, udp 1, udplite 2). */
   ports: Map<number, number>;
   /** Signature hits by sid. */
   sigs: Map<number, SourceSigHit>;
   /** Danger-level history. */
   history: DangerChange[];
-  /** Packets by chain, interface (IN=, or OUT= for OUTPUT), sensor and prefix. */
-  chains: Record<string, number>;
-  interfaces: Record<string, number>;
+  /** Packets by syslog host (sensor) that logged them. */
   sensors: Record<string, number>;
-  prefixes: Record<string, number>;
   /** Tags ("nmap", "masscan", "mirai", "topera", "port-sweep", "protocol-scan", "signature"). */
   tags: string[];
   /** Interval id of the interval fields below. */
@@ -179,11 +174,13 @@ export interface DirtyMarks {
   sigs: Set<number>;
   /** History entries already written. */
   historyWritten: number;
+  /** Used since the cache last considered evicting it (second-chance LRU). */
+  used: boolean;
 }
 
 /** Fresh dirty marks. */
 export function cleanMarks(historyWritten = 0): DirtyMarks {
-  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten };
+  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten, used: false };
 }
 
 /** Port-key protocol codes. */
@@ -198,10 +195,36 @@ export function portKey(proto: string, port: number): number {
 /** A new, empty source state. */
 export function newSourceState(ip: string, family: 4 | 6, time: number): SourceState {
   return {
-    ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), protocols: {},
-    ports: new Map(), sigs: new Map(), history: [], chains: {}, interfaces: {}, sensors: {}, prefixes: {}, tags: [],
+    ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), ports: new Map(), sigs: new Map(),
+    history: [], sensors: {}, tags: [],
     interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: {}, dirty: cleanMarks(),
   };
+}
+
+/** Per-source packet counts by protocol, chain, interface and log prefix, summed over the source's pairs. */
+export interface SourceCounts {
+  protocols: Record<string, number>;
+  chains: Record<string, number>;
+  interfaces: Record<string, number>;
+  prefixes: Record<string, number>;
+}
+
+/** Sums the pairs' cumulative counters (kept per pair only, so the per-packet work stays small). */
+export function sourceCounts(s: SourceState): SourceCounts {
+  const out: SourceCounts = { protocols: {}, chains: {}, interfaces: {}, prefixes: {} };
+  const add = (rec: Record<string, number>, k: string, n: number): void => {
+    rec[k] = (rec[k] ?? 0) + n;
+  };
+  for (const p of s.pairs.values()) {
+    for (const [k, n] of Object.entries(p.chains)) {
+      const [chain = '', intf = '', proto = ''] = k.split('\t');
+      add(out.chains, chain, n);
+      if (intf !== '') add(out.interfaces, intf, n);
+      add(out.protocols, proto, n);
+    }
+    for (const [k, n] of Object.entries(p.prefixes)) if (k !== '*noprfx*') add(out.prefixes, k, n);
+  }
+  return out;
 }
 
 /** A new, empty pair (window not yet live). */

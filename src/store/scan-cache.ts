@@ -1,0 +1,226 @@
+// A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
+// least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
+import { expirePair } from '../domain/scan-state.ts';
+import type { SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import { ScanStateRepo } from './scan-state.ts';
+import type { Database } from 'better-sqlite3';
+
+/** Cache settings. */
+export interface ScanCacheOptions {
+  /** Most sources kept in memory (detect.maxHotSources). */
+  maxHot: number;
+  /** Heap bytes the process may use before the cache sheds sources early (detect.memoryBudget, in bytes). */
+  memoryBudget: number;
+  /** Wall clock for `updated_at`. */
+  now?: () => number;
+  /** Operational notices (evictions under memory pressure), with the setting to raise. */
+  notice?: (msg: string) => void;
+  /** Reads heap use (tests override it). */
+  heapUsed?: () => number;
+}
+
+/** Counters for reports and benchmarks. */
+export interface CacheStats {
+  evicted: number;
+  reloaded: number;
+  saved: number;
+  peakHot: number;
+}
+
+/** SourceDirectory over SQLite with an LRU of hot sources. Writes go through the caller's transaction. */
+export class ScanCache implements SourceDirectory {
+  #repo: ScanStateRepo | null = null;
+  readonly #open: () => Database;
+  readonly stats: CacheStats = { evicted: 0, reloaded: 0, saved: 0, peakHot: 0 };
+  /** Hot sources, least recently used first (Map insertion order). */
+  readonly #hot = new Map<string, SourceState>();
+  #touched = new Set<SourceState>();
+  #cap: number;
+  readonly #o: Required<Omit<ScanCacheOptions, 'notice'>> & Pick<ScanCacheOptions, 'notice'>;
+  /** Whether the store may hold sources that are not hot (false for a fresh store until the first eviction). */
+  #coldExists: boolean;
+  #sinceCheck = 0;
+  #warned = false;
+  #capNoted = false;
+
+  /**
+   * `db` is the store, or a function opening one on first need (analyze without --data-dir spills to a temporary store
+   * only when its sources outgrow memory).
+   */
+  constructor(db: Database | (() => Database), o: ScanCacheOptions) {
+    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage().heapUsed, ...o };
+    this.#cap = o.maxHot;
+    if (typeof db === 'function') {
+      this.#open = db;
+      this.#coldExists = false;
+    } else {
+      this.#open = () => db;
+      this.#coldExists = this.repo.hasAny();
+    }
+  }
+
+  /** The repository (opens the store on first use). */
+  get repo(): ScanStateRepo {
+    return (this.#repo ??= new ScanStateRepo(this.#open()));
+  }
+
+  /** Whether the store has been opened (and so may hold state). */
+  get opened(): boolean {
+    return this.#repo !== null;
+  }
+
+  /** Whether sources were evicted (the store, not memory, then holds part of the state). */
+  get spilled(): boolean {
+    return this.stats.evicted > 0;
+  }
+
+  /** Sources currently in memory. */
+  get hotCount(): number {
+    return this.#hot.size;
+  }
+
+  /** Hot sources (read-only iteration, e.g. for reports). */
+  hot(): IterableIterator<SourceState> {
+    return this.#hot.values();
+  }
+
+  get(ip: string): SourceState | undefined {
+    const s = this.#hot.get(ip);
+    if (s) {
+      // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
+      s.dirty.used = true;
+      return s;
+    }
+    if (!this.#coldExists) return undefined;
+    const loaded = this.repo.load(ip);
+    if (!loaded) return undefined;
+    this.stats.reloaded++;
+    this.#insert(loaded);
+    return loaded;
+  }
+
+  add(state: SourceState): void {
+    this.#insert(state);
+  }
+
+  touch(state: SourceState): void {
+    this.#touched.add(state);
+  }
+
+  forEachTouched(id: number, fn: (s: SourceState) => void): void {
+    const touched = this.#touched;
+    this.#touched = new Set();
+    for (const s of touched) if (s.interval === id) fn(s);
+    if (!this.#coldExists) return;
+    // sources evicted during the interval: load, update and write back without disturbing the hot set
+    for (const ip of this.repo.touchedIn(id)) {
+      if (this.#hot.has(ip)) continue;
+      const s = this.repo.load(ip);
+      if (!s) continue;
+      fn(s);
+      this.repo.save(s, this.#o.now());
+      this.stats.saved++;
+    }
+  }
+
+  expirePairs(cutoff: number, by: 'start' | 'last'): number {
+    // write every hot change first so the store holds the truth, expire there (exact count), then mirror in memory;
+    // a store never opened holds nothing, so memory alone is the truth
+    let n = 0;
+    if (this.opened) {
+      this.flush();
+      n = this.repo.expire(cutoff, by);
+    }
+    for (const s of this.#hot.values()) {
+      for (const p of s.pairs.values()) {
+        if (p.live && (by === 'start' ? p.start : p.last) <= cutoff) {
+          expirePair(p);
+          s.dirty.pairs.add(p.dst);
+          if (!this.opened) n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Writes every hot source that changed (call inside a transaction, with the offsets the changes cover). */
+  flush(): void {
+    const now = this.#o.now();
+    const repo = this.repo;
+    repo.db.transaction(() => {
+      for (const s of this.#hot.values()) repo.save(s, now);
+    })();
+  }
+
+  /** Drops hot sources last seen before `cutoff` (retention pruning deletes them from the store). */
+  forget(cutoff: number): void {
+    for (const [ip, s] of this.#hot) {
+      if (s.lastSeen < cutoff) {
+        this.#hot.delete(ip);
+        this.#touched.delete(s);
+      }
+    }
+  }
+
+  #insert(s: SourceState): void {
+    // the detector is working on this one: it must survive the eviction its insertion may trigger
+    s.dirty.used = true;
+    this.#hot.set(s.ip, s);
+    if (this.#hot.size > this.stats.peakHot) this.stats.peakHot = this.#hot.size;
+    if (this.#hot.size > this.#cap) {
+      if (!this.#capNoted) {
+        this.#capNoted = true;
+        this.#o.notice?.(`more than ${this.#cap} sources active (detect.maxHotSources): the least recently seen are kept in the ` +
+          'store and reloaded on their next packet; raise detect.maxHotSources for speed if memory allows');
+      }
+      this.#evict(Math.max(1, Math.ceil(this.#cap / 20)));
+    }
+    if (++this.#sinceCheck >= 1000) {
+      this.#sinceCheck = 0;
+      this.#checkMemory();
+    }
+  }
+
+  /** Evicts the `n` least recently used sources (never the most recent one, which the detector is working on). */
+  #evict(n: number): void {
+    const now = this.#o.now();
+    const repo = this.repo;
+    let left = Math.min(n, this.#hot.size - 1);
+    let budget = this.#hot.size;
+    repo.db.transaction(() => {
+      for (const [ip, s] of this.#hot) {
+        if (left <= 0 || budget-- <= 0) break;
+        if (s.dirty.used) {
+          s.dirty.used = false;
+          this.#hot.delete(ip);
+          this.#hot.set(ip, s);
+          continue;
+        }
+        left--;
+        repo.save(s, now);
+        this.#hot.delete(ip);
+        this.#touched.delete(s);
+        this.stats.evicted++;
+      }
+    })();
+    this.#coldExists = true;
+  }
+
+  #checkMemory(): void {
+    const used = this.#o.heapUsed();
+    const budget = this.#o.memoryBudget;
+    if (used < budget * 0.75) {
+      // recover towards the configured cap once pressure is gone
+      if (this.#cap < this.#o.maxHot && used < budget * 0.5) this.#cap = Math.min(this.#o.maxHot, Math.ceil(this.#cap * 1.25));
+      return;
+    }
+    const before = this.#hot.size;
+    this.#cap = Math.max(100, Math.floor(before * 0.6));
+    this.#evict(before - this.#cap);
+    if (!this.#warned) {
+      this.#warned = true;
+      this.#o.notice?.(`detection state reached 75% of detect.memoryBudget (${Math.round(budget / 1048576)} MB): kept ${this.#cap} of ` +
+        `${before} sources in memory, the rest in the store; raise detect.memoryBudget (or lower detect.maxHotSources) if this repeats`);
+    }
+  }
+}
