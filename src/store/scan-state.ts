@@ -174,8 +174,8 @@ export class ScanStateRepo {
     if (!r || r.interval === null) return undefined;
     const pairs = new Map<string, PairState>();
     for (const p of this.#getPairs.iterate(ip)) {
-      const win = json(p.win, { slots: [] as string[], wprotos: [] as string[], wranges: {} });
-      const det = json(p.detail, {});
+      const win = json<Pick<PairState, 'slots' | 'wprotos' | 'wranges'>>(p.win, { slots: [], wprotos: [], wranges: {} });
+      const det = json<Partial<PairState>>(p.detail, {});
       pairs.set(p.dst, {
         dst: p.dst, live: p.live === 1, start: p.start, absnum: p.absnum, totProtocols: p.tot_protocols, slots: win.slots,
         wprotos: win.wprotos, wranges: win.wranges, packets: p.packets, first: p.first_seen, last: p.last_seen,
