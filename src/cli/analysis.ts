@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.ts';
 import type { SourceDirectory } from '../domain/scan-state.ts';
 import { Detector } from '../detect/engine.ts';
+import { analysisCopies } from '../detect/rules.ts';
 import type { DetectRules } from '../detect/rules.ts';
 import { ParseStats } from '../logs/parse-stats.ts';
 import { newLineParser } from './detect-setup.ts';
@@ -40,6 +41,7 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
   const stats = new ParseStats();
   const unreadable: { input: string; error: string }[] = [];
   const needLine = !o.config.detect.fwSearchAll;
+  const copies = needLine && o.config.detect.compat;
   let lines = 0;
   let bytesBefore = 0;
   for (const input of o.inputs) {
@@ -55,7 +57,11 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
         for (const l of batch) {
           const r = l.cut ? parser.overlong(l.text, l.no) : parser.parse(l.text, l.no);
           stats.add(r, r.kind === 'error' ? l.text : '', l.no, input);
-          if (r.kind === 'packet') detector.ingest(r.event, needLine ? l.text : undefined);
+          if (r.kind !== 'packet') continue;
+          // psad -A feeds a line once per FW_MSG_SEARCH pattern it matches (see analysisCopies)
+          const n = copies ? analysisCopies(o.rules, l.text) : 1;
+          for (let k = 0; k < n; k++) detector.ingest(r.event, needLine ? l.text : undefined);
+          if (n === 0) detector.totals.note('fw-search', l.no);
         }
         lines += batch.length;
         o.afterBatch?.(detector);

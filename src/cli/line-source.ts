@@ -2,6 +2,7 @@
 // 1 GB line without a newline cannot exhaust memory.
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
 /** One line: its text (cut at `limit`), 1-based number, and whether it was cut. */
@@ -19,7 +20,9 @@ export type Progress = (bytes: number) => void;
  * once, cut, with `cut` set. Throws the stream's error (unreadable file) before any line when opening fails.
  */
 export async function readLines(path: string, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
-  const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  // rotated logs are often gzip-compressed: read "*.gz" through gunzip
+  const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let carryCut = false;

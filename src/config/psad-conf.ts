@@ -115,6 +115,19 @@ function expand(values: Map<string, PsadValue>): void {
 
 const isNone = (v: string): boolean => v.trim().toUpperCase() === 'NONE';
 
+/**
+ * psad uses these values as regular expressions exactly as written up to the ';', so "DROP " needs the space; the loader
+ * trims values, so edge spaces are rewritten as the equivalent "[ ]".
+ */
+function keepEdgeSpaces(re: string): string {
+  const lead = /^ */.exec(re)![0].length;
+  const trail = /[ ]*$/.exec(re.slice(lead))![0].length;
+  return '[ ]'.repeat(lead) + re.slice(lead, re.length - trail) + '[ ]'.repeat(trail);
+}
+
+/** Keys whose values psad uses as regular expressions. */
+const REGEX_KEYS = new Set(['IGNORE_LOG_PREFIXES', 'SNORT_SID_STR']);
+
 function splitList(v: string): string[] {
   if (isNone(v)) return [];
   return v.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
@@ -126,7 +139,7 @@ function fail(key: string, why: string, where: PsadValue): never {
 
 /** Converts one psad value to the setting's type (validated again by the loader). */
 function convert(psadKey: string, t: Target, v: PsadValue): unknown {
-  const raw = v.value.trim();
+  const raw = REGEX_KEYS.has(psadKey) ? keepEdgeSpaces(v.value) : v.value.trim();
   switch (t.doc.kind) {
     case 'bool':
       return psadBool(psadKey, raw, v);
@@ -146,6 +159,8 @@ function convert(psadKey: string, t: Target, v: PsadValue): unknown {
     case 'string':
     case 'enum':
       return psadKey === 'IGNORE_LOG_PREFIXES' && isNone(raw) ? '' : raw;
+    default:
+      return raw;
   }
 }
 
@@ -223,7 +238,7 @@ export function importPsadConf(main: string, overrides: readonly string[] = []):
   const searchAll = fwAll.value === 'Y';
   mainLayer.values.set('detect.fwSearchAll', fwAll.line > 0 ? { value: searchAll, line: fwAll.line } : { value: searchAll });
   // psad:3959: with FW_SEARCH_ALL N and no FW_MSG_SEARCH line, "DROP" is the pattern
-  const patterns = fwMsgSearch.length > 0 ? fwMsgSearch.map((v) => v.value) : ['DROP'];
+  const patterns = fwMsgSearch.length > 0 ? fwMsgSearch.map((v) => keepEdgeSpaces(v.value)) : ['DROP'];
   mainLayer.values.set('detect.fwMsgSearch', fwMsgSearch[0] ? { value: patterns, line: fwMsgSearch[0].line } : { value: patterns });
   mainLayer.values.set('detect.signatureVariables', { value: [...sigVars].map(([k, val]) => `${k}=${val}`) });
   // --psad-conf means psad compatibility unless a later layer (file, env, flag) turns it off

@@ -157,6 +157,18 @@ function ignoreProtocols(list: readonly string[], protocols: ProtocolTable, comp
   return out;
 }
 
+/**
+ * psad -A's line prefilter with FW_SEARCH_ALL N (analysis_mode, psad:7725): a line containing SNORT_SID_STR is taken
+ * once, otherwise once per FW_MSG_SEARCH pattern it matches. QUIRK: a line matching two patterns is analysed twice.
+ */
+export function analysisCopies(rules: DetectRules, line: string): number {
+  if (!rules.fwSearch) return 1;
+  if (new RegExp(rules.opts.snortSidStr).test(line)) return 1;
+  let n = 0;
+  for (const re of rules.fwSearch) if (re.test(line)) n++;
+  return n;
+}
+
 /** Compiles settings and data; configuration and signature syntax errors are thrown with key or file and line. */
 export function compileRules(opts: DetectOptions, data: DetectData): DetectRules {
   const warnings: string[] = [];
