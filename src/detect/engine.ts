@@ -139,8 +139,6 @@ export class Detector {
     }
     if (ev.family === 6 && !o.enableIpv6Detection) return this.#skip('ipv6-disabled', ev);
     const proto = psadProto(ev);
-    // the kernel names AH and ESP ("PROTO=AH"), which psad's PROTO=(\d+) does not take (an error line in psad)
-    if (compat && (ev.proto === 50 || ev.proto === 51)) return this.#skip('psad-protocol-name', ev);
     if (r.ignoreProtocols.size > 0 && (r.ignoreProtocols.has(proto) || r.ignoreProtocols.has(String(ev.proto)) && !compat)) {
       return this.#skip('protocol', ev);
     }

@@ -7,7 +7,7 @@ export type SkipReason =
   | 'signature-dl0' | 'max-pairs';
 
 /** Packets psad would reject as malformed even though the line parsed. */
-export type PsadRejectReason = 'psad-no-interface' | 'psad-tcp-flags' | 'psad-icmp-echo-fields' | 'psad-protocol-name';
+export type PsadRejectReason = 'psad-no-interface' | 'psad-tcp-flags' | 'psad-icmp-echo-fields';
 
 /** What happened to one packet. */
 export type Outcome = 'counted' | SkipReason | PsadRejectReason;
