@@ -2,10 +2,15 @@
 import { isProbewatchError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
 import { analyzeCommand } from './analyze.ts';
+import { blockCommand, blocksCommand, unblockCommand } from './block.ts';
 import { configCommand } from './config.ts';
+import { geoCommand } from './geo.ts';
 import { statusCommand } from './status.ts';
+import { whoisCommand } from './whois.ts';
 
-const COMMANDS: readonly Command[] = [analyzeCommand, configCommand, statusCommand];
+const COMMANDS: readonly Command[] = [
+  analyzeCommand, statusCommand, configCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand,
+];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

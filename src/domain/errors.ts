@@ -16,6 +16,11 @@ export const ERROR_CODES = {
   PW_ERR_NOT_FOUND: { status: 404, exit: 1, message: '%s not found' },
   PW_ERR_BAD_REQUEST: { status: 400, exit: 2, message: '%s' },
   PW_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error' },
+  // response (alerts, scripts, blocking)
+  PW_ERR_BLOCK_REFUSED: { status: 409, exit: 3, message: 'refusing to block %s: %s' },
+  PW_ERR_FIREWALL: { status: 502, exit: 1, message: 'firewall (%s): %s' },
+  PW_ERR_NO_FIREWALL: { status: 503, exit: 1, message: 'no usable firewall backend: %s' },
+  PW_ERR_SCRIPT_COMMAND: { status: 500, exit: 2, message: 'bad script command %s: %s' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A registered error code. */

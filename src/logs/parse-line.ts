@@ -19,6 +19,7 @@
 import { uptime } from 'node:os';
 import type { LossNotice, PacketEvent, TimeSource } from '../domain/events.ts';
 import { KernelFieldScanner } from './kernel-fields.ts';
+import { printable } from './kernel-values.ts';
 import { lossNoticeIn, rsyslogRepeat } from './loss-notice.ts';
 import type { ErrorReason, ParseResult, ParserOptions } from './parse-types.ts';
 import { HeaderReader, emptyHeader } from './syslog-header.ts';
@@ -66,6 +67,25 @@ function badChars(s: string): ErrorReason | null {
   return binary ? 'binary' : null;
 }
 
+/**
+ * psad's host rule for a header it cannot otherwise read: /^\s*((?:\S+\s+){2}\S+)\s+(\S+)\s+kernel:/ — three words,
+ * then the host, then "kernel:". Returns '' when the line does not have that shape.
+ */
+function psadHost(s: string, kernelAt: number): string {
+  let i = 0;
+  const words: number[] = [];
+  while (i < kernelAt && words.length < 10) {
+    while (i < kernelAt && (s.charCodeAt(i) === 32 || s.charCodeAt(i) === 9)) i++;
+    if (i >= kernelAt) break;
+    const a = i;
+    while (i < kernelAt && s.charCodeAt(i) !== 32 && s.charCodeAt(i) !== 9) i++;
+    words.push(a, i);
+  }
+  if (words.length !== 8) return ''; // exactly: three words, the host, then kernel:
+  const host = s.slice(words[6], words[7]);
+  return printable(host, 0, host.length) ? host : '';
+}
+
 function err(reason: ErrorReason, detail?: string): ParseResult {
   return detail === undefined ? { kind: 'error', reason } : { kind: 'error', reason, detail };
 }
@@ -84,6 +104,9 @@ export class FirewallLineParser {
   #pending: string | null = null; // last skipped line, read lazily when a later line needs its time
   #prevFirewall = false;
   #lastPrefix = '';
+  #cleanPrefix = '';
+  #sidPrefix = '';
+  #sidValue = -1;
 
   /** Throws RangeError for an unknown time zone name. */
   constructor(opts: ParserOptions = {}) {
@@ -114,17 +137,11 @@ export class FirewallLineParser {
     if (s.charCodeAt(first) === 123 /* { */) return this.#json(s, lineNo);
     const fw = findFirewallFields(s);
     if (fw < 0) return this.#nonFirewall(s, lineNo);
-    if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo);
     const h = this.#header;
     const readable = this.#headers.read(s, fw, h);
     if (readable) {
       const rep = rsyslogRepeat(s, h.msgStart);
       if (rep) return this.#repeat(rep.count, h, lineNo);
-    }
-    const bad = badChars(s);
-    if (bad) {
-      this.#afterFirewall(readable ? h.time : NaN, s);
-      return err(bad);
     }
     return this.#packet(s, fw, readable, lineNo);
   }
@@ -265,11 +282,6 @@ export class FirewallLineParser {
     return { kind: 'loss', notice: { kind, count, time, line } };
   }
 
-  #afterFirewall(time: number, _s: string): void {
-    this.#prevFirewall = true;
-    if (!Number.isNaN(time)) { this.#lastTime = time; this.#pending = null; }
-  }
-
   #packet(s: string, fw: number, readable: boolean, lineNo: number): ParseResult {
     const h = this.#header;
     let time = h.time;
@@ -279,7 +291,7 @@ export class FirewallLineParser {
       // psad: the prefix is what follows the last "kernel:" before IN=; a leading uptime stamp is dropped
       const k = s.lastIndexOf('kernel:', fw);
       prefixStart = k >= 0 ? k + 7 : 0;
-      h.host = '';
+      h.host = k >= 0 ? psadHost(s, k) : '';
     }
     if (Number.isNaN(time)) {
       const f = this.#fallbackTime();
@@ -291,14 +303,32 @@ export class FirewallLineParser {
     }
     this.#prevFirewall = true;
     const ev: PacketEvent | null = this.#scanner.scan(s, fw, s.length);
-    if (!ev) return err(this.#scanner.reason, this.#scanner.detail);
+    // Control characters or U+FFFD make a line 'binary' / 'invalid-utf8' whatever else is wrong with it. The full
+    // check runs only when something failed; on success the strings the event keeps are checked instead (the
+    // scanner validated every number, address, interface and MAC), so a clean line is never scanned twice.
+    if (!ev) {
+      // tabs (some relays turn blanks into them) are rare: retry with blanks only after a failure
+      if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo);
+      return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
+    }
+    const host = h.host;
+    if (host !== '' && !printable(host, 0, host.length)) return err(badChars(s) ?? 'garbled', 'host name');
+    const prefix = this.#prefix(s, prefixStart, fw);
+    if (prefix !== '' && prefix !== this.#cleanPrefix) {
+      const bad = badChars(prefix);
+      if (bad) return err(bad, 'log prefix');
+      this.#cleanPrefix = prefix;
+    }
     ev.time = time;
     ev.timeSource = source;
-    ev.host = h.host === '' ? 'unknown' : h.host;
-    ev.prefix = this.#prefix(s, prefixStart, fw);
-    if (ev.prefix !== '') {
-      const sid = this.#sid(ev.prefix);
-      if (sid >= 0) ev.sid = sid;
+    ev.host = host === '' ? 'unknown' : host;
+    ev.prefix = prefix;
+    if (prefix !== '') {
+      if (prefix !== this.#sidPrefix) {
+        this.#sidPrefix = prefix;
+        this.#sidValue = this.#sid(prefix);
+      }
+      if (this.#sidValue >= 0) ev.sid = this.#sidValue;
     }
     ev.line = lineNo;
     return { kind: 'packet', event: ev };

@@ -164,7 +164,8 @@ export class HeaderReader {
   /** `kernel:` or `name[pid]:` (name of word characters, dots, slashes, dashes). */
   #isTag(s: string, a: number, b: number): boolean {
     if (b - a < 2 || s.charCodeAt(b - 1) !== 58 /* : */) return false;
-    if (b - a === 7 && s.startsWith('kernel:', a)) return true;
+    if (b - a === 7 && s.charCodeAt(a) === 107 && s.charCodeAt(a + 1) === 101 && s.charCodeAt(a + 2) === 114
+      && s.charCodeAt(a + 3) === 110 && s.charCodeAt(a + 4) === 101 && s.charCodeAt(a + 5) === 108) return true; // "kernel:" 
     if (s.charCodeAt(b - 2) !== 93 /* ] */) return false;
     let k = b - 3;
     const d1 = k;

@@ -93,6 +93,8 @@ export class YearInference {
   readonly #psad: boolean;
   #key = -1;
   #nowBucket = -1;
+  #calls = 0;
+  #nowCache = 0;
   #base = 0;
 
   /** `psad` = psad 2.4.6: the current (UTC) year, minus 356 days when that lies in the future. */
@@ -105,7 +107,9 @@ export class YearInference {
 
   /** Epoch ms of "month day hh:mm:ss.ms" (month 1–12), or NaN when the day does not exist in any candidate year. */
   resolve(mo: number, d: number, h: number, mi: number, s: number, ms: number): number {
-    const now = this.#now();
+    // "now" moves slowly against the day of tolerance: read the clock every 256 lines, not on every one
+    if ((++this.#calls & 255) === 1 || this.#psad) this.#nowCache = this.#now();
+    const now = this.#nowCache;
     if (this.#psad) return this.#psadTime(now, mo, d, h, mi, s);
     const nowBucket = Math.floor(now / HOUR_MS);
     const key = ((mo * 32 + d) * 24 + h);

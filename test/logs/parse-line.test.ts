@@ -126,7 +126,7 @@ describe('headers', () => {
 });
 
 describe('year inference', () => {
-  const body = 'host kernel: X IN=eth0 OUT= SRC=192.0.2.1 DST=192.0.2.2 LEN=20 TOS=0x00 PREC=0x00 TTL=1 ID=1 PROTO=2';
+  const body = 'host kernel: X IN=eth0 OUT= SRC=192.0.2.1 DST=192.0.2.2 LEN=20 TOS=0x00 PREC=0x00 TTL=1 ID=1 PROTO=2 ';
   it('December read in January is last year; a slightly-ahead clock stays this year', () => {
     const jan = Date.UTC(2027, 0, 2, 0, 0, 0);
     const p = parser({ now: () => jan });

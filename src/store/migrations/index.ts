@@ -3,6 +3,8 @@
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
 import { detectSchema } from './002-detect.ts';
+import { enrichSchema } from './020-enrich.ts';
+import { response } from './030-response.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -11,4 +13,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, enrichSchema, response];
