@@ -72,5 +72,9 @@ export function loadDetectRules(config: Config): { rules: DetectRules; sources: 
 
 /** A line parser configured for the detection mode (psad compatibility reads lines as psad does). */
 export function newLineParser(config: Config): FirewallLineParser {
-  return new FirewallLineParser({ psadCompat: config.detect.compat, sidTag: config.detect.snortSidStr });
+  const l = config.logs;
+  return new FirewallLineParser({
+    psadCompat: config.detect.compat, sidTag: l.sidTag, maxLineLength: l.maxLineLength, futureToleranceMs: l.futureTolerance * 1000,
+    ...(l.timezone !== '' ? { timezone: l.timezone } : {}),
+  });
 }

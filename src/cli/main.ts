@@ -4,12 +4,13 @@ import type { Command } from './command.ts';
 import { analyzeCommand } from './analyze.ts';
 import { blockCommand, blocksCommand, unblockCommand } from './block.ts';
 import { configCommand } from './config.ts';
+import { followCommand } from './follow.ts';
 import { geoCommand } from './geo.ts';
 import { statusCommand } from './status.ts';
 import { whoisCommand } from './whois.ts';
 
 const COMMANDS: readonly Command[] = [
-  analyzeCommand, statusCommand, configCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand,
+  analyzeCommand, followCommand, statusCommand, configCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand,
 ];
 
 function help(): string {

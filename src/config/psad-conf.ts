@@ -40,14 +40,19 @@ interface Target {
   arity: number;
 }
 
-/** psad key → the setting it feeds, from the `psad` field of every section's docs. */
-function targets(): Map<string, Target> {
-  const out = new Map<string, Target>();
+/** psad key → the settings it feeds (several areas may take one key, e.g. HOME_NET), from every section's docs. */
+function targets(): Map<string, Target[]> {
+  const out = new Map<string, Target[]>();
   for (const s of SECTIONS) {
     for (const [key, doc] of Object.entries<SettingDoc>(s.docs)) {
       if (!doc.psad) continue;
       const keys = doc.psad.split(',').map((k) => k.trim()).filter((k) => k.length > 0);
-      keys.forEach((k, i) => out.set(k, { section: s.name, key, doc, index: keys.length > 1 ? i : -1, arity: keys.length }));
+      keys.forEach((k, i) => {
+        const t: Target = { section: s.name, key, doc, index: keys.length > 1 ? i : -1, arity: keys.length };
+        const list = out.get(k);
+        if (list) list.push(t);
+        else out.set(k, [t]);
+      });
     }
   }
   return out;
@@ -174,8 +179,7 @@ export function importPsadConf(main: string, overrides: readonly string[] = []):
   const files = [...overrides, main];
   for (const file of files) {
     for (const { key, value, line } of parseLines(file)) {
-      // "*Cmd" keys with a path are command locations (psad:10938); probewatch runs no psad helpers
-      if (/Cmd$/.test(key) && /\/.+/.test(value)) continue;
+      // "*Cmd" keys with a path are command locations (psad:10938, a separate first-wins table; names never collide)
       if (!values.has(key)) values.set(key, { value, file, line });
     }
   }
@@ -203,8 +207,8 @@ export function importPsadConf(main: string, overrides: readonly string[] = []):
   const unmapped: string[] = [];
   const sigVars = new Map<string, string>(DEFAULT_SIGNATURE_VARIABLES.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
   for (const [key, v] of values) {
-    const t = map.get(key);
-    if (!t) {
+    const ts = map.get(key);
+    if (!ts) {
       unmapped.push(key);
       if (/(_NET|_SERVERS|_PORTS)$/.test(key)) sigVars.set(key, v.value.trim());
       continue;
@@ -212,6 +216,9 @@ export function importPsadConf(main: string, overrides: readonly string[] = []):
     if (/^ENABLE_/.test(key) && /^(YES|NO)$/i.test(v.value.trim())) {
       warnings.push(`${key} ${v.value.trim()} (${v.file}:${v.line}): psad compares ENABLE_ values with Y/N only, so this acts as ${psadBool(key, v.value.trim(), v) ? 'Y' : 'N'}`);
     }
+    for (const t of ts) mapOne(key, t, v);
+  }
+  function mapOne(key: string, t: Target, v: PsadValue): void {
     const path = `${t.section}.${t.key}`;
     const value = convert(key, t, v);
     if (t.index >= 0) {
@@ -225,7 +232,7 @@ export function importPsadConf(main: string, overrides: readonly string[] = []):
       }
       while (m.value.length < t.arity) m.value.push('');
       m.value[t.index] = value;
-      continue;
+      return;
     }
     perFile.get(v.file)!.values.set(path, { value, line: v.line });
   }
