@@ -340,6 +340,8 @@ export class Detector {
     const o = this.rules.opts;
     const changes = this.#pending;
     this.#pending = [];
+    const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
+    const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     this.#dir.forEachTouched(interval, (s) => {
       for (const c of assignDanger(s, interval, o, s.lastSeen)) changes.push({ ip: s.ip, change: c });
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
@@ -348,7 +350,7 @@ export class Detector {
           if (labelPair(s, p, o)) s.dirty.pairs.add(p.dst);
         }
       }
-    });
+    }, hint);
     let expired = 0;
     const pct = o.persistenceCtrThreshold;
     if (expire && this.#mode === 'timed' && (pct === 0 || interval % pct === 0)) expired = this.#expire(now);

@@ -246,6 +246,16 @@ export function expirePair(p: PairState): void {
   p.wranges = {};
 }
 
+/** Which evicted sources a level assignment can leave alone. */
+export interface TouchedHint {
+  /** Sources at or above this level are always processed (their scan types are labelled). */
+  minDl: number;
+  /** Sources with at least this many packets are processed (DANGER_LEVEL1). */
+  minPackets: number;
+  /** Sources with at least this many destinations are processed (DL1_UNIQUE_HOSTS; 0 disables the test). */
+  minDsts: number;
+}
+
 /**
  * Where detection finds source state: an in-memory map, or a bounded cache over the store. The detector only calls these;
  * it never knows whether a source was evicted and reloaded.
@@ -257,8 +267,12 @@ export interface SourceDirectory {
   add(state: SourceState): void;
   /** Notes that the source was touched in the current interval (its `interval` field is already set). */
   touch(state: SourceState): void;
-  /** Calls `fn` for every source touched in interval `id` (in memory or evicted) and keeps their changes. */
-  forEachTouched(id: number, fn: (s: SourceState) => void): void;
+  /**
+   * Calls `fn` for every source touched in interval `id` (in memory or evicted) and keeps their changes. A store-backed
+   * directory may skip evicted sources that `hint` shows cannot change (fewer packets and destinations than the first
+   * thresholds, no pending signature level, below the reporting level).
+   */
+  forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void;
   /** Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. */
   expirePairs(cutoff: number, by: 'start' | 'last'): number;
 }

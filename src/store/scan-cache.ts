@@ -1,7 +1,7 @@
 // A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
 // least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
 import { expirePair } from '../domain/scan-state.ts';
-import type { SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
 
@@ -35,6 +35,8 @@ export class ScanCache implements SourceDirectory {
   /** Hot sources, least recently used first (Map insertion order). */
   readonly #hot = new Map<string, SourceState>();
   #touched = new Set<SourceState>();
+  /** Sources handed out since the last flush (only these can have changed). */
+  #handed = new Set<SourceState>();
   #cap: number;
   readonly #o: Required<Omit<ScanCacheOptions, 'notice'>> & Pick<ScanCacheOptions, 'notice'>;
   /** Whether the store may hold sources that are not hot (false for a fresh store until the first eviction). */
@@ -89,6 +91,7 @@ export class ScanCache implements SourceDirectory {
     if (s) {
       // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
       s.dirty.used = true;
+      this.#handed.add(s);
       return s;
     }
     if (!this.#coldExists) return undefined;
@@ -96,6 +99,8 @@ export class ScanCache implements SourceDirectory {
     if (!loaded) return undefined;
     this.stats.reloaded++;
     this.#insert(loaded);
+    // it may have been touched earlier in the open interval, before its eviction: keep it in the interval's set
+    this.#touched.add(loaded);
     return loaded;
   }
 
@@ -107,13 +112,17 @@ export class ScanCache implements SourceDirectory {
     this.#touched.add(state);
   }
 
-  forEachTouched(id: number, fn: (s: SourceState) => void): void {
+  forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void {
     const touched = this.#touched;
     this.#touched = new Set();
-    for (const s of touched) if (s.interval === id) fn(s);
+    for (const s of touched) {
+      if (s.interval !== id) continue;
+      fn(s);
+      if (this.#hot.get(s.ip) === s) this.#handed.add(s);
+    }
     if (!this.#coldExists) return;
     // sources evicted during the interval: load, update and write back without disturbing the hot set
-    for (const ip of this.repo.touchedIn(id)) {
+    for (const ip of this.repo.touchedIn(id, hint)) {
       if (this.#hot.has(ip)) continue;
       const s = this.repo.load(ip);
       if (!s) continue;
@@ -136,6 +145,7 @@ export class ScanCache implements SourceDirectory {
         if (p.live && (by === 'start' ? p.start : p.last) <= cutoff) {
           expirePair(p);
           s.dirty.pairs.add(p.dst);
+          this.#handed.add(s);
           if (!this.opened) n++;
         }
       }
@@ -147,8 +157,10 @@ export class ScanCache implements SourceDirectory {
   flush(): void {
     const now = this.#o.now();
     const repo = this.repo;
+    const handed = this.#handed;
+    this.#handed = new Set();
     repo.db.transaction(() => {
-      for (const s of this.#hot.values()) repo.save(s, now);
+      for (const s of handed) if (this.#hot.get(s.ip) === s) repo.save(s, now);
     })();
   }
 
@@ -158,6 +170,7 @@ export class ScanCache implements SourceDirectory {
       if (s.lastSeen < cutoff) {
         this.#hot.delete(ip);
         this.#touched.delete(s);
+        this.#handed.delete(s);
       }
     }
   }
@@ -165,6 +178,7 @@ export class ScanCache implements SourceDirectory {
   #insert(s: SourceState): void {
     // the detector is working on this one: it must survive the eviction its insertion may trigger
     s.dirty.used = true;
+    this.#handed.add(s);
     this.#hot.set(s.ip, s);
     if (this.#hot.size > this.stats.peakHot) this.stats.peakHot = this.#hot.size;
     if (this.#hot.size > this.#cap) {
@@ -173,7 +187,7 @@ export class ScanCache implements SourceDirectory {
         this.#o.notice?.(`more than ${this.#cap} sources active (detect.maxHotSources): the least recently seen are kept in the ` +
           'store and reloaded on their next packet; raise detect.maxHotSources for speed if memory allows');
       }
-      this.#evict(Math.max(1, Math.ceil(this.#cap / 20)));
+      this.#evict(Math.max(1, Math.ceil(this.#cap / 10)));
     }
     if (++this.#sinceCheck >= 1000) {
       this.#sinceCheck = 0;
@@ -200,6 +214,7 @@ export class ScanCache implements SourceDirectory {
         repo.save(s, now);
         this.#hot.delete(ip);
         this.#touched.delete(s);
+        this.#handed.delete(s);
         this.stats.evicted++;
       }
     })();

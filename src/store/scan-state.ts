@@ -2,7 +2,7 @@
 // so detection can evict cold sources and reload them on their next packet without losing a count.
 import type { Database, Statement } from 'better-sqlite3';
 import { cleanMarks, PORT_PROTOS, sourceCounts } from '../domain/scan-state.ts';
-import type { DangerChange, PairState, SourceSigHit, SourceState } from '../domain/scan-state.ts';
+import type { DangerChange, PairState, SourceSigHit, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import type { DangerLevel } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -58,6 +58,25 @@ function json<T>(text: string | null, fallback: T): T {
   }
 }
 
+/** A pair's cumulative detail as JSON, leaving out empty fields (most pairs of a flood have one packet). */
+function pairDetail(p: PairState): string {
+  const o: Record<string, unknown> = { ranges: p.ranges, chains: p.chains, flags: p.flags, prefixes: p.prefixes };
+  for (const _k in p.sigs) {
+    o.sigs = p.sigs;
+    break;
+  }
+  for (const _k in p.icmpInvalid) {
+    o.icmpInvalid = p.icmpInvalid;
+    break;
+  }
+  if (p.scanTypes.length > 0) o.scanTypes = p.scanTypes;
+  if (p.sweep) o.sweep = true;
+  if (p.sticky.topera || p.sticky.masscan || p.sticky.mirai) o.sticky = p.sticky;
+  if (p.hosts.length > 0) o.hosts = p.hosts;
+  if (p.cur) o.cur = p.cur;
+  return JSON.stringify(o);
+}
+
 /** Reads and writes SourceState rows. Call `save` inside the caller's transaction. */
 export class ScanStateRepo {
   readonly db: Database;
@@ -74,6 +93,7 @@ export class ScanStateRepo {
   readonly #getSigs: Statement<[string], SigRow>;
   readonly #getHistory: Statement<[string], { time: number; level: number; reason: string }>;
   readonly #touched: Statement<[number], string>;
+  readonly #touchedHint: Statement<[number, number, number, number], string>;
   readonly #expireStart: Statement<[number]>;
   readonly #expireLast: Statement<[number]>;
   readonly #getMeta: Statement<[string], string>;
@@ -108,6 +128,9 @@ export class ScanStateRepo {
     this.#getHistory = db.prepare<[string], { time: number; level: number; reason: string }>(
       'SELECT time, level, reason FROM detect_dl_history WHERE src = ? ORDER BY seq');
     this.#touched = db.prepare<[number], string>('SELECT ip FROM detect_sources WHERE interval = ?').pluck();
+    this.#touchedHint = db.prepare<[number, number, number, number], string>(`SELECT d.ip FROM detect_sources d JOIN sources s ON s.ip = d.ip
+      WHERE d.interval = ? AND (s.danger_level >= ? OR s.packets >= ? OR d.dst_count >= ? OR d.cur_sig_dl > s.danger_level
+        OR d.cur_sid_dl > s.danger_level)`).pluck();
     this.#expireStart = db.prepare<[number]>(`UPDATE detect_pairs SET live = 0, absnum = 0, tot_protocols = 0,
       win = '{"slots":[],"wprotos":[],"wranges":{}}' WHERE live = 1 AND start <= ?`);
     this.#expireLast = db.prepare<[number]>(`UPDATE detect_pairs SET live = 0, absnum = 0, tot_protocols = 0,
@@ -144,11 +167,7 @@ export class ScanStateRepo {
       const p = s.pairs.get(dst);
       if (!p) continue;
       this.#upsertPair.run(s.ip, dst, p.live ? 1 : 0, p.start, p.absnum, p.totProtocols, p.packets, p.first, p.last, p.interval,
-        JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: p.wranges }),
-        JSON.stringify({
-          ranges: p.ranges, chains: p.chains, flags: p.flags, prefixes: p.prefixes, sigs: p.sigs, icmpInvalid: p.icmpInvalid,
-          scanTypes: p.scanTypes, sweep: p.sweep, sticky: p.sticky, hosts: p.hosts, cur: p.cur,
-        }));
+        JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: p.wranges }), pairDetail(p));
     }
     for (const k of d.ports) {
       const n = s.ports.get(k);
@@ -206,9 +225,10 @@ export class ScanStateRepo {
     };
   }
 
-  /** Sources whose stored state says they were touched in interval `id`. */
-  touchedIn(id: number): string[] {
-    return this.#touched.all(id);
+  /** Sources whose stored state says they were touched in interval `id` (only those the hint cannot rule out). */
+  touchedIn(id: number, hint?: TouchedHint): string[] {
+    if (!hint) return this.#touched.all(id);
+    return this.#touchedHint.all(id, hint.minDl, hint.minPackets, hint.minDsts > 0 ? hint.minDsts : Number.MAX_SAFE_INTEGER);
   }
 
   /** Ends stored windows at or before `cutoff` (by window start, psad, or by last packet, own mode); returns how many. */
