@@ -20,8 +20,8 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
   let err = '';
   const ow = process.stdout.write.bind(process.stdout);
   const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => { out += String(s); return true; }) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => { err += String(s); return true; }) as typeof process.stderr.write;
+  process.stdout.write = ((s: string | Uint8Array) => { out += String(s); return true; });
+  process.stderr.write = ((s: string | Uint8Array) => { err += String(s); return true; });
   try {
     const code = await main(argv);
     return { code, out, err };

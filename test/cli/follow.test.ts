@@ -51,7 +51,7 @@ async function until(what: string, test: () => boolean, ms = 60_000): Promise<vo
 
 function follow(data: string, log: string, config: string): ChildProcess {
   const c = spawn(process.execPath, [BIN, 'follow', '--data-dir', data, '--log', log, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  c.stderr?.resume();
+  c.stderr.resume();
   children.push(c);
   return c;
 }
