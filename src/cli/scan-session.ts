@@ -96,7 +96,9 @@ export function reportFromMemory(config: Config, states: Iterable<SourceState>, 
   const limit = (n: number, list: readonly unknown[]): number => (n > 0 ? n : list.length);
   const sigs = [...totals.sigs].map(([sid, t]) => ({ sid, msg: t.msg, proto: t.proto, count: t.count, sources: t.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
-  const ports = [...totals.ports].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
+  const portTotals = new Map<number, number>();
+  for (const s of all) for (const [k, n] of s.ports) portTotals.set(k, (portTotals.get(k) ?? 0) + n);
+  const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
     .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
   const attackers = reported.slice(0, limit(d.reportTopIps, reported));
   return {

@@ -77,6 +77,10 @@ export class Detector {
   readonly #mode: IntervalMode;
   readonly #ciMs: number;
   #meta: EngineMeta;
+  /** Pairs that may time out, by expiry bucket (flat [ip, dst, …]); only in timed mode without persistence. */
+  readonly #schedule = new Map<number, string[]>();
+  /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
+  readonly #bucketMs: number;
   /** Sources whose level changed during packets of the open interval (auto_dl, invalid ICMP). */
   #pending: { ip: string; change: DangerChange }[] = [];
 
@@ -85,6 +89,7 @@ export class Detector {
     this.#dir = dir;
     this.#mode = mode;
     this.#ciMs = Math.max(1, rules.opts.checkInterval) * 1000;
+    this.#bucketMs = this.#ciMs * Math.max(1, rules.opts.persistenceCtrThreshold);
     this.#meta = meta ? { ...meta } : { interval: mode === 'single' ? 0 : -1, foundTcpOptions: false, pairCount: 0, lastTime: 0 };
   }
 
@@ -233,7 +238,19 @@ export class Detector {
       pair.start = time;
       this.#meta.pairCount++;
     }
-    s.dirty.pairs.add(dst);
+    if (time > pair.last) pair.last = time;
+    if (this.#mode === 'timed' && !o.persistence) {
+      // schedule the pair's timeout check: psad times pairs out from their first packet, own mode from the last
+      const bucket = Math.floor(((compat ? pair.start : pair.last) + o.scanTimeout * 1000) / this.#bucketMs);
+      if (pair.expBucket !== bucket) {
+        pair.expBucket = bucket;
+        const list = this.#schedule.get(bucket);
+        if (list) list.push(src, dst);
+        else this.#schedule.set(bucket, [src, dst]);
+      }
+    }
+    const track = this.#dir.tracksChanges;
+    if (track) s.dirty.pairs.add(dst);
     // invalid ICMP type/code (psad:1131-1204) files the packet under the pair's icmp slot and raises the source to 2
     if (proto === 'icmp' || proto === 'icmp6') {
       const check = checkIcmp(proto === 'icmp' ? r.icmp : r.icmp6, ev.icmpType ?? -1, ev.icmpCode ?? -1);
@@ -257,27 +274,29 @@ export class Detector {
     // counters (psad:1260-1376)
     pair.absnum++;
     pair.packets++;
-    if (time > pair.last) pair.last = time;
     // QUIRK (psad:1281): psad adds one protocol whenever the pair's slot for it is undefined; only tcp/udp/udplite port
     // tracking, signature hits and invalid ICMP define slots, so ICMP without such hits counts once per packet
     if (!pair.slots.includes(proto)) pair.totProtocols++;
     addUnique(pair.wprotos, proto);
-    bump(pair.chains, `${ev.chain}\t${intf}\t${proto}`);
+    bump(pair.chains, this.#chainKey(ev.chain, intf, proto));
+    // per-interval data only matters for psad's labels (compatibility); own mode labels from the cumulative fields
     if (pair.interval !== interval) {
       pair.interval = interval;
-      pair.cur = { flags: [], protos: [], topera: false, masscan: false, mirai: false };
+      pair.cur = compat ? { flags: [], protos: [], topera: false, masscan: false, mirai: false } : null;
     }
-    const cur = pair.cur as PairInterval;
-    addUnique(cur.protos, proto);
+    const cur: PairInterval | null = pair.cur;
+    if (cur) addUnique(cur.protos, proto);
     if (isTcp) {
-      addUnique(cur.flags, fText);
+      if (cur) addUnique(cur.flags, fText);
       bump(pair.flags, fText);
     }
     const topera = isTcp && ev.family === 6 && ev.ipOptGroups >= 7;
     if (!compat) masscan = isTcp && o.expectTcpOptions && fText === 'SYN' && s.sawTcpOptions && !ev.tcpOptions;
-    cur.topera = topera;
-    cur.masscan = masscan;
-    cur.mirai = mirai;
+    if (cur) {
+      cur.topera = topera;
+      cur.masscan = masscan;
+      cur.mirai = mirai;
+    }
     if (topera) pair.sticky.topera = true;
     if (masscan) pair.sticky.masscan = true;
     if (mirai) pair.sticky.mirai = true;
@@ -295,8 +314,7 @@ export class Detector {
       widen(pair.ranges, proto, dp);
       const k = portKey(proto, dp);
       s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
-      s.dirty.ports.add(k);
-      t.ports.set(k, (t.ports.get(k) ?? 0) + 1);
+      if (track) s.dirty.ports.add(k);
     }
     s.packets++;
     if (time > s.lastSeen) s.lastSeen = time;
@@ -360,7 +378,17 @@ export class Detector {
   #expire(now: number): number {
     const o = this.rules.opts;
     if (this.#mode !== 'timed' || o.persistence) return 0;
-    const n = this.#dir.expirePairs(now - o.scanTimeout * 1000, o.compat ? 'start' : 'last');
+    const cutoff = now - o.scanTimeout * 1000;
+    // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
+    const last = Math.floor(now / this.#bucketMs);
+    const due: string[] = [];
+    for (const [b, list] of this.#schedule) {
+      if (b > last) continue;
+      // the current bucket is only partly due: check it now and again at the next run
+      if (b < last) this.#schedule.delete(b);
+      for (const x of list) due.push(x);
+    }
+    const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
   }
@@ -397,11 +425,26 @@ export class Detector {
     sh.count++;
     if (ev.time > sh.last) sh.last = ev.time;
     if (ev.dport !== undefined && sh.dports.length < MAX_SIG_DPORTS && !sh.dports.includes(dp)) sh.dports.push(dp);
-    s.dirty.sigs.add(sid);
+    if (this.#dir.tracksChanges) s.dirty.sigs.add(sid);
     this.totals.sig(sid, msg, proto, isNew);
   }
 
   readonly #pkt: SigPacket = newSigPacket();
+  #ckChain = '';
+  #ckIntf = '';
+  #ckProto = '';
+  #ckKey = '';
+
+  /** "chain\tinterface\tprotocol", reusing the last string while those repeat (they nearly always do). */
+  #chainKey(chain: string, intf: string, proto: string): string {
+    if (chain !== this.#ckChain || intf !== this.#ckIntf || proto !== this.#ckProto) {
+      this.#ckChain = chain;
+      this.#ckIntf = intf;
+      this.#ckProto = proto;
+      this.#ckKey = `${chain}\t${intf}\t${proto}`;
+    }
+    return this.#ckKey;
+  }
 
   #sigPacket(ev: PacketEvent, proto: string, sp: number, dp: number, flags: number, fText: string, intf: string): SigPacket {
     const compat = this.rules.opts.compat;

@@ -1,9 +1,10 @@
 // Source state held entirely in memory (analyze without a store, tests): a map plus the sources touched per interval.
-import { expirePair } from '../domain/scan-state.ts';
+import { expireCandidates } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState } from '../domain/scan-state.ts';
 
 /** An unbounded in-memory SourceDirectory. */
 export class MemoryDirectory implements SourceDirectory {
+  readonly tracksChanges = false;
   readonly sources = new Map<string, SourceState>();
   #touched = new Set<SourceState>();
 
@@ -25,17 +26,7 @@ export class MemoryDirectory implements SourceDirectory {
     for (const s of touched) if (s.interval === id) fn(s);
   }
 
-  expirePairs(cutoff: number, by: 'start' | 'last'): number {
-    let n = 0;
-    for (const s of this.sources.values()) {
-      for (const p of s.pairs.values()) {
-        if (p.live && (by === 'start' ? p.start : p.last) <= cutoff) {
-          expirePair(p);
-          s.dirty.pairs.add(p.dst);
-          n++;
-        }
-      }
-    }
-    return n;
+  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number {
+    return expireCandidates(this.sources, cutoff, by, candidates);
   }
 }

@@ -36,8 +36,6 @@ export class Totals {
   readonly samples = new Map<Outcome, number[]>();
   /** Counted packets by protocol name. */
   readonly protocols = new Map<string, number>();
-  /** Packets by destination port: key protoCode * 65536 + port, as SourceState.ports. */
-  readonly ports = new Map<number, number>();
   /** Packets by log prefix (psad counts every prefix that passed IGNORE_LOG_PREFIXES). */
   readonly prefixes = new Map<string, number>();
   /** Signature hits by sid. */

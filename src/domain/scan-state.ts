@@ -91,6 +91,8 @@ export interface PairState {
   interval: number;
   /** Data of that interval. */
   cur: PairInterval | null;
+  /** Expiry bucket the detector last scheduled the pair in (not persisted). */
+  expBucket?: number;
 }
 
 /** A signature that matched packets from a source (summed over destinations). */
@@ -176,11 +178,13 @@ export interface DirtyMarks {
   historyWritten: number;
   /** Used since the cache last considered evicting it (second-chance LRU). */
   used: boolean;
+  /** Everything must be written (changes were not tracked while the directory kept no store). */
+  full: boolean;
 }
 
 /** Fresh dirty marks. */
 export function cleanMarks(historyWritten = 0): DirtyMarks {
-  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten, used: false };
+  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten, used: false, full: false };
 }
 
 /** Port-key protocol codes. */
@@ -199,6 +203,22 @@ export function newSourceState(ip: string, family: 4 | 6, time: number): SourceS
     history: [], sensors: {}, tags: [],
     interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: {}, dirty: cleanMarks(),
   };
+}
+
+/** Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. */
+export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cutoff: number, by: 'start' | 'last', candidates: readonly string[],
+  onExpired?: (s: SourceState) => void): number {
+  let n = 0;
+  for (let i = 0; i + 1 < candidates.length; i += 2) {
+    const s = sources.get(candidates[i]!);
+    const p = s?.pairs.get(candidates[i + 1]!);
+    if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
+    expirePair(p);
+    s.dirty.pairs.add(p.dst);
+    onExpired?.(s);
+    n++;
+  }
+  return n;
 }
 
 /** Per-source packet counts by protocol, chain, interface and log prefix, summed over the source's pairs. */
@@ -261,6 +281,8 @@ export interface TouchedHint {
  * it never knows whether a source was evicted and reloaded.
  */
 export interface SourceDirectory {
+  /** Whether changes must be tracked per pair, port and signature (only when a store is written incrementally). */
+  readonly tracksChanges: boolean;
   /** The source's state, loading it when it was evicted; undefined when never seen. */
   get(ip: string): SourceState | undefined;
   /** Registers a new source. */
@@ -273,6 +295,10 @@ export interface SourceDirectory {
    * thresholds, no pending signature level, below the reporting level).
    */
   forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void;
-  /** Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. */
-  expirePairs(cutoff: number, by: 'start' | 'last'): number;
+  /**
+   * Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. In memory
+   * only `candidates` (flat [ip, dst, ip, dst, …], the pairs the detector scheduled as possibly due) need checking; a
+   * store-backed directory also expires what it holds on disk.
+   */
+  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number;
 }

@@ -1,6 +1,6 @@
 // A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
 // least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
-import { expirePair } from '../domain/scan-state.ts';
+import { expireCandidates, expirePair } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
@@ -63,7 +63,19 @@ export class ScanCache implements SourceDirectory {
 
   /** The repository (opens the store on first use). */
   get repo(): ScanStateRepo {
-    return (this.#repo ??= new ScanStateRepo(this.#open()));
+    if (this.#repo) return this.#repo;
+    this.#repo = new ScanStateRepo(this.#open());
+    // changes were not tracked until now: everything in memory is written in full at its next save
+    for (const s of this.#hot.values()) {
+      s.dirty.full = true;
+      this.#handed.add(s);
+    }
+    return this.#repo;
+  }
+
+  /** Changes are tracked once a store is open (before that, states are written in full when it opens). */
+  get tracksChanges(): boolean {
+    return this.#repo !== null;
   }
 
   /** Whether the store has been opened (and so may hold state). */
@@ -91,7 +103,7 @@ export class ScanCache implements SourceDirectory {
     if (s) {
       // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
       s.dirty.used = true;
-      this.#handed.add(s);
+      if (this.#repo) this.#handed.add(s);
       return s;
     }
     if (!this.#coldExists) return undefined;
@@ -118,7 +130,7 @@ export class ScanCache implements SourceDirectory {
     for (const s of touched) {
       if (s.interval !== id) continue;
       fn(s);
-      if (this.#hot.get(s.ip) === s) this.#handed.add(s);
+      if (this.#repo && this.#hot.get(s.ip) === s) this.#handed.add(s);
     }
     if (!this.#coldExists) return;
     // sources evicted during the interval: load, update and write back without disturbing the hot set
@@ -132,25 +144,22 @@ export class ScanCache implements SourceDirectory {
     }
   }
 
-  expirePairs(cutoff: number, by: 'start' | 'last'): number {
-    // write every hot change first so the store holds the truth, expire there (exact count), then mirror in memory;
-    // a store never opened holds nothing, so memory alone is the truth
-    let n = 0;
-    if (this.opened) {
-      this.flush();
-      n = this.repo.expire(cutoff, by);
+  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number {
+    if (!this.opened) {
+      return expireCandidates(this.#hot, cutoff, by, candidates);
     }
-    for (const s of this.#hot.values()) {
-      for (const p of s.pairs.values()) {
-        if (p.live && (by === 'start' ? p.start : p.last) <= cutoff) {
-          expirePair(p);
-          s.dirty.pairs.add(p.dst);
-          this.#handed.add(s);
-          if (!this.opened) n++;
-        }
-      }
+    // the store holds the truth once every hot change is written: expire there and mirror the rows it names in memory
+    this.flush();
+    const expired = this.repo.expire(cutoff, by);
+    for (const [ip, dst] of expired) {
+      const s = this.#hot.get(ip);
+      const p = s?.pairs.get(dst);
+      if (!s || !p?.live) continue;
+      expirePair(p);
+      s.dirty.pairs.add(dst);
+      this.#handed.add(s);
     }
-    return n;
+    return expired.length;
   }
 
   /** Writes every hot source that changed (call inside a transaction, with the offsets the changes cover). */
@@ -178,7 +187,8 @@ export class ScanCache implements SourceDirectory {
   #insert(s: SourceState): void {
     // the detector is working on this one: it must survive the eviction its insertion may trigger
     s.dirty.used = true;
-    this.#handed.add(s);
+    if (this.#repo) this.#handed.add(s);
+    else s.dirty.full = true;
     this.#hot.set(s.ip, s);
     if (this.#hot.size > this.stats.peakHot) this.stats.peakHot = this.#hot.size;
     if (this.#hot.size > this.#cap) {

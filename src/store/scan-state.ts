@@ -94,8 +94,8 @@ export class ScanStateRepo {
   readonly #getHistory: Statement<[string], { time: number; level: number; reason: string }>;
   readonly #touched: Statement<[number], string>;
   readonly #touchedHint: Statement<[number, number, number, number], string>;
-  readonly #expireStart: Statement<[number]>;
-  readonly #expireLast: Statement<[number]>;
+  readonly #expireStart: Statement<[number], { src: string; dst: string }>;
+  readonly #expireLast: Statement<[number], { src: string; dst: string }>;
   readonly #getMeta: Statement<[string], string>;
   readonly #setMeta: Statement<[string, string]>;
   readonly #addCounter: Statement<[string, string, number]>;
@@ -131,10 +131,10 @@ export class ScanStateRepo {
     this.#touchedHint = db.prepare<[number, number, number, number], string>(`SELECT d.ip FROM detect_sources d JOIN sources s ON s.ip = d.ip
       WHERE d.interval = ? AND (s.danger_level >= ? OR s.packets >= ? OR d.dst_count >= ? OR d.cur_sig_dl > s.danger_level
         OR d.cur_sid_dl > s.danger_level)`).pluck();
-    this.#expireStart = db.prepare<[number]>(`UPDATE detect_pairs SET live = 0, absnum = 0, tot_protocols = 0,
-      win = '{"slots":[],"wprotos":[],"wranges":{}}' WHERE live = 1 AND start <= ?`);
-    this.#expireLast = db.prepare<[number]>(`UPDATE detect_pairs SET live = 0, absnum = 0, tot_protocols = 0,
-      win = '{"slots":[],"wprotos":[],"wranges":{}}' WHERE live = 1 AND last_seen <= ?`);
+    this.#expireStart = db.prepare<[number], { src: string; dst: string }>(`UPDATE detect_pairs SET live = 0, absnum = 0,
+      tot_protocols = 0, win = '{"slots":[],"wprotos":[],"wranges":{}}' WHERE live = 1 AND start <= ? RETURNING src, dst`);
+    this.#expireLast = db.prepare<[number], { src: string; dst: string }>(`UPDATE detect_pairs SET live = 0, absnum = 0,
+      tot_protocols = 0, win = '{"slots":[],"wprotos":[],"wranges":{}}' WHERE live = 1 AND last_seen <= ? RETURNING src, dst`);
     this.#getMeta = db.prepare<[string], string>('SELECT value FROM detect_meta WHERE key = ?').pluck();
     this.#setMeta = db.prepare<[string, string]>('INSERT OR REPLACE INTO detect_meta (key, value) VALUES (?, ?)');
     this.#addCounter = db.prepare<[string, string, number]>(`INSERT INTO detect_counters (kind, key, count) VALUES (?, ?, ?)
@@ -150,7 +150,7 @@ export class ScanStateRepo {
   /** Writes what changed in `s` since its last save and records the change for the feed. */
   save(s: SourceState, now: number): void {
     const d = s.dirty;
-    if (!d.source && d.pairs.size === 0 && d.ports.size === 0 && d.sigs.size === 0 && d.historyWritten === s.history.length) return;
+    if (!d.full && !d.source && d.pairs.size === 0 && d.ports.size === 0 && d.sigs.size === 0 && d.historyWritten === s.history.length) return;
     this.#upsertSource.run({ ip: s.ip, family: s.family, first: s.firstSeen, last: s.lastSeen, packets: s.packets, dl: s.dl, now });
     let sigCount = 0;
     for (const h of s.sigs.values()) sigCount += h.count;
@@ -163,17 +163,17 @@ export class ScanStateRepo {
       interfaces: JSON.stringify(counts.interfaces), sensors: JSON.stringify(s.sensors), prefixes: JSON.stringify(counts.prefixes),
       tags: JSON.stringify(s.tags), scanTypes: JSON.stringify([...scanTypes]), mirai: JSON.stringify(s.mirai),
     });
-    for (const dst of d.pairs) {
+    for (const dst of d.full ? s.pairs.keys() : d.pairs) {
       const p = s.pairs.get(dst);
       if (!p) continue;
       this.#upsertPair.run(s.ip, dst, p.live ? 1 : 0, p.start, p.absnum, p.totProtocols, p.packets, p.first, p.last, p.interval,
         JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: p.wranges }), pairDetail(p));
     }
-    for (const k of d.ports) {
+    for (const k of d.full ? s.ports.keys() : d.ports) {
       const n = s.ports.get(k);
       if (n !== undefined) this.#upsertPort.run(s.ip, PORT_PROTOS[Math.floor(k / 65536)] ?? 'tcp', k % 65536, n);
     }
-    for (const sid of d.sigs) {
+    for (const sid of d.full ? s.sigs.keys() : d.sigs) {
       const h = s.sigs.get(sid);
       if (h) this.#upsertSig.run(s.ip, sid, h.msg, h.dl, h.proto, h.count, JSON.stringify(h.dports), h.fwsnort ? 1 : 0, h.first, h.last);
     }
@@ -231,9 +231,9 @@ export class ScanStateRepo {
     return this.#touchedHint.all(id, hint.minDl, hint.minPackets, hint.minDsts > 0 ? hint.minDsts : Number.MAX_SAFE_INTEGER);
   }
 
-  /** Ends stored windows at or before `cutoff` (by window start, psad, or by last packet, own mode); returns how many. */
-  expire(cutoff: number, by: 'start' | 'last'): number {
-    return (by === 'start' ? this.#expireStart : this.#expireLast).run(cutoff).changes;
+  /** Ends stored windows at or before `cutoff` (by window start, psad, or by last packet, own mode); returns them. */
+  expire(cutoff: number, by: 'start' | 'last'): [string, string][] {
+    return (by === 'start' ? this.#expireStart : this.#expireLast).all(cutoff).map((r) => [r.src, r.dst]);
   }
 
   /** Engine state saved under `key` (JSON), or undefined. */

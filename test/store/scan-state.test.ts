@@ -52,10 +52,13 @@ describe('scan state in the store', () => {
     d.finish();
     const cache = new ScanCache(db, { maxHot: 1000, memoryBudget: 1e12 });
     for (const s of mem.sources.values()) {
+      // an in-memory directory tracks no changes: its states are written in full
+      s.dirty.full = true;
       cache.repo.save(s, 1);
       const back = cache.repo.load(s.ip)!;
       expect(scanProfile(back)).toEqual(scanProfile(s));
-      expect(back.pairs).toEqual(s.pairs);
+      const plain = (m: typeof s.pairs) => [...m.values()].map(({ expBucket: _b, ...rest }) => rest);
+      expect(plain(back.pairs)).toEqual(plain(s.pairs));
     }
     const reader = new ProfileReader(db);
     const some = [...mem.sources.values()][3]!;
