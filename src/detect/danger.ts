@@ -1,5 +1,6 @@
 // psad's danger-level algorithm (assign_danger_level, psad:5036-5172), run for each source touched in an interval.
 import type { DangerLevel } from '../domain/profile.ts';
+import { markPair } from '../domain/scan-state.ts';
 import type { DangerChange, PairState, SourceState } from '../domain/scan-state.ts';
 import type { DetectOptions } from './rules.ts';
 
@@ -81,7 +82,7 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
     // psad marks a sweep only when this destination just changed the level (psad:5157); own mode whenever it is one
     if (sweep && (changed || !compat) && !p.sweep) {
       p.sweep = true;
-      s.dirty.pairs.add(p.dst);
+      markPair(s, p.dst);
     }
   }
   return changes;

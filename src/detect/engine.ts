@@ -4,7 +4,7 @@ import { parseIp } from '../domain/address.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
-import { newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
+import { EMPTY_COUNTS, EMPTY_SIGS, markPair, markPort, markSig, newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
 import type { DangerChange, PairInterval, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
@@ -176,7 +176,7 @@ export class Detector {
     if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs && !(s?.pairs.get(dst)?.live ?? false)) {
       return this.#skip('max-pairs', ev);
     }
-    s ??= newSourceState(src, ev.family, ev.time);
+    s ??= newSourceState(own(src), ev.family, ev.time);
     const interval = this.#meta.interval;
     if (s.interval !== interval) {
       s.interval = interval;
@@ -188,7 +188,10 @@ export class Detector {
     // Mirai (psad:1050): ten SYNs to tcp/23 then one to tcp/2323, same source and destination
     let mirai = false;
     if (isTcp && (flags & TcpFlag.SYN) !== 0) {
-      if (dp === 23) bump(s.mirai, dst);
+      if (dp === 23) {
+        if (s.mirai === EMPTY_COUNTS) s.mirai = {};
+        bump(s.mirai, dst);
+      }
       else if (dp === 2323 && (s.mirai[dst] ?? 0) >= 10) mirai = true;
     }
     let auto = -1;
@@ -228,10 +231,12 @@ export class Detector {
     s.dirty.source = true;
     const time = ev.time;
     if (auto > 0) this.#note(s, raise(s, auto, 'auto_dl', time));
+    const track = this.#dir.tracksChanges;
     let pair = s.pairs.get(dst);
     if (!pair) {
-      pair = newPairState(dst, time);
-      s.pairs.set(dst, pair);
+      const key = own(dst);
+      pair = newPairState(key, time);
+      s.pairs.set(key, pair);
     }
     if (!pair.live) {
       pair.live = true;
@@ -239,22 +244,23 @@ export class Detector {
       this.#meta.pairCount++;
     }
     if (time > pair.last) pair.last = time;
-    if (this.#mode === 'timed' && !o.persistence) {
-      // schedule the pair's timeout check: psad times pairs out from their first packet, own mode from the last
+    if (this.#mode === 'timed' && !o.persistence && !track) {
+      // schedule the pair's timeout check (psad times pairs out from their first packet, own mode from the last); a
+      // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
       const bucket = Math.floor(((compat ? pair.start : pair.last) + o.scanTimeout * 1000) / this.#bucketMs);
       if (pair.expBucket !== bucket) {
         pair.expBucket = bucket;
         const list = this.#schedule.get(bucket);
-        if (list) list.push(src, dst);
-        else this.#schedule.set(bucket, [src, dst]);
+        if (list) list.push(s.ip, pair.dst);
+        else this.#schedule.set(bucket, [s.ip, pair.dst]);
       }
     }
-    const track = this.#dir.tracksChanges;
-    if (track) s.dirty.pairs.add(dst);
+    if (track) markPair(s, dst);
     // invalid ICMP type/code (psad:1131-1204) files the packet under the pair's icmp slot and raises the source to 2
     if (proto === 'icmp' || proto === 'icmp6') {
       const check = checkIcmp(proto === 'icmp' ? r.icmp : r.icmp6, ev.icmpType ?? -1, ev.icmpCode ?? -1);
       if (check !== 'ok') {
+        if (pair.icmpInvalid === EMPTY_COUNTS) pair.icmpInvalid = {};
         bump(pair.icmpInvalid, `${proto}\t${ev.icmpType ?? -1}\t${check === 'bad-code' ? String(ev.icmpCode ?? -1) : ''}\t${ev.chain}`);
         addUnique(pair.slots, proto);
         this.#note(s, raise(s, 2, 'icmp', time));
@@ -288,6 +294,7 @@ export class Detector {
     if (cur) addUnique(cur.protos, proto);
     if (isTcp) {
       if (cur) addUnique(cur.flags, fText);
+      if (pair.flags === EMPTY_COUNTS) pair.flags = {};
       bump(pair.flags, fText);
     }
     const topera = isTcp && ev.family === 6 && ev.ipOptGroups >= 7;
@@ -297,9 +304,9 @@ export class Detector {
       cur.masscan = masscan;
       cur.mirai = mirai;
     }
-    if (topera) pair.sticky.topera = true;
-    if (masscan) pair.sticky.masscan = true;
-    if (mirai) pair.sticky.mirai = true;
+    if ((topera && !pair.sticky.topera) || (masscan && !pair.sticky.masscan) || (mirai && !pair.sticky.mirai)) {
+      pair.sticky = { topera: pair.sticky.topera || topera, masscan: pair.sticky.masscan || masscan, mirai: pair.sticky.mirai || mirai };
+    }
     if (isTcp && ev.tcpOptions) s.sawTcpOptions = true;
     const host = ev.host;
     if (host) {
@@ -314,7 +321,7 @@ export class Detector {
       widen(pair.ranges, proto, dp);
       const k = portKey(proto, dp);
       s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
-      if (track) s.dirty.ports.add(k);
+      if (track) markPort(s, k);
     }
     s.packets++;
     if (time > s.lastSeen) s.lastSeen = time;
@@ -365,7 +372,7 @@ export class Detector {
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
         for (const p of s.pairs.values()) {
           if (p.interval !== interval) continue;
-          if (labelPair(s, p, o)) s.dirty.pairs.add(p.dst);
+          if (labelPair(s, p, o)) markPair(s, p.dst);
         }
       }
     }, hint);
@@ -382,6 +389,8 @@ export class Detector {
     // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
     const last = Math.floor(now / this.#bucketMs);
     const due: string[] = [];
+    // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
+    if (this.#dir.tracksChanges) this.#schedule.clear();
     for (const [b, list] of this.#schedule) {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
@@ -406,6 +415,7 @@ export class Detector {
     fwsnort: boolean, dp: number, fText: string): void {
     const key = `${slot}\t${sid}\t${ev.chain}`;
     let h = pair.sigs[key];
+    if (pair.sigs === EMPTY_SIGS) pair.sigs = {};
     if (!h) pair.sigs[key] = h = { proto: slot, sid, chain: ev.chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
     h.packets++;
     if (slot === 'tcp' || slot === 'udp' || slot === 'udplite') h.dport = dp;
@@ -420,12 +430,12 @@ export class Detector {
     if (!sh) {
       sh = { sid, msg, dl: dl as SourceState['dl'], proto, count: 0, dports: [], fwsnort, first: ev.time, last: ev.time };
       s.sigs.set(sid, sh);
-      if (!s.tags.includes('signature')) s.tags.push('signature');
+      if (!s.tags.includes('signature')) s.tags = [...s.tags, 'signature'];
     }
     sh.count++;
     if (ev.time > sh.last) sh.last = ev.time;
     if (ev.dport !== undefined && sh.dports.length < MAX_SIG_DPORTS && !sh.dports.includes(dp)) sh.dports.push(dp);
-    if (this.#dir.tracksChanges) s.dirty.sigs.add(sid);
+    if (this.#dir.tracksChanges) markSig(s, sid);
     this.totals.sig(sid, msg, proto, isNew);
   }
 
@@ -479,6 +489,14 @@ export class Detector {
     p._dst6 = null;
     return p;
   }
+}
+
+/**
+ * A copy of `s` that owns its characters. Strings the parser cuts out of a log line may share the line's (or a whole
+ * read chunk's) memory; a source kept for hours must not keep that alive.
+ */
+function own(s: string): string {
+  return s.length > 12 ? s.split('').join('') : s;
 }
 
 function widen(ranges: Record<string, { lo: number; hi: number }>, proto: string, port: number): void {

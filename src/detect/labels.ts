@@ -16,9 +16,10 @@ export function nmapOption(flags: string, compat: boolean): string {
   }
 }
 
-function add(list: string[], label: string): boolean {
-  if (list.includes(label)) return false;
-  list.push(label);
+function add(p: PairState, label: string): boolean {
+  if (p.scanTypes.includes(label)) return false;
+  // the shared empty list is replaced, never written to
+  p.scanTypes = [...p.scanTypes, label];
   return true;
 }
 
@@ -36,7 +37,7 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
   const protos = compat ? (cur?.protos ?? []) : p.wprotos.length > 0 ? p.wprotos : [];
   const marks = compat ? { topera: cur?.topera ?? false, masscan: cur?.masscan ?? false, mirai: cur?.mirai ?? false } : p.sticky;
   if (protos.length >= o.protocolScanThreshold) {
-    changed = add(p.scanTypes, 'Nmap -sO IP protocol scan') || changed;
+    changed = add(p, 'Nmap -sO IP protocol scan') || changed;
     tag(s, 'protocol-scan');
   }
   for (const f of flags) {
@@ -54,18 +55,18 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
       label = 'Mirai botnet default credentials scan';
       tag(s, 'mirai');
       // psad resets the tcp/23 counter once the Mirai scan has been reported (psad:5794)
-      if (compat && s.mirai[p.dst] !== undefined) s.mirai[p.dst] = 0;
+      if (compat && s.mirai[p.dst] !== undefined) s.mirai = { ...s.mirai, [p.dst]: 0 };
     } else {
       const opt = nmapOption(f, compat);
       if (!opt) continue;
       label = `Nmap ${opt} scan`;
       tag(s, 'nmap');
     }
-    changed = add(p.scanTypes, label) || changed;
+    changed = add(p, label) || changed;
   }
   const udp = compat ? protos.includes('udp') : Object.keys(p.ranges).includes('udp');
   if (udp) {
-    changed = add(p.scanTypes, 'Nmap -sU scan') || changed;
+    changed = add(p, 'Nmap -sU scan') || changed;
     tag(s, 'nmap');
   }
   return changed;
@@ -73,7 +74,7 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
 
 function tag(s: SourceState, t: string): void {
   if (!s.tags.includes(t)) {
-    s.tags.push(t);
+    s.tags = [...s.tags, t];
     s.dirty.source = true;
   }
 }

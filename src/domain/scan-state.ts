@@ -164,16 +164,16 @@ export interface SourceState {
   dirty: DirtyMarks;
 }
 
-/** What changed since the state was last written. */
+/** What changed since the state was last written (the sets are created on first use: most sources never need them). */
 export interface DirtyMarks {
   /** The source row itself. */
   source: boolean;
   /** Destinations whose pair changed. */
-  pairs: Set<string>;
+  pairs: Set<string> | null;
   /** Port keys whose count changed. */
-  ports: Set<number>;
+  ports: Set<number> | null;
   /** Sids whose hit changed. */
-  sigs: Set<number>;
+  sigs: Set<number> | null;
   /** History entries already written. */
   historyWritten: number;
   /** Used since the cache last considered evicting it (second-chance LRU). */
@@ -184,8 +184,29 @@ export interface DirtyMarks {
 
 /** Fresh dirty marks. */
 export function cleanMarks(historyWritten = 0): DirtyMarks {
-  return { source: false, pairs: new Set(), ports: new Set(), sigs: new Set(), historyWritten, used: false, full: false };
+  return { source: false, pairs: null, ports: null, sigs: null, historyWritten, used: false, full: false };
 }
+
+/** Marks a pair as changed. */
+export function markPair(s: SourceState, dst: string): void {
+  (s.dirty.pairs ??= new Set()).add(dst);
+}
+
+/** Marks a port counter as changed. */
+export function markPort(s: SourceState, key: number): void {
+  (s.dirty.ports ??= new Set()).add(key);
+}
+
+/** Marks a signature hit as changed. */
+export function markSig(s: SourceState, sid: number): void {
+  (s.dirty.sigs ??= new Set()).add(sid);
+}
+
+/** Shared empty values of fields that stay empty for nearly every pair; replaced (never mutated) on first write. */
+export const EMPTY_SIGS: Readonly<Record<string, PairSigHit>> = Object.freeze({});
+export const EMPTY_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
+export const EMPTY_LIST: readonly string[] = Object.freeze([]);
+export const NO_MARKS: Readonly<PairState['sticky']> = Object.freeze({ topera: false, masscan: false, mirai: false });
 
 /** Port-key protocol codes. */
 export const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
@@ -200,8 +221,8 @@ export function portKey(proto: string, port: number): number {
 export function newSourceState(ip: string, family: 4 | 6, time: number): SourceState {
   return {
     ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), ports: new Map(), sigs: new Map(),
-    history: [], sensors: {}, tags: [],
-    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: {}, dirty: cleanMarks(),
+    history: [], sensors: {}, tags: EMPTY_LIST as string[],
+    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: EMPTY_COUNTS as Record<string, number>, dirty: cleanMarks(),
   };
 }
 
@@ -214,7 +235,7 @@ export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cuto
     const p = s?.pairs.get(candidates[i + 1]!);
     if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
     expirePair(p);
-    s.dirty.pairs.add(p.dst);
+    markPair(s, p.dst);
     onExpired?.(s);
     n++;
   }
@@ -251,8 +272,9 @@ export function sourceCounts(s: SourceState): SourceCounts {
 export function newPairState(dst: string, time: number): PairState {
   return {
     dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: [], wprotos: [], wranges: {}, packets: 0, first: time,
-    last: time, ranges: {}, chains: {}, flags: {}, prefixes: {}, sigs: {}, icmpInvalid: {}, scanTypes: [], sweep: false,
-    sticky: { topera: false, masscan: false, mirai: false }, hosts: [], interval: -1, cur: null,
+    last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS as Record<string, number>, prefixes: {},
+    sigs: EMPTY_SIGS as Record<string, PairSigHit>, icmpInvalid: EMPTY_COUNTS as Record<string, number>,
+    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS as PairState['sticky'], hosts: [], interval: -1, cur: null,
   };
 }
 

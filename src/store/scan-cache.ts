@@ -1,6 +1,6 @@
 // A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
 // least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
-import { expireCandidates, expirePair } from '../domain/scan-state.ts';
+import { expireCandidates, expirePair, markPair } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
@@ -9,13 +9,13 @@ import type { Database } from 'better-sqlite3';
 export interface ScanCacheOptions {
   /** Most sources kept in memory (detect.maxHotSources). */
   maxHot: number;
-  /** Heap bytes the process may use before the cache sheds sources early (detect.memoryBudget, in bytes). */
+  /** Bytes (resident set) the process may use before the cache sheds sources early (detect.memoryBudget, in bytes). */
   memoryBudget: number;
   /** Wall clock for `updated_at`. */
   now?: () => number;
   /** Operational notices (evictions under memory pressure), with the setting to raise. */
   notice?: (msg: string) => void;
-  /** Reads heap use (tests override it). */
+  /** Reads the process's memory use (resident set; tests override it). */
   heapUsed?: () => number;
 }
 
@@ -44,13 +44,15 @@ export class ScanCache implements SourceDirectory {
   #sinceCheck = 0;
   #warned = false;
   #capNoted = false;
+  /** Memory checks to skip after shedding. */
+  #cooldown = 0;
 
   /**
    * `db` is the store, or a function opening one on first need (analyze without --data-dir spills to a temporary store
    * only when its sources outgrow memory).
    */
   constructor(db: Database | (() => Database), o: ScanCacheOptions) {
-    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage().heapUsed, ...o };
+    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage.rss(), ...o };
     this.#cap = o.maxHot;
     if (typeof db === 'function') {
       this.#open = db;
@@ -156,7 +158,7 @@ export class ScanCache implements SourceDirectory {
       const p = s?.pairs.get(dst);
       if (!s || !p?.live) continue;
       expirePair(p);
-      s.dirty.pairs.add(dst);
+      markPair(s, dst);
       this.#handed.add(s);
     }
     return expired.length;
@@ -234,17 +236,23 @@ export class ScanCache implements SourceDirectory {
   #checkMemory(): void {
     const used = this.#o.heapUsed();
     const budget = this.#o.memoryBudget;
-    if (used < budget * 0.75) {
+    // freed state lingers until the collector runs, so after shedding give it time (hysteresis) before judging again
+    if (this.#cooldown > 0) {
+      this.#cooldown--;
+      return;
+    }
+    if (used < budget * 0.7) {
       // recover towards the configured cap once pressure is gone
       if (this.#cap < this.#o.maxHot && used < budget * 0.5) this.#cap = Math.min(this.#o.maxHot, Math.ceil(this.#cap * 1.25));
       return;
     }
     const before = this.#hot.size;
-    this.#cap = Math.max(100, Math.floor(before * 0.6));
+    this.#cap = Math.max(Math.min(1000, this.#o.maxHot), Math.floor(before * 0.6));
     this.#evict(before - this.#cap);
+    this.#cooldown = 20;
     if (!this.#warned) {
       this.#warned = true;
-      this.#o.notice?.(`detection state reached 75% of detect.memoryBudget (${Math.round(budget / 1048576)} MB): kept ${this.#cap} of ` +
+      this.#o.notice?.(`the process reached 70% of detect.memoryBudget (${Math.round(budget / 1048576)} MB): kept ${this.#cap} of ` +
         `${before} sources in memory, the rest in the store; raise detect.memoryBudget (or lower detect.maxHotSources) if this repeats`);
     }
   }

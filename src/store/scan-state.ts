@@ -150,7 +150,7 @@ export class ScanStateRepo {
   /** Writes what changed in `s` since its last save and records the change for the feed. */
   save(s: SourceState, now: number): void {
     const d = s.dirty;
-    if (!d.full && !d.source && d.pairs.size === 0 && d.ports.size === 0 && d.sigs.size === 0 && d.historyWritten === s.history.length) return;
+    if (!d.full && !d.source && !d.pairs && !d.ports && !d.sigs && d.historyWritten === s.history.length) return;
     this.#upsertSource.run({ ip: s.ip, family: s.family, first: s.firstSeen, last: s.lastSeen, packets: s.packets, dl: s.dl, now });
     let sigCount = 0;
     for (const h of s.sigs.values()) sigCount += h.count;
@@ -163,17 +163,17 @@ export class ScanStateRepo {
       interfaces: JSON.stringify(counts.interfaces), sensors: JSON.stringify(s.sensors), prefixes: JSON.stringify(counts.prefixes),
       tags: JSON.stringify(s.tags), scanTypes: JSON.stringify([...scanTypes]), mirai: JSON.stringify(s.mirai),
     });
-    for (const dst of d.full ? s.pairs.keys() : d.pairs) {
+    for (const dst of d.full ? s.pairs.keys() : d.pairs ?? []) {
       const p = s.pairs.get(dst);
       if (!p) continue;
       this.#upsertPair.run(s.ip, dst, p.live ? 1 : 0, p.start, p.absnum, p.totProtocols, p.packets, p.first, p.last, p.interval,
         JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: p.wranges }), pairDetail(p));
     }
-    for (const k of d.full ? s.ports.keys() : d.ports) {
+    for (const k of d.full ? s.ports.keys() : d.ports ?? []) {
       const n = s.ports.get(k);
       if (n !== undefined) this.#upsertPort.run(s.ip, PORT_PROTOS[Math.floor(k / 65536)] ?? 'tcp', k % 65536, n);
     }
-    for (const sid of d.full ? s.sigs.keys() : d.sigs) {
+    for (const sid of d.full ? s.sigs.keys() : d.sigs ?? []) {
       const h = s.sigs.get(sid);
       if (h) this.#upsertSig.run(s.ip, sid, h.msg, h.dl, h.proto, h.count, JSON.stringify(h.dports), h.fwsnort ? 1 : 0, h.first, h.last);
     }

@@ -101,7 +101,7 @@ describe('scan state in the store', () => {
     const cache = new ScanCache(db, { maxHot: 100_000, memoryBudget: 1000, heapUsed: () => heap, notice: (m) => notices.push(m) });
     const d = new Detector(rules(), cache, 'timed');
     for (let i = 0; i < 3000; i++) {
-      if (i === 1500) heap = 900;
+      if (i === 1500) heap = 800;
       d.ingest(ev({ src: `10.0.${Math.floor(i / 250)}.${i % 250}`, time: T0 + i }));
     }
     expect(cache.hotCount).toBeLessThan(1500);

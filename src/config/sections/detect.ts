@@ -52,7 +52,7 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   reportTopIps: 25,
   reportTopPorts: 20,
   reportTopSigs: 50,
-  maxHotSources: 100_000,
+  maxHotSources: 20_000,
   memoryBudget: 512,
 }, {
   compat: {
@@ -205,10 +205,10 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   },
   maxHotSources: {
     kind: 'int', min: 100, env: 'PROBEWATCH_MAX_HOT_SOURCES',
-    doc: 'Sources kept in memory; colder ones are written to the store and reloaded on their next packet. Higher is faster under floods, costs memory.',
+    doc: 'Sources kept in memory (about 2 KB each); colder ones are written to the store and reloaded on their next packet. Higher is faster under floods, costs memory.',
   },
   memoryBudget: {
     kind: 'int', min: 64, env: 'PROBEWATCH_MEMORY_BUDGET',
-    doc: 'Memory (MB) the detection state may use before sources are evicted early, whatever maxHotSources says; keep it under the machine limit.',
+    doc: 'Memory (MB, resident) the process may use before hot sources are evicted early, whatever maxHotSources says; keep it under the machine limit.',
   },
 });
