@@ -222,7 +222,7 @@ export function newSourceState(ip: string, family: 4 | 6, time: number): SourceS
   return {
     ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), ports: new Map(), sigs: new Map(),
     history: [], sensors: {}, tags: EMPTY_LIST as string[],
-    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: EMPTY_COUNTS as Record<string, number>, dirty: cleanMarks(),
+    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: EMPTY_COUNTS, dirty: cleanMarks(),
   };
 }
 
@@ -272,9 +272,9 @@ export function sourceCounts(s: SourceState): SourceCounts {
 export function newPairState(dst: string, time: number): PairState {
   return {
     dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: [], wprotos: [], wranges: {}, packets: 0, first: time,
-    last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS as Record<string, number>, prefixes: {},
-    sigs: EMPTY_SIGS as Record<string, PairSigHit>, icmpInvalid: EMPTY_COUNTS as Record<string, number>,
-    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS as PairState['sticky'], hosts: [], interval: -1, cur: null,
+    last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS, prefixes: {},
+    sigs: EMPTY_SIGS, icmpInvalid: EMPTY_COUNTS,
+    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS, hosts: [], interval: -1, cur: null,
   };
 }
 
