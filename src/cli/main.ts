@@ -4,13 +4,16 @@ import type { Command } from './command.ts';
 import { analyzeCommand } from './analyze.ts';
 import { blockCommand, blocksCommand, unblockCommand } from './block.ts';
 import { configCommand } from './config.ts';
+import { doctorCommand } from './doctor.ts';
+import { fingerprintCommand } from './fingerprint.ts';
 import { followCommand } from './follow.ts';
 import { geoCommand } from './geo.ts';
 import { statusCommand } from './status.ts';
 import { whoisCommand } from './whois.ts';
 
 const COMMANDS: readonly Command[] = [
-  analyzeCommand, followCommand, statusCommand, configCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand,
+  analyzeCommand, followCommand, statusCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand,
+  blockCommand, unblockCommand, blocksCommand,
 ];
 
 function help(): string {

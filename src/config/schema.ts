@@ -3,12 +3,13 @@ import type { Section } from './define.ts';
 import { core } from './sections/core.ts';
 import { detect } from './sections/detect.ts';
 import { enrich } from './sections/enrich.ts';
+import { fingerprint } from './sections/fingerprint.ts';
 import { logs } from './sections/logs.ts';
 import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store, logs, detect, enrich, respond] as const;
+export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

@@ -60,6 +60,7 @@ export class KernelFieldScanner {
   #if1 = '';
   #if2 = '';
   #addrV6 = false;
+  #lastMac = '';
   readonly #v6cache = new Map<string, string>();
 
   constructor(opts: ScanOptions) {
@@ -114,6 +115,9 @@ export class KernelFieldScanner {
 
   /** MAC= value: hex bytes separated by colons (any count: link types differ). */
   #mac(s: string, a: number, b: number): string | null {
+    // behind a router every packet carries the same MAC header: compare in place before validating and slicing
+    const last = this.#lastMac;
+    if (last.length === b - a && s.startsWith(last, a)) return last;
     let ok = (b - a) % 3 === 2;
     for (let i = a; ok && i < b; i += 3) {
       ok = isHexCode(s.charCodeAt(i)) && isHexCode(s.charCodeAt(i + 1)) && (i + 2 === b || s.charCodeAt(i + 2) === 58);
@@ -122,7 +126,20 @@ export class KernelFieldScanner {
       this.#error('bad-number', `MAC=${s.slice(a, Math.min(b, a + 48))}`);
       return null;
     }
-    return s.slice(a, b);
+    const v = s.slice(a, b);
+    this.#lastMac = v;
+    return v;
+  }
+
+  // last raw address text per field (SRC, DST), its canonical form and family
+  readonly #rawAddr = ['', ''];
+  readonly #canon = ['', ''];
+  readonly #lastV6 = [false, false];
+
+  #remember(slot: number, raw: string, canon: string, v6: boolean): void {
+    this.#rawAddr[slot] = raw;
+    this.#canon[slot] = canon;
+    this.#lastV6[slot] = v6;
   }
 
   /** Where the last #addr() value ended. */
@@ -130,6 +147,15 @@ export class KernelFieldScanner {
 
   /** Canonical address text of the value at s[a..] (up to a blank or `end`), or null (error set). Sets #addrV6, #addrEnd. */
   #addr(s: string, a: number, end: number, name: string): string | null {
+    // the destination is usually this host and a scanner fills consecutive lines: reuse the string when it repeats
+    const slot = name === 'SRC' ? 0 : 1;
+    const lastRaw = this.#rawAddr[slot]!;
+    const rl = lastRaw.length;
+    if (rl > 0 && s.startsWith(lastRaw, a) && (a + rl === end || s.charCodeAt(a + rl) === 32)) {
+      this.#addrV6 = this.#lastV6[slot]!;
+      this.#addrEnd = a + rl;
+      return this.#canon[slot]!;
+    }
     // IPv4 fast path: a strict dotted quad is already canonical; the loop also finds the value's end
     let dots = 0;
     let ok = true;
@@ -156,7 +182,9 @@ export class KernelFieldScanner {
       if (ok && dots === 3 && digits > 0) {
         this.#addrV6 = false;
         this.#addrEnd = i;
-        return s.slice(a, i);
+        const v = s.slice(a, i);
+        this.#remember(slot, v, v, false);
+        return v;
       }
     } else {
       i = s.indexOf(' ', i);
@@ -167,7 +195,10 @@ export class KernelFieldScanner {
     this.#addrV6 = true;
     if (raw.includes(':')) {
       const hit = this.#v6cache.get(raw);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) {
+        this.#remember(slot, raw, hit, true);
+        return hit;
+      }
       if (this.#compat && !isFullIpv6(raw)) {
         this.#error('bad-address', `${name}=${raw.slice(0, 45)} (psad accepts only the kernel's full IPv6 form)`);
         return null;
@@ -176,6 +207,7 @@ export class KernelFieldScanner {
       if (p) {
         if (this.#v6cache.size >= 4096) this.#v6cache.clear();
         this.#v6cache.set(raw, p.text);
+        this.#remember(slot, raw, p.text, true);
         return p.text;
       }
     }
@@ -242,9 +274,15 @@ export class KernelFieldScanner {
                 if (m === null) return null;
                 d.mac = m;
               }
-            } else if (code === K_MACSRC) d.macSrc = s.slice(v, e);
-            else if (code === K_MACDST) d.macDst = s.slice(v, e);
-            else d.macProto = s.slice(v, e);
+            } else if (code === K_MACPROTO) {
+              const t = readHex(s, v, end, 0xffff);
+              if (t < 0 || e - v !== 4) return this.#badValue(s, a, end, 'MACPROTO');
+              d.macProto = s.slice(v, e);
+            } else {
+              const m = this.#mac(s, v, e);
+              if (m === null) return null;
+              if (code === K_MACSRC) d.macSrc = m; else d.macDst = m;
+            }
             continue;
           }
           case K_SRC: case K_DST: {
@@ -404,7 +442,8 @@ export class KernelFieldScanner {
     if (code === W_OPT && s.charCodeAt(w) === 32 && s.charCodeAt(w + 1) === 40 /* ( */) {
       const close = s.indexOf(')', w + 2);
       if (close < 0 || close >= end) return this.#no('truncated', 'OPT ( without )');
-      const inner = s.slice(w + 2, close).trim();
+      // "(020405B4)" needs no trim; only IPv6 extension groups "( … )" have blanks inside
+      const inner = s.charCodeAt(w + 2) === 32 || s.charCodeAt(close - 1) === 32 ? s.slice(w + 2, close).trim() : s.slice(w + 2, close);
       this.#next = close + 1;
       if (!l4) {
         d.ipOptGroups++;

@@ -312,9 +312,10 @@ export class FirewallLineParser {
       return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
     }
     const host = h.host;
-    if (host !== '' && !printable(host, 0, host.length)) return err(badChars(s) ?? 'garbled', 'host name');
     const prefix = this.#prefix(s, prefixStart, fw);
-    if (prefix !== '' && prefix !== this.#cleanPrefix) {
+    if ((host !== '' && !printable(host, 0, host.length)) || (prefix !== '' && prefix !== this.#cleanPrefix)) {
+      if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo); // a tab in the header or prefix
+      if (host !== '' && !printable(host, 0, host.length)) return err(badChars(s) ?? 'garbled', 'host name');
       const bad = badChars(prefix);
       if (bad) return err(bad, 'log prefix');
       this.#cleanPrefix = prefix;

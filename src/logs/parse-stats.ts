@@ -1,5 +1,6 @@
 // ParseStats: counts of what a stream of lines gave (packets, skips, errors by reason with samples, loss notices).
 import type { LossNotice } from '../domain/events.ts';
+import type { LogBatch } from './batch.ts';
 import { ERROR_REASONS } from './parse-types.ts';
 import type { ErrorReason, ParseResult } from './parse-types.ts';
 
@@ -79,6 +80,20 @@ export class ParseStats {
         return;
       }
     }
+  }
+
+  /** Counts a whole batch (its errors become samples with the batch's source). */
+  addBatch(b: LogBatch): void {
+    this.lines += b.lines;
+    this.packets += b.packets.length;
+    this.skipped += b.skipped;
+    for (const n of b.losses) this.add({ kind: 'loss', notice: n });
+    this.lines -= b.losses.length;
+    for (const e of b.errors) {
+      const r = e.detail === undefined ? { kind: 'error' as const, reason: e.reason } : { kind: 'error' as const, reason: e.reason, detail: e.detail };
+      this.add(r, e.text, e.line, b.source);
+    }
+    this.lines -= b.errors.length;
   }
 
   /** Adds another collector's counts (samples up to the per-reason limit). */

@@ -161,8 +161,12 @@ export class HeaderReader {
     return j;
   }
 
-  /** `kernel:` or `name[pid]:` (name of word characters, dots, slashes, dashes). */
+  /**
+   * `kernel:` or `name[pid]:` (name of word characters, dots, slashes, dashes), or a bare `kernel` — what rsyslog's
+   * traditional template writes for a message it received as RFC 5424 (APP-NAME without the colon).
+   */
   #isTag(s: string, a: number, b: number): boolean {
+    if (b - a === 6 && s.charCodeAt(a) === 107 && s.startsWith('kernel', a)) return true;
     if (b - a < 2 || s.charCodeAt(b - 1) !== 58 /* : */) return false;
     if (b - a === 7 && s.charCodeAt(a) === 107 && s.charCodeAt(a + 1) === 101 && s.charCodeAt(a + 2) === 114
       && s.charCodeAt(a + 3) === 110 && s.charCodeAt(a + 4) === 101 && s.charCodeAt(a + 5) === 108) return true; // "kernel:" 

@@ -110,6 +110,7 @@ describe('headers', () => {
     [`<4>Nov 26 14:22:44 fw2 kernel: ${body}`, Date.UTC(2026, 10, 26, 14, 22, 44), 'syslog', 'fw2'],
     [`Nov 26 14:22:44.250 fw2 kernel: ${body}`, Date.UTC(2026, 10, 26, 14, 22, 44, 250), 'syslog', 'fw2'],
     [`Nov  6 14:22:44 sensor ${body}`, Date.UTC(2026, 10, 6, 14, 22, 44), 'ulogd', 'sensor'],
+    [`Nov 26 15:08:16 sensor kernel ${body}`, Date.UTC(2026, 10, 26, 15, 8, 16), 'syslog', 'sensor'],
     [`[ 300.027400] ${body}`, Date.UTC(2026, 10, 1) + 300_027, 'dmesg', 'unknown'],
     [`[Thu Nov 26 14:22:44 2026] ${body}`, Date.UTC(2026, 10, 26, 14, 22, 44), 'dmesg', 'unknown'],
     [`[  300.027400] sensor kernel: ${body}`, Date.UTC(2026, 10, 1) + 300_027, 'dmesg', 'sensor'],

@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
 import { detectSchema } from './002-detect.ts';
+import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
 
@@ -13,4 +14,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, enrichSchema, response];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response];
