@@ -8,6 +8,7 @@ import { pwError } from '../domain/errors.ts';
 import { compileRules } from '../detect/rules.ts';
 import type { DataText, DetectData, DetectRules } from '../detect/rules.ts';
 import { FirewallLineParser } from '../logs/parse-line.ts';
+import { parserOptionsFromSettings } from '../logs/sources.ts';
 
 /** Directory of the bundled psad data files (signatures/psad in the package). */
 export const BUNDLED_PSAD_DIR = fileURLToPath(new URL('../../signatures/psad/', import.meta.url));
@@ -72,9 +73,5 @@ export function loadDetectRules(config: Config): { rules: DetectRules; sources: 
 
 /** A line parser configured for the detection mode (psad compatibility reads lines as psad does). */
 export function newLineParser(config: Config): FirewallLineParser {
-  const l = config.logs;
-  return new FirewallLineParser({
-    psadCompat: config.detect.compat, sidTag: l.sidTag, maxLineLength: l.maxLineLength, futureToleranceMs: l.futureTolerance * 1000,
-    ...(l.timezone !== '' ? { timezone: l.timezone } : {}),
-  });
+  return new FirewallLineParser(parserOptionsFromSettings(config.logs, config.detect.compat));
 }
