@@ -2,6 +2,7 @@
 // least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
 import { expireCandidates, expirePair, markPair } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
+import { IpBloom } from './ip-bloom.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
 
@@ -46,6 +47,8 @@ export class ScanCache implements SourceDirectory {
   #capNoted = false;
   /** Memory checks to skip after shedding. */
   #cooldown = 0;
+  /** Addresses the store may hold (created when the first source is written or an existing store is opened). */
+  #bloom: IpBloom | null = null;
 
   /**
    * `db` is the store, or a function opening one on first need (analyze without --data-dir spills to a temporary store
@@ -60,6 +63,11 @@ export class ScanCache implements SourceDirectory {
     } else {
       this.#open = () => db;
       this.#coldExists = this.repo.hasAny();
+      if (this.#coldExists) {
+        // an existing store: remember what it holds (one pass over the primary key)
+        const bloom = (this.#bloom = new IpBloom());
+        for (const ip of db.prepare('SELECT ip FROM detect_sources').pluck().iterate()) bloom.add(ip as string);
+      }
     }
   }
 
@@ -108,7 +116,7 @@ export class ScanCache implements SourceDirectory {
       if (this.#repo) this.#handed.add(s);
       return s;
     }
-    if (!this.#coldExists) return undefined;
+    if (!this.#coldExists || (this.#bloom && !this.#bloom.has(ip))) return undefined;
     const loaded = this.repo.load(ip);
     if (!loaded) return undefined;
     this.stats.reloaded++;
@@ -224,6 +232,7 @@ export class ScanCache implements SourceDirectory {
         }
         left--;
         repo.save(s, now);
+        (this.#bloom ??= new IpBloom()).add(ip);
         this.#hot.delete(ip);
         this.#touched.delete(s);
         this.#handed.delete(s);
