@@ -1,7 +1,7 @@
 // Wiring shared by analyze, follow and status: the store-backed source directory, saving input-wide counters, and
 // building report data from memory or from the store.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { SourceProfile } from '../domain/profile.ts';
@@ -43,7 +43,12 @@ export function openSession(config: Config, dataDir: string | null, notice: (msg
     }
     return db;
   };
-  const opts = { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice };
+  // follow-like use keeps the configured bounds; analyze in memory keeps every source until its own memory limit
+  const analyzeMb = config.detect.analyzeMemory > 0 ? config.detect.analyzeMemory
+    : Math.max(config.detect.memoryBudget, Math.floor(totalmem() / 4 / 1048576));
+  const opts = dataDir !== null
+    ? { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice }
+    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice };
   const cache = new ScanCache(dataDir !== null ? open() : open, opts);
   return {
     cache,

@@ -54,6 +54,7 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   reportTopSigs: 50,
   maxHotSources: 20_000,
   memoryBudget: 512,
+  analyzeMemory: 0,
 }, {
   compat: {
     kind: 'bool', env: 'PROBEWATCH_PSAD_COMPAT', flag: 'psad-compat',
@@ -206,6 +207,10 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   maxHotSources: {
     kind: 'int', min: 100, env: 'PROBEWATCH_MAX_HOT_SOURCES',
     doc: 'Sources kept in memory (about 2 KB each); colder ones are written to the store and reloaded on their next packet. Higher is faster under floods, costs memory.',
+  },
+  analyzeMemory: {
+    kind: 'int', min: 0, env: 'PROBEWATCH_ANALYZE_MEMORY',
+    doc: 'Memory (MB) analyze without --data-dir may use before it spills sources to a temporary store (0: a quarter of the machine, at least memoryBudget); spilling a log whose sources are all active is slow.',
   },
   memoryBudget: {
     kind: 'int', min: 64, env: 'PROBEWATCH_MEMORY_BUDGET',
