@@ -1,10 +1,11 @@
 // The full settings schema: every section, composed. Add a section here and it is loaded, validated and documented.
 import type { Section } from './define.ts';
+import { api } from './sections/api.ts';
 import { core } from './sections/core.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store] as const;
+export const SECTIONS = [core, store, api] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

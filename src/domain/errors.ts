@@ -16,6 +16,22 @@ export const ERROR_CODES = {
   PW_ERR_NOT_FOUND: { status: 404, exit: 1, message: '%s not found' },
   PW_ERR_BAD_REQUEST: { status: 400, exit: 2, message: '%s' },
   PW_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error' },
+  // --- api / serve (issue 5) ---
+  PW_ERR_VALIDATION: { status: 400, exit: 2, message: 'invalid request: %s' },
+  PW_ERR_CURSOR_INVALID: { status: 400, exit: 2, message: 'invalid cursor: %s' },
+  PW_ERR_CURSOR_MISMATCH: { status: 400, exit: 2, message: 'the cursor was made for a different query (%s); repeat the query it came from or drop it' },
+  PW_ERR_CURSOR_EXPIRED: { status: 410, exit: 1, message: 'cursor expired: %s; restart without a cursor' },
+  PW_ERR_SEARCH_SYNTAX: { status: 400, exit: 2, message: 'invalid search text: %s' },
+  PW_ERR_UNAUTHORIZED: { status: 401, exit: 1, message: 'authentication required: %s' },
+  PW_ERR_FORBIDDEN: { status: 403, exit: 1, message: 'this token lacks the %s scope' },
+  PW_ERR_ROUTE_NOT_FOUND: { status: 404, exit: 1, message: 'no such endpoint: %s' },
+  PW_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 1, message: 'request body larger than %s bytes' },
+  PW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 1, message: 'unsupported content type: %s' },
+  PW_ERR_RATE_LIMITED: { status: 429, exit: 1, message: 'too many requests; retry in %s' },
+  PW_ERR_UNAVAILABLE: { status: 503, exit: 1, message: 'service unavailable: %s' },
+  PW_ERR_BLOCK_REFUSED: { status: 409, exit: 1, message: 'refusing to block %s: %s' },
+  PW_ERR_TOKEN_FILE_INSECURE: { status: 500, exit: 2, message: 'token file %s is accessible by other users (mode %s); chmod 600 it' },
+  PW_ERR_LISTEN: { status: 500, exit: 1, message: 'cannot listen on %s: %s' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A registered error code. */

@@ -2,6 +2,7 @@
 // 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
+import { apiIndex } from './040-api-index.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core];
+export const MIGRATIONS: readonly Migration[] = [core, apiIndex];

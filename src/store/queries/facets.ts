@@ -1,0 +1,132 @@
+// What the search index keeps of a profile: sort columns, filter terms (lower case), facet labels and whois text.
+import type { SourceProfile } from '../../domain/profile.ts';
+import type { SourceSummary } from '../../domain/queries.ts';
+
+/** The display-only summary fields stored as JSON in api_index.summary. */
+export type SummaryExtra = Pick<SourceSummary, 'city' | 'asOrganization' | 'os' | 'ports' | 'scanTypes' | 'tags' | 'sensors' | 'blockedUntil'>;
+
+/** One source as the index stores it. */
+export interface IndexedSource {
+  ip: string;
+  version: number;
+  family: 4 | 6;
+  dangerLevel: number;
+  firstSeen: number;
+  lastSeen: number;
+  packets: number;
+  country: string | null;
+  asn: number | null;
+  summary: SummaryExtra;
+  /** Filter terms, e.g. "port:tcp/22", "port:22", "cc:us", "os:linux", "tool:nmap". */
+  terms: string[];
+  /** Display text per counted term ("scan:nmap: -ss" → "Nmap: -sS"). */
+  labels: Map<string, string>;
+  /** Whois text for full-text search ('' when none). */
+  whois: string;
+}
+
+/** Prefix of terms that are counted for /stats, mapped to their facet name. */
+export const COUNTED_PREFIXES: Readonly<Record<string, string>> = {
+  'cc:': 'country',
+  'asn:': 'asn',
+  'osl:': 'os',
+  'pp:': 'port',
+  'scan:': 'scanType',
+  'sig:': 'signature',
+  'tool:': 'tool',
+};
+
+/** The (facet, value) a term counts under, or null when the term is a filter helper only. */
+export function countKey(term: string): [string, string] | null {
+  const colon = term.indexOf(':');
+  if (colon < 0) return null;
+  const facet = COUNTED_PREFIXES[term.slice(0, colon + 1)];
+  return facet ? [facet, term.slice(colon + 1)] : null;
+}
+
+/** OS guess as one display string: tool or OS name with flavor, or null. */
+export function osText(p: SourceProfile): string | null {
+  const g = p.os.current;
+  if (!g?.name) return null;
+  return g.flavor ? `${g.name} ${g.flavor}` : g.name;
+}
+
+function ms(iso: string): number {
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : 0;
+}
+
+const lower = (s: string): string => s.trim().toLowerCase();
+
+/** Whois text indexed for search: parsed fields first, then the head of the raw answer. */
+function whoisText(p: SourceProfile, rawBytes: number): string {
+  const w = p.whois;
+  if (!w) return '';
+  const parts = [w.netname, w.orgName, w.orgId, w.country, w.abuse, w.registry, w.range, ...w.descr, ...w.cidrs]
+    .filter((x): x is string => typeof x === 'string' && x.length > 0);
+  if (rawBytes > 0 && w.raw) parts.push(w.raw.slice(0, rawBytes));
+  return parts.join('\n');
+}
+
+/** Extracts what the index keeps of one profile; `maxTerms` caps ports, scan types, signatures and sensors each. */
+export function indexedSource(p: SourceProfile, version: number, maxTerms: number, whoisBytes: number): IndexedSource {
+  const terms = new Set<string>();
+  const labels = new Map<string, string>();
+  const add = (term: string, label?: string): void => {
+    if (term.length > 300) return; // pathological labels stay out of the index, never out of the profile
+    terms.add(term);
+    if (label !== undefined && !labels.has(term)) labels.set(term, label);
+  };
+  const country = p.geo?.country ? p.geo.country.toUpperCase() : null;
+  if (country) add(`cc:${country.toLowerCase()}`, country);
+  const asn = p.as?.number ?? null;
+  if (asn !== null) add(`asn:${asn}`, p.as?.organization ?? '');
+  const os = osText(p);
+  const current = p.os.current;
+  if (os && current?.name) {
+    add(`osl:${lower(os)}`, os);
+    add(`os:${lower(current.name)}`);
+    add(`os:${lower(os)}`);
+  } else {
+    add('osl:unknown', 'unknown');
+    add('os:unknown');
+  }
+  const ports = [...p.ports].sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, maxTerms);
+  for (const pc of ports) {
+    add(`pp:${lower(pc.proto)}/${pc.port}`, `${pc.proto}/${pc.port}`);
+    add(`port:${pc.port}`);
+  }
+  for (const s of p.scanTypes.slice(0, maxTerms)) add(`scan:${lower(s)}`, s);
+  for (const s of p.signatures.slice(0, maxTerms)) {
+    add(`sig:${s.sid}`, s.msg);
+    add(`sigmsg:${lower(s.msg)}`);
+  }
+  const tools = new Set<string>(p.tags);
+  for (const g of [p.os.current, ...p.os.history]) if (g?.tool && g.name) tools.add(g.name);
+  for (const t of [...tools].slice(0, maxTerms)) add(`tool:${lower(t)}`, t);
+  for (const s of p.sensors.slice(0, maxTerms)) add(`sensor:${lower(s)}`);
+  return {
+    ip: p.ip,
+    version,
+    family: p.family,
+    dangerLevel: p.dangerLevel,
+    firstSeen: ms(p.firstSeen),
+    lastSeen: ms(p.lastSeen),
+    packets: p.packets,
+    country,
+    asn,
+    summary: {
+      city: p.geo?.city ?? null,
+      asOrganization: p.as?.organization ?? null,
+      os,
+      ports: ports.slice(0, 10).map((x) => `${x.proto}/${x.port}`),
+      scanTypes: p.scanTypes.slice(0, 10),
+      tags: p.tags.slice(0, 10),
+      sensors: p.sensors.slice(0, 10),
+      blockedUntil: p.response.blockedUntil,
+    },
+    terms: [...terms],
+    labels,
+    whois: whoisText(p, whoisBytes),
+  };
+}
