@@ -263,8 +263,8 @@ export interface BlockRecord {
 
 /** Manual block / unblock through the admin scope (the respond service). */
 export interface BlockAdmin {
-  /** Blocks `ip` for `seconds` (0 = permanent); throws PW_ERR_BLOCK_REFUSED for never-block addresses. */
-  block(ip: string, seconds: number, reason: string): Promise<BlockRecord>;
+  /** Blocks `ip` for `seconds` (0 = permanent, null = the configured timeout for its level); throws PW_ERR_BLOCK_REFUSED for never-block addresses. */
+  block(ip: string, seconds: number | null, reason: string): Promise<BlockRecord>;
   /** Lifts a block; false when there was none. */
   unblock(ip: string): Promise<boolean>;
   /** Current blocks. */

@@ -1,6 +1,7 @@
 // What the search index keeps of a profile: sort columns, filter terms (lower case), facet labels and whois text.
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { SourceSummary } from '../../domain/queries.ts';
+import { osText, portsByPackets, summarize } from '../../domain/summary.ts';
 
 /** The display-only summary fields stored as JSON in api_index.summary. */
 export type SummaryExtra = Pick<SourceSummary, 'city' | 'asOrganization' | 'os' | 'ports' | 'scanTypes' | 'tags' | 'sensors' | 'blockedUntil'>;
@@ -44,13 +45,6 @@ export function countKey(term: string): [string, string] | null {
   return facet ? [facet, term.slice(colon + 1)] : null;
 }
 
-/** OS guess as one display string: tool or OS name with flavor, or null. */
-export function osText(p: SourceProfile): string | null {
-  const g = p.os.current;
-  if (!g?.name) return null;
-  return g.flavor ? `${g.name} ${g.flavor}` : g.name;
-}
-
 function ms(iso: string): number {
   const t = Date.parse(iso);
   return Number.isFinite(t) ? t : 0;
@@ -91,7 +85,7 @@ export function indexedSource(p: SourceProfile, version: number, maxTerms: numbe
     add('osl:unknown', 'unknown');
     add('os:unknown');
   }
-  const ports = [...p.ports].sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, maxTerms);
+  const ports = portsByPackets(p).slice(0, maxTerms);
   for (const pc of ports) {
     add(`pp:${lower(pc.proto)}/${pc.port}`, `${pc.proto}/${pc.port}`);
     add(`port:${pc.port}`);
@@ -115,18 +109,17 @@ export function indexedSource(p: SourceProfile, version: number, maxTerms: numbe
     packets: p.packets,
     country,
     asn,
-    summary: {
-      city: p.geo?.city ?? null,
-      asOrganization: p.as?.organization ?? null,
-      os,
-      ports: ports.slice(0, 10).map((x) => `${x.proto}/${x.port}`),
-      scanTypes: p.scanTypes.slice(0, 10),
-      tags: p.tags.slice(0, 10),
-      sensors: p.sensors.slice(0, 10),
-      blockedUntil: p.response.blockedUntil,
-    },
+    summary: summaryExtra(summarize(p, version)),
     terms: [...terms],
     labels,
     whois: whoisText(p, whoisBytes),
+  };
+}
+
+/** The display-only fields of a summary (the rest are index columns). */
+function summaryExtra(s: SourceSummary): SummaryExtra {
+  return {
+    city: s.city, asOrganization: s.asOrganization, os: s.os, ports: s.ports, scanTypes: s.scanTypes, tags: s.tags,
+    sensors: s.sensors, blockedUntil: s.blockedUntil,
   };
 }

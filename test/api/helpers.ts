@@ -1,0 +1,113 @@
+// Test fixtures for the API: a real SQLite store in a tmp dir, sources written as the detect stage would, and the app.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app.ts';
+import type { ApiDeps } from '../../src/api/deps.ts';
+import { TokenStore, parseTokenSpecs } from '../../src/api/tokens.ts';
+import { api as apiSection } from '../../src/config/sections/api.ts';
+import { ManualClock } from '../../src/domain/clock.ts';
+import type { SourceProfile } from '../../src/domain/profile.ts';
+import type { BlockAdmin, BlockRecord, ProfileReader, ReadinessCheck } from '../../src/domain/queries.ts';
+import { ChangeLog } from '../../src/store/changes.ts';
+import { openStore } from '../../src/store/db.ts';
+import type { Db } from '../../src/store/db.ts';
+import { apiStore } from '../../src/store/queries/index.ts';
+import type { ApiStore } from '../../src/store/queries/index.ts';
+import { BaseProfileReader, baseProfile } from '../../src/store/queries/base-profile.ts';
+
+export const READ_TOKEN = 'read-token-0123456789abcdef';
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+export const auth = (t = READ_TOKEN): Record<string, string> => ({ authorization: `Bearer ${t}` });
+
+/** Parts of a profile a test sets beyond the core counters (what detect/fingerprint/enrich would write). */
+export type Extra = Partial<Omit<SourceProfile, 'ip' | 'family' | 'packets' | 'dangerLevel' | 'firstSeen' | 'lastSeen'>>;
+
+/** A profile reader over `sources` plus test-provided extra parts. */
+export class OverlayReader implements ProfileReader {
+  readonly extra = new Map<string, Extra>();
+  readonly #base: BaseProfileReader;
+  constructor(db: Db) { this.#base = new BaseProfileReader(db); }
+  read(ip: string): SourceProfile | null {
+    const p = this.#base.read(ip);
+    return p ? { ...p, ...(this.extra.get(ip) ?? {}) } : null;
+  }
+}
+
+/** A fake block admin recording calls. */
+export class FakeBlocks implements BlockAdmin {
+  readonly blocks = new Map<string, BlockRecord>();
+  async block(ip: string, seconds: number | null, reason: string): Promise<BlockRecord> {
+    await Promise.resolve();
+    if (ip === '127.0.0.1') throw Object.assign(new Error('x'), { never: true });
+    const rec = { ip, until: seconds === 0 || seconds === null ? 'permanent' : new Date(Date.UTC(2030, 0, 1) + seconds * 1000).toISOString(), reason, createdAt: new Date(Date.UTC(2030, 0, 1)).toISOString(), backend: 'dry-run' };
+    this.blocks.set(ip, rec);
+    return rec;
+  }
+  async unblock(ip: string): Promise<boolean> { await Promise.resolve(); return this.blocks.delete(ip); }
+  async list(): Promise<BlockRecord[]> { await Promise.resolve(); return [...this.blocks.values()]; }
+}
+
+export interface Fixture {
+  dir: string;
+  db: Db;
+  clock: ManualClock;
+  changes: ChangeLog;
+  reader: OverlayReader;
+  store: ApiStore;
+  settings: ApiDeps['settings'];
+  checks: ReadinessCheck[];
+  blocks: FakeBlocks;
+  /** Writes (or updates) a source and records the change, as detect would. */
+  put(ip: string, o: { dl?: number; packets?: number; first?: number; last?: number; extra?: Extra; kind?: 'detect' | 'os' | 'enrich' | 'response' }): void;
+  /** Deletes a source without a change record (as retention pruning does). */
+  prune(ip: string): void;
+  deps(over?: Partial<ApiDeps>): ApiDeps;
+  app(over?: Partial<ApiDeps>): Promise<FastifyInstance>;
+  close(): void;
+}
+
+export const T0 = Date.UTC(2026, 0, 10, 12, 0, 0);
+
+/** A fresh fixture; `settings` overrides api settings. */
+export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: string): Fixture {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'pw-api-'));
+  const db = openStore(dir);
+  const clock = new ManualClock(T0);
+  const changes = new ChangeLog(db);
+  const reader = new OverlayReader(db);
+  const s: ApiDeps['settings'] = { ...apiSection.defaults, rateLimit: 0, ...settings };
+  const store = apiStore(db, reader, s, clock);
+  const checks: ReadinessCheck[] = [{ name: 'store', ready: true, detail: 'open' }];
+  const blocks = new FakeBlocks();
+  const upsert = db.prepare(`INSERT INTO sources (ip, family, first_seen, last_seen, packets, danger_level, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+    packets = excluded.packets, danger_level = excluded.danger_level`);
+  const f: Fixture = {
+    dir, db, clock, changes, reader, store, settings: s, checks, blocks,
+    put(ip, o) {
+      db.transaction(() => {
+        const last = o.last ?? clock.now();
+        upsert.run(ip, ip.includes(':') ? 6 : 4, o.first ?? last, last, o.packets ?? 1, o.dl ?? 0, clock.now());
+        if (o.extra) reader.extra.set(ip, { ...(reader.extra.get(ip) ?? {}), ...o.extra });
+        changes.touch(ip, o.kind ?? 'detect', clock.now());
+      })();
+    },
+    prune(ip) { db.prepare('DELETE FROM sources WHERE ip = ?').run(ip); },
+    deps(over = {}) {
+      return {
+        sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
+        readiness: { checks: () => checks }, blocks, clock,
+        tokens: new TokenStore(parseTokenSpecs([`read:${READ_TOKEN}`, `admin:${ADMIN_TOKEN}`])),
+        settings: s, validateResponses: true, logger: false, ...over,
+      };
+    },
+    app(over = {}) { return buildApp(f.deps(over)); },
+    close() { db.close(); if (!dataDir) rmSync(dir, { recursive: true, force: true }); },
+  };
+  return f;
+}
+
+/** A profile's base for building extras. */
+export { baseProfile };
