@@ -135,6 +135,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     uiConfig: { validatorUrl: null, deepLinking: true },
   });
 
+  // glue builds query schemas without additionalProperties: an unknown (mistyped) filter must be a 400, not ignored
+  app.addHook('onRoute', (route) => {
+    const q = (route.schema as { querystring?: Record<string, unknown> } | undefined)?.querystring;
+    if (q && q.type === 'object' && !('additionalProperties' in q)) q.additionalProperties = false;
+  });
+
   const handlers = {
     ...sourceHandlers(ctx),
     ...feedHandlers(ctx),
