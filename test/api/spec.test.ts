@@ -52,7 +52,7 @@ describe('openapi.yaml', () => {
   it('registers a route for every operation, and every operation answers (never "not implemented")', async () => {
     for (const { path, method, op } of ops) {
       const url = path.replace('{ip}', '192.0.2.10');
-      expect(app.hasRoute({ method: method as 'GET', url: path.replace(/{(\w+)}/g, ':$1') }), `${method} ${path}`).toBe(true);
+      expect(app.hasRoute({ method: method, url: path.replace(/{(\w+)}/g, ':$1') }), `${method} ${path}`).toBe(true);
       if (path === '/feed/stream') continue; // a stream never ends; tested over a real socket
       const r = await app.inject({ method: method as 'GET', url, headers: auth(ADMIN_TOKEN), ...(method === 'POST' ? { payload: { ip: '192.0.2.11' } } : {}) });
       expect(r.statusCode, `${op.operationId}: ${r.body.slice(0, 200)}`).toBeLessThan(500);
