@@ -9,7 +9,9 @@ import { TokenStore, parseTokenSpecs } from '../../src/api/tokens.ts';
 import { api as apiSection } from '../../src/config/sections/api.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
 import type { SourceProfile } from '../../src/domain/profile.ts';
-import type { BlockAdmin, BlockRecord, ProfileReader, ReadinessCheck } from '../../src/domain/queries.ts';
+import { pwError } from '../../src/domain/errors.ts';
+import type { ProfileReader, ReadinessCheck } from '../../src/domain/queries.ts';
+import type { BlockAdmin, BlockOrigin, BlockRecord, BlockResult } from '../../src/domain/response.ts';
 import { ChangeLog } from '../../src/store/changes.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Db } from '../../src/store/db.ts';
@@ -35,18 +37,22 @@ export class OverlayReader implements ProfileReader {
   }
 }
 
-/** A fake block admin recording calls. */
+/** A fake block admin recording calls (the respond service's BlockAdmin port). */
 export class FakeBlocks implements BlockAdmin {
-  readonly blocks = new Map<string, BlockRecord>();
-  async block(ip: string, seconds: number | null, reason: string): Promise<BlockRecord> {
+  readonly records = new Map<string, BlockRecord>();
+  async block(ip: string, seconds: number, reason: string, origin: BlockOrigin): Promise<BlockResult> {
     await Promise.resolve();
-    if (ip === '127.0.0.1') throw Object.assign(new Error('x'), { never: true });
-    const rec = { ip, until: seconds === 0 || seconds === null ? 'permanent' : new Date(Date.UTC(2030, 0, 1) + seconds * 1000).toISOString(), reason, createdAt: new Date(Date.UTC(2030, 0, 1)).toISOString(), backend: 'dry-run' };
-    this.blocks.set(ip, rec);
-    return rec;
+    if (ip === '127.0.0.1') throw pwError('PW_ERR_BLOCK_REFUSED', [ip, 'loopback']);
+    const rec: BlockRecord = { ip, family: ip.includes(':') ? 6 : 4, createdAt: T0, expiresAt: seconds === 0 ? null : T0 + seconds * 1000, level: 0, origin, reason };
+    this.records.set(ip, rec);
+    return { ip, block: rec, applied: false, backend: 'dry-run' };
   }
-  async unblock(ip: string): Promise<boolean> { await Promise.resolve(); return this.blocks.delete(ip); }
-  async list(): Promise<BlockRecord[]> { await Promise.resolve(); return [...this.blocks.values()]; }
+  async unblock(ip: string): Promise<BlockResult> {
+    await Promise.resolve();
+    if (!this.records.delete(ip)) throw pwError('PW_ERR_NOT_FOUND', [`a block of ${ip}`]);
+    return { ip, block: null, applied: false, backend: 'dry-run' };
+  }
+  blocks(): BlockRecord[] { return [...this.records.values()]; }
 }
 
 export interface Fixture {
