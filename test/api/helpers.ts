@@ -18,6 +18,9 @@ import type { Db } from '../../src/store/db.ts';
 import { apiStore } from '../../src/store/queries/index.ts';
 import type { ApiStore } from '../../src/store/queries/index.ts';
 import { BaseProfileReader, baseProfile } from '../../src/store/queries/base-profile.ts';
+import { StoreProfileReader } from '../../src/store/queries/profile-reader.ts';
+import { EnrichStateRepo } from '../../src/store/enrich-state.ts';
+import { SqliteWhoisCache } from '../../src/store/enrich-whois.ts';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -26,13 +29,13 @@ export const auth = (t = READ_TOKEN): Record<string, string> => ({ authorization
 /** Parts of a profile a test sets beyond the core counters (what detect/fingerprint/enrich would write). */
 export type Extra = Partial<Omit<SourceProfile, 'ip' | 'family' | 'packets' | 'dangerLevel' | 'firstSeen' | 'lastSeen'>>;
 
-/** A profile reader over `sources` plus test-provided extra parts. */
+/** The store's profile reader (sources + enrichment + response) plus test-provided parts of stages not wired here. */
 export class OverlayReader implements ProfileReader {
   readonly extra = new Map<string, Extra>();
-  readonly #base: BaseProfileReader;
-  constructor(db: Db) { this.#base = new BaseProfileReader(db); }
+  readonly #store: StoreProfileReader;
+  constructor(db: Db) { this.#store = new StoreProfileReader(db, new BaseProfileReader(db)); }
   read(ip: string): SourceProfile | null {
-    const p = this.#base.read(ip);
+    const p = this.#store.read(ip);
     return p ? { ...p, ...(this.extra.get(ip) ?? {}) } : null;
   }
 }
@@ -67,6 +70,8 @@ export interface Fixture {
   blocks: FakeBlocks;
   /** Writes (or updates) a source and records the change, as detect would. */
   put(ip: string, o: { dl?: number; packets?: number; first?: number; last?: number; extra?: Extra; kind?: 'detect' | 'os' | 'enrich' | 'response' }): void;
+  /** Stores a whois answer for `ip` as the enrichment worker does (netblock cache + provider state). */
+  whois(ip: string, info: NonNullable<SourceProfile['whois']>): void;
   /** Deletes a source without a change record (as retention pruning does). */
   prune(ip: string): void;
   deps(over?: Partial<ApiDeps>): ApiDeps;
@@ -99,6 +104,11 @@ export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: s
         if (o.extra) reader.extra.set(ip, { ...(reader.extra.get(ip) ?? {}), ...o.extra });
         changes.touch(ip, o.kind ?? 'detect', clock.now());
       })();
+    },
+    whois(ip, info) {
+      const fam = ip.includes(':') ? 6 : 4;
+      const block = new SqliteWhoisCache(db, 10_000).save({ family: fam, first: ip, last: ip, info, fetchedAt: clock.now() });
+      new EnrichStateRepo(db).write(ip, [{ provider: 'whois', state: { state: 'done', fetchedAt: new Date(clock.now()).toISOString(), source: info.server }, data: null, blockId: block.id }], clock.now());
     },
     prune(ip) { db.prepare('DELETE FROM sources WHERE ip = ?').run(ip); },
     deps(over = {}) {
