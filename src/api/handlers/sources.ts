@@ -30,10 +30,14 @@ export function sourceHandlers(ctx: ApiContext) {
   return {
     getSource(req: FastifyRequest<{ Params: { ip: string } }>, reply: FastifyReply): SourceProfile | FastifyReply {
       const ip = pathIp(req.params.ip);
-      const v = deps.sources.version(ip);
-      if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
-      if (etagMatches(req.headers['if-none-match'], `"${epoch}-${v.version}"`)) {
-        return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
+      const inm = req.headers['if-none-match'];
+      if (inm !== undefined) {
+        // revalidation costs one indexed read, not a profile
+        const v = deps.sources.version(ip);
+        if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
+        if (etagMatches(inm, `"${epoch}-${v.version}"`)) {
+          return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
+        }
       }
       const vp = deps.sources.get(ip);
       if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);

@@ -1,5 +1,5 @@
 // The merged profile read from the store: the scan part (detect), then the enrichment and response parts laid over it.
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { ProfileReader } from '../../domain/queries.ts';
 import { EnrichStateRepo } from '../enrich-state.ts';
@@ -14,17 +14,22 @@ export class StoreProfileReader implements ProfileReader {
   readonly #core: ProfileReader;
   readonly #enrich: EnrichStateRepo;
   readonly #response: SqliteResponseLog;
+  readonly #anyResponse: Statement<[string, string], number>;
 
   constructor(db: Database, core: ProfileReader) {
     this.#core = core;
     this.#enrich = new EnrichStateRepo(db);
     this.#response = new SqliteResponseLog(db);
+    // most sources were never alerted on or blocked: one indexed probe spares the three queries of the response part
+    this.#anyResponse = db.prepare<[string, string], number>(
+      'SELECT EXISTS (SELECT 1 FROM response_log WHERE ip = ?) OR EXISTS (SELECT 1 FROM blocks WHERE ip = ?)').pluck();
   }
 
   read(ip: string): SourceProfile | null {
     const p = this.#core.read(ip);
     if (!p) return null;
     const e = this.#enrich.view(ip);
-    return { ...p, geo: e.geo, as: e.as, whois: e.whois, rdns: e.rdns, enrichment: e.enrichment, response: this.#response.profileState(ip) };
+    const response = this.#anyResponse.get(ip, ip) === 1 ? this.#response.profileState(ip) : { blockedUntil: null, alerts: [], scripts: [] };
+    return { ...p, geo: e.geo, as: e.as, whois: e.whois, rdns: e.rdns, enrichment: e.enrichment, response };
   }
 }
