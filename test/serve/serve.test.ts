@@ -97,7 +97,7 @@ async function child(args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: Ch
   const proc = spawn(process.execPath, [join(root, 'bin/probewatch.js'), 'serve', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   const stderr: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: proc.stderr! });
+    const rl = createInterface({ input: proc.stderr });
     rl.on('line', (l) => {
       stderr.push(l);
       const m = /API listening on (http:\/\/\S+)/.exec(l);
