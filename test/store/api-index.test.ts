@@ -111,3 +111,48 @@ describe('outbox compaction', () => {
     }
   });
 });
+
+describe('list query plans', () => {
+  it('answers the same whether a rare term drives the query or every row is probed', async () => {
+    const { SqliteSourceQueries } = await import('../../src/store/queries/sources.ts');
+    const f = fixture();
+    try {
+      let seed = 3;
+      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      for (let i = 0; i < 300; i++) {
+        const ip = i < 250 ? `203.0.113.${i}` : `2001:db8::${i}`;
+        f.put(ip, {
+          dl: rnd(6), packets: 1 + rnd(100), last: 1_700_000_000_000 + rnd(10_000),
+          extra: {
+            geo: { country: ['US', 'NL', 'CN'][rnd(3)]!, city: null }, as: { number: 64500 + rnd(3), organization: 'x' },
+            ports: ports(['tcp', 20 + rnd(5), 1], ['udp', 50 + rnd(5), 1]), tags: rnd(4) === 0 ? ['masscan'] : [],
+            os: { current: rnd(2) === 0 ? osGuess('Linux', '3.11 and newer') : null, history: [] },
+          },
+        });
+      }
+      f.store.indexer.catchUp();
+      const probe = new SqliteSourceQueries(f.db, f.reader, f.clock, { cursorTtlMs: 3_600_000, driveBelow: -1 });
+      const drive = new SqliteSourceQueries(f.db, f.reader, f.clock, { cursorTtlMs: 3_600_000, driveBelow: 1_000_000 });
+      const filters = [
+        { port: ['22'] }, { port: ['tcp/21', 'udp/52'] }, { country: ['NL'] }, { asn: [64501], minDangerLevel: 2 as const },
+        { tool: ['masscan'], country: ['US', 'CN'] }, { os: ['linux'] }, { os: ['unknown'], port: ['23'] },
+      ];
+      for (const filter of filters) {
+        for (const sort of ['-lastSeen', 'ip', '-dangerLevel', 'packets'] as const) {
+          const walk = (q: InstanceType<typeof SqliteSourceQueries>): string[] => {
+            const out: string[] = [];
+            let page = q.list(filter, sort, 7);
+            out.push(...page.items.map((x) => x.ip));
+            while (page.next) { page = q.list(filter, sort, 7, page.next); out.push(...page.items.map((x) => x.ip)); }
+            return out;
+          };
+          const a = walk(probe);
+          expect(a.length, JSON.stringify(filter)).toBeGreaterThan(0);
+          expect(walk(drive), `${JSON.stringify(filter)} ${sort}`).toEqual(a);
+        }
+      }
+    } finally {
+      f.close();
+    }
+  });
+});

@@ -66,6 +66,8 @@ export class SearchIndexer {
   readonly #gcIndex: Statement<[number, number], { seq_to: number }>;
   readonly #gcTerms: Statement<[number, number], { seq_to: number }>;
   readonly #latest: Statement<[], number>;
+  /** Counter changes of the running step: one write per facet value per step, not per source. */
+  readonly #deltas = new Map<string, { facet: string; value: string; by: number; label: string | null }>();
 
   constructor(db: Database, reader: ProfileReader, opts: IndexerOptions, clock: Clock) {
     this.#db = db;
@@ -115,6 +117,7 @@ export class SearchIndexer {
       for (const r of rows) ips.add(r.ip);
       const now = this.#clock.now();
       for (const ip of ips) this.#indexOne(ip, seq, now);
+      this.#flushCounts();
       this.#meta.set('indexed_seq', String(seq));
       return { rows: rows.length, sources: ips.size, seq, caughtUp: rows.length < this.#opts.batch };
     }).immediate();
@@ -177,7 +180,7 @@ export class SearchIndexer {
       if (had.has(t)) continue;
       this.#addTerm.run(t, ip, seq);
       const k = countKey(t);
-      if (k) this.#count.run(k[0], k[1], 1, next.labels.get(t) ?? null);
+      if (k) this.#bump(k[0], k[1], 1, next.labels.get(t));
     }
   }
 
@@ -187,15 +190,31 @@ export class SearchIndexer {
     if (k) this.#bump(k[0], k[1], -1);
   }
 
-  #bump(facet: string, value: string, by: number): void {
-    this.#count.run(facet, value, by, null);
-    if (by < 0) this.#dropZero.run(facet, value);
+  /** Adds to a facet counter of the running step (written once per step by #flushCounts). */
+  #bump(facet: string, value: string, by: number, label?: string): void {
+    const key = `${facet}\u0000${value}`;
+    const d = this.#deltas.get(key);
+    if (d) {
+      d.by += by;
+      if (label !== undefined) d.label = label;
+    } else {
+      this.#deltas.set(key, { facet, value, by, label: label ?? null });
+    }
+  }
+
+  #flushCounts(): void {
+    for (const d of this.#deltas.values()) {
+      if (d.by === 0 && d.label === null) continue;
+      this.#count.run(d.facet, d.value, d.by, d.label);
+      if (d.by < 0) this.#dropZero.run(d.facet, d.value);
+    }
+    this.#deltas.clear();
   }
 
   #columnCounts(r: Pick<IndexRow, 'family' | 'danger_level' | 'packets'>, sign: 1 | -1): void {
     this.#bump('dl', String(r.danger_level), sign);
     this.#bump('family', String(r.family), sign);
-    this.#count.run('total', 'packets', sign * r.packets, null);
+    this.#bump('total', 'packets', sign * r.packets);
   }
 }
 

@@ -35,20 +35,39 @@ const SORTS: Readonly<Record<SourceSort, { cols: readonly (keyof ListRow)[]; des
   '-ip': { cols: ['ip_key'], desc: true },
 };
 
-/** Filter fields that are matched through api_terms, and the term prefix of each. */
-const TERM_FILTERS: readonly [keyof SourceFilter, (v: string) => string][] = [
-  ['os', (v) => `os:${v}`],
-  ['port', (v) => (v.includes('/') ? `pp:${v}` : `port:${v}`)],
-  ['scanType', (v) => `scan:${v}`],
-  ['signature', (v) => (/^\d+$/.test(v) ? `sig:${v}` : `sigmsg:${v}`)],
-  ['tool', (v) => `tool:${v}`],
-  ['sensor', (v) => `sensor:${v}`],
+/** How a filter field becomes index terms, and how many sources a value has (from api_counts; null = unknown). */
+interface TermFilter {
+  field: keyof SourceFilter;
+  term: (v: string) => string;
+  /** api_counts facet and values whose counts estimate the matches of `v`; null when not counted. */
+  counted: ((v: string) => [string, string[]]) | null;
+}
+
+const PROTOS = ['tcp', 'udp', 'udplite', 'sctp'];
+
+const TERM_FILTERS: readonly TermFilter[] = [
+  { field: 'country', term: (v) => `cc:${v}`, counted: (v) => ['country', [v]] },
+  { field: 'asn', term: (v) => `asn:${v}`, counted: (v) => ['asn', [v]] },
+  { field: 'os', term: (v) => `os:${v}`, counted: null },
+  { field: 'port', term: (v) => (v.includes('/') ? `pp:${v}` : `port:${v}`), counted: (v) => ['port', v.includes('/') ? [v] : PROTOS.map((p) => `${p}/${v}`)] },
+  { field: 'scanType', term: (v) => `scan:${v}`, counted: (v) => ['scanType', [v]] },
+  { field: 'signature', term: (v) => (/^\d+$/.test(v) ? `sig:${v}` : `sigmsg:${v}`), counted: (v) => (/^\d+$/.test(v) ? ['signature', [v]] : ['', []]) },
+  { field: 'tool', term: (v) => `tool:${v}`, counted: (v) => ['tool', [v]] },
+  { field: 'sensor', term: (v) => `sensor:${v}`, counted: null },
 ];
+
+/** A term filter of one query: its terms and how many sources it may match. */
+interface TermGroup {
+  terms: string[];
+  estimate: number;
+}
 
 /** The options the queries need from configuration. */
 export interface SourceQueryOptions {
   /** Snapshot cursors live this long (ms). */
   cursorTtlMs: number;
+  /** A term filter matching at most this many sources (or 2 % of them) drives the query (default 2000). */
+  driveBelow?: number;
 }
 
 /** SQLite implementation of SourceQueries. */
@@ -61,6 +80,9 @@ export class SqliteSourceQueries implements SourceQueries {
   readonly #version: Statement<[string], { version: number; updated_at: number }>;
   readonly #cache = new Map<string, Statement<unknown[], ListRow>>();
   readonly #whois: WhoisSearch;
+  readonly #count: Statement<[string, string], number>;
+  readonly #osCount: Statement<[string, string], number>;
+  readonly #total: Statement<[], number>;
 
   constructor(db: Database, reader: ProfileReader, clock: Clock, opts: SourceQueryOptions) {
     this.#db = db;
@@ -69,6 +91,9 @@ export class SqliteSourceQueries implements SourceQueries {
     this.#opts = opts;
     this.#meta = new ApiMeta(db);
     this.#whois = new WhoisSearch(db);
+    this.#count = db.prepare<[string, string], number>('SELECT sources FROM api_counts WHERE facet = ? AND value = ?').pluck();
+    this.#osCount = db.prepare<[string, string], number>("SELECT sum(sources) FROM api_counts WHERE facet = 'os' AND (value = ? OR value LIKE ?)").pluck();
+    this.#total = db.prepare<[], number>("SELECT sum(sources) FROM api_counts WHERE facet = 'dl'").pluck();
     this.#version = db.prepare<[string], { version: number; updated_at: number }>('SELECT version, updated_at FROM sources WHERE ip = ?');
   }
 
@@ -102,16 +127,17 @@ export class SqliteSourceQueries implements SourceQueries {
     if (filter.seenSince !== undefined) { where.push('i.last_seen >= ?'); args.push(filter.seenSince); }
     if (filter.seenUntil !== undefined) { where.push('i.first_seen <= ?'); args.push(filter.seenUntil); }
     if (filter.family !== undefined) { where.push('i.family = ?'); args.push(filter.family); }
-    if (filter.country?.length) {
-      where.push(`i.country IN (${marks(filter.country.length)})`);
-      args.push(...filter.country.map((c) => c.toUpperCase()));
-    }
-    if (filter.asn?.length) { where.push(`i.asn IN (${marks(filter.asn.length)})`); args.push(...filter.asn); }
-    for (const [field, term] of TERM_FILTERS) {
-      const values = filter[field] as string[] | undefined;
-      if (!values?.length) continue;
-      where.push(`EXISTS (SELECT 1 FROM api_terms t WHERE t.term IN (${marks(values.length)}) AND t.ip = i.ip AND t.seq_from <= ? AND t.seq_to > ?)`);
-      args.push(...values.map((v) => term(v.toLowerCase())), snapshotSeq, snapshotSeq);
+    const groups = this.#termGroups(filter);
+    // drive the query from the most selective term when it is rare enough that sorting its matches beats walking the
+    // sort index and probing every row (a rare port among a million sources)
+    let driver: TermGroup | undefined;
+    for (const g of groups) if (!driver || g.estimate < driver.estimate) driver = g;
+    const total = this.#total.get() ?? 0;
+    if (driver && driver.estimate > Math.max(this.#opts.driveBelow ?? 2000, total * 0.02)) driver = undefined;
+    for (const g of groups) {
+      if (g === driver) continue;
+      where.push(`EXISTS (SELECT 1 FROM api_terms t WHERE t.term IN (${marks(g.terms.length)}) AND t.ip = i.ip AND t.seq_from <= ? AND t.seq_to > ?)`);
+      args.push(...g.terms, snapshotSeq, snapshotSeq);
     }
     if (filter.whois?.length) {
       // the enrichment store's whois search (trigram FTS: case-insensitive substrings, as egrep -i over psad's whois files)
@@ -125,8 +151,13 @@ export class SqliteSourceQueries implements SourceQueries {
       args.push(...position.after);
     }
     const dir = desc ? 'DESC' : 'ASC';
+    // CROSS JOIN keeps the rare term's matches as the outer loop (SQLite never reorders a CROSS JOIN)
+    const from = driver
+      ? `(SELECT DISTINCT t.ip FROM api_terms t WHERE t.term IN (${marks(driver.terms.length)}) AND t.seq_from <= ? AND t.seq_to > ?) m CROSS JOIN api_index i ON i.ip = m.ip`
+      : 'api_index i';
     const sql = `SELECT i.ip, i.ip_key, i.version, i.family, i.danger_level, i.first_seen, i.last_seen, i.packets, i.country, i.asn, i.summary
-      FROM api_index i WHERE ${where.join(' AND ')} ORDER BY ${cols.map((c) => `i.${c} ${dir}`).join(', ')} LIMIT ?`;
+      FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${cols.map((c) => `i.${c} ${dir}`).join(', ')} LIMIT ?`;
+    if (driver) args.unshift(...driver.terms, snapshotSeq, snapshotSeq);
     args.push(limit + 1);
     const rows = this.#stmt(sql).all(...args);
     const more = rows.length > limit;
@@ -138,6 +169,30 @@ export class SqliteSourceQueries implements SourceQueries {
       snapshotSeq,
       snapshotTime,
     };
+  }
+
+  /** The term filters of a query with their estimated matches. */
+  #termGroups(filter: SourceFilter): TermGroup[] {
+    const out: TermGroup[] = [];
+    for (const tf of TERM_FILTERS) {
+      const raw = filter[tf.field] as (string | number)[] | undefined;
+      if (!raw?.length) continue;
+      const values = raw.map((v) => String(v).toLowerCase());
+      let estimate = 0;
+      for (const v of values) {
+        if (!tf.counted) { estimate += this.#unknown(tf.field, v); continue; }
+        const [facet, keys] = tf.counted(v);
+        for (const k of keys) estimate += facet ? this.#count.get(facet, k) ?? 0 : 0;
+      }
+      out.push({ terms: values.map(tf.term), estimate });
+    }
+    return out;
+  }
+
+  /** Estimate for uncounted values: an OS name sums its labels; sensors are few and shared, so never rare. */
+  #unknown(field: keyof SourceFilter, v: string): number {
+    if (field === 'os') return this.#osCount.get(v, `${v} %`) ?? 0;
+    return Number.MAX_SAFE_INTEGER;
   }
 
   #stmt(sql: string): Statement<unknown[], ListRow> {

@@ -1,0 +1,15 @@
+import { api as apiSection } from '../src/config/sections/api.ts';
+import { systemClock } from '../src/domain/clock.ts';
+import { openStore } from '../src/store/db.ts';
+import { BaseProfileReader } from '../src/store/queries/base-profile.ts';
+import { apiStore } from '../src/store/queries/index.ts';
+import { StoreProfileReader } from '../src/store/queries/profile-reader.ts';
+import { cpSync, rmSync } from 'node:fs';
+rmSync('/tmp/idxprof', { recursive: true, force: true });
+cpSync('/work/wt/api/bench/out/api-store-100000', '/tmp/idxprof', { recursive: true });
+const db = openStore('/tmp/idxprof');
+db.exec("DELETE FROM api_index; DELETE FROM api_terms; DELETE FROM api_counts; UPDATE api_meta SET value = '0' WHERE key = 'indexed_seq'");
+const { indexer } = apiStore(db, new StoreProfileReader(db, new BaseProfileReader(db)), { ...apiSection.defaults, indexBatch: 5000 }, systemClock);
+const t = performance.now();
+for (let i = 0; i < 6; i++) indexer.step();
+console.log('30000 in', (performance.now() - t).toFixed(0), 'ms');
