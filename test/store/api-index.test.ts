@@ -118,7 +118,7 @@ describe('list query plans', () => {
     const f = fixture();
     try {
       let seed = 3;
-      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+      const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return (seed >>> 12) % n; };
       for (let i = 0; i < 300; i++) {
         const ip = i < 250 ? `203.0.113.${i}` : `2001:db8::${i}`;
         f.put(ip, {
