@@ -71,19 +71,6 @@ describe('authentication and scopes', () => {
     expect(extra.statusCode).toBe(400);
   });
 
-  it('answers 503 for block operations when blocking is not wired', async () => {
-    const g = fixture();
-    const a = await g.app({ blocks: undefined });
-    try {
-      const r = await a.inject({ url: '/blocks', headers: auth() });
-      expect(r.statusCode).toBe(503);
-      expect(r.json<{ code: string }>().code).toBe('PW_ERR_UNAVAILABLE');
-    } finally {
-      await a.close();
-      g.close();
-    }
-  });
-
   it('accepts hashed tokens and compares every token', () => {
     const store = new TokenStore(parseTokenSpecs([`read:${tokenDigest('a-long-enough-read-token')}`, 'admin:another-admin-token-xyz']));
     expect(store.check('Bearer a-long-enough-read-token')).toMatchObject({ ok: true, scope: 'read' });
@@ -146,7 +133,7 @@ describe('limits and headers', () => {
     expect(broken.body).not.toContain('secret');
   });
 
-  it('sets security headers everywhere and never sends a stack trace', async () => {
+  it('sets security headers everywhere, never sends a stack trace, and answers 503 for unwired blocking', async () => {
     const g = fixture();
     g.put('192.0.2.200', { dl: 1 });
     const s = g.store.sources;
@@ -156,8 +143,12 @@ describe('limits and headers', () => {
       list: (...a) => s.list(...a),
       snapshotAlive: (t) => s.snapshotAlive(t),
     };
-    const failing = await g.app({ sources: broken });
+    const failing = await g.app({ sources: broken, blocks: undefined });
     try {
+      // no respond service wired: the block operations say so
+      const nb = await failing.inject({ url: '/blocks', headers: auth() });
+      expect(nb.statusCode).toBe(503);
+      expect(nb.json<{ code: string }>().code).toBe('PW_ERR_UNAVAILABLE');
       const r = await failing.inject({ url: '/sources/192.0.2.200', headers: auth() });
       expect(r.statusCode).toBe(500);
       expect(r.json()).toMatchObject({ code: 'PW_ERR_INTERNAL', detail: 'internal error', requestId: expect.any(String) as string });

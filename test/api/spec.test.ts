@@ -85,22 +85,18 @@ describe('openapi.yaml', () => {
 
 describe('response validation', () => {
   it('turns a response outside its schema into a 500 (the schema alone would let it through)', async () => {
-    const g = fixture();
-    g.put('192.0.2.20', { dl: 1, extra: { geo: { country: 'NL', city: null, surprise: 'not in the spec' } as never } });
-    const strict = await g.app();
-    const lax = await g.app({ validateResponses: false });
+    f.put('192.0.2.20', { dl: 1, extra: { geo: { country: 'NL', city: null, surprise: 'not in the spec' } as never } });
+    const r = await app.inject({ url: '/sources/192.0.2.20', headers: auth() });
+    expect(r.statusCode, r.body).toBe(500);
+    expect(r.json<{ code: string }>().code).toBe('PW_ERR_INTERNAL');
+    // a wrong type: fast-json-stringify quietly coerces it, only validation refuses it
+    f.put('192.0.2.22', { dl: 1, extra: { tags: [42 as unknown as string] } });
+    expect((await app.inject({ url: '/sources/192.0.2.22', headers: auth() })).statusCode).toBe(500);
+    const lax = await f.app({ validateResponses: false });
     try {
-      const r = await strict.inject({ url: '/sources/192.0.2.20', headers: auth() });
-      expect(r.statusCode, r.body).toBe(500);
-      expect(r.json<{ code: string }>().code).toBe('PW_ERR_INTERNAL');
-      // a wrong type: fast-json-stringify quietly coerces it, only validation refuses it
-      g.put('192.0.2.22', { dl: 1, extra: { tags: [42 as unknown as string] } });
       expect((await lax.inject({ url: '/sources/192.0.2.22', headers: auth() })).json<{ tags: unknown[] }>().tags).toEqual(['42']);
-      expect((await strict.inject({ url: '/sources/192.0.2.22', headers: auth() })).statusCode).toBe(500);
     } finally {
-      await strict.close();
       await lax.close();
-      g.close();
     }
   });
 });
