@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const EXPORT = Math.min(N, Number(process.env.BENCH_EXPORT ?? 200_000));
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const TOKEN = 'bench-token-0123456789abcdef';
 const dir = join(here, 'out', `api-store-${N}`);
 
