@@ -59,10 +59,10 @@ export const KERNEL_LOGS = ['/var/log/kern.log', '/var/log/messages', '/var/log/
  * configured — the system's kernel log: the first readable classic file, else journald when journalctl exists.
  */
 export function withDefaults(loaded: Loaded, env: NodeJS.ProcessEnv = process.env): Config {
-  const c = structuredClone(loaded.config) as Config & { logs?: { files: string[]; journal: boolean; syslogListen: string[] } };
+  const c = structuredClone(loaded.config);
   if (!loaded.origins.has('core.dataDir')) c.core.dataDir = defaultDataDir(env);
   const logs = c.logs;
-  if (logs && logs.files.length === 0 && !logs.journal && logs.syslogListen.length === 0) {
+  if (logs.files.length === 0 && !logs.journal && logs.syslogListen.length === 0) {
     const file = KERNEL_LOGS.find(readable);
     if (file) logs.files = [file];
     else if (['/usr/bin/journalctl', '/bin/journalctl'].some(readable)) logs.journal = true;
