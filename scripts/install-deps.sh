@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 want=(libpcap-dev python3 make g++)
 if [ "${1:-}" = "--test" ]; then
-  want+=(iproute2 iptables nftables ipset tcpdump tcpreplay chromium mmdb-bin)
+  want+=(iproute2 iptables nftables ipset tcpdump tcpreplay chromium mmdb-bin systemd-journal-remote)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -4,11 +4,12 @@ import type { Command } from './command.ts';
 import { blockCommand, blocksCommand, unblockCommand } from './block.ts';
 import { configCommand } from './config.ts';
 import { doctorCommand } from './doctor.ts';
+import { fingerprintCommand } from './fingerprint.ts';
 import { geoCommand } from './geo.ts';
 import { serveCommand } from './serve.ts';
 import { whoisCommand } from './whois.ts';
 
-const COMMANDS: readonly Command[] = [serveCommand, configCommand, doctorCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand];
+const COMMANDS: readonly Command[] = [serveCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

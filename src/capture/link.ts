@@ -1,0 +1,65 @@
+// Link-layer types probewatch decodes (libpcap DLT_* / LINKTYPE_* numbers) and the BPF filter p0f uses on each.
+
+/** Link types with a decoder. */
+export const LinkType = {
+  NULL: 0,
+  EN10MB: 1,
+  RAW: 101,
+  /** DLT_RAW as some platforms number it in memory (libpcap maps LINKTYPE_RAW 101 to it). */
+  RAW_12: 12,
+  RAW_14: 14,
+  LOOP: 108,
+  LINUX_SLL: 113,
+  LINUX_SLL2: 276,
+  IPV4: 228,
+  IPV6: 229,
+} as const;
+
+/** Human name of a link type, for messages. */
+export function linkTypeName(lt: number): string {
+  switch (lt) {
+    case LinkType.NULL: return 'BSD loopback (NULL)';
+    case LinkType.EN10MB: return 'Ethernet';
+    case LinkType.RAW:
+    case LinkType.RAW_12:
+    case LinkType.RAW_14: return 'raw IP';
+    case LinkType.LOOP: return 'OpenBSD loopback (LOOP)';
+    case LinkType.LINUX_SLL: return 'Linux cooked (SLL)';
+    case LinkType.LINUX_SLL2: return 'Linux cooked v2 (SLL2)';
+    case LinkType.IPV4: return 'raw IPv4';
+    case LinkType.IPV6: return 'raw IPv6';
+    default: return `link type ${lt}`;
+  }
+}
+
+/** Whether the decoder understands this link type. */
+export function isSupportedLinkType(lt: number): boolean {
+  return Object.values(LinkType).includes(lt as never);
+}
+
+/** node_pcap reports the link type as a name (or "Unknown linktype N"); this maps it back to the number. */
+export function linkTypeFromNodePcap(name: string): number {
+  switch (name) {
+    case 'LINKTYPE_NULL': return LinkType.NULL;
+    case 'LINKTYPE_ETHERNET': return LinkType.EN10MB;
+    case 'LINKTYPE_RAW': return LinkType.RAW;
+    case 'LINKTYPE_LINUX_SLL': return LinkType.LINUX_SLL;
+    case 'LINKTYPE_IEEE802_11_RADIO': return 127;
+    default: {
+      const m = /(\d+)\s*$/.exec(name);
+      return m ? Number(m[1]) : -1;
+    }
+  }
+}
+
+/**
+ * The capture filter for offline reading: p0f's own ("tcp", plus "vlan and tcp" on Ethernet, p0f.c prepare_bpf) so the
+ * packet count that drives p0f's cache expiry is the same, widened by "ip6" so IPv6 SYNs behind extension headers
+ * (which p0f's filter and decoder skip) still reach the decoder. `user` narrows it like p0f's own filter argument.
+ */
+export function offlineFilter(linkType: number, user = ''): string {
+  // every libpcap "vlan" shifts the offsets of everything after it by one tag: the VLAN alternatives come last, and
+  // the second one therefore matches two tags (802.1ad QinQ)
+  const base = linkType === LinkType.EN10MB ? 'tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))' : 'tcp or ip6';
+  return user.trim() ? `(${base}) and (${user})` : base;
+}

@@ -1,0 +1,71 @@
+// Buffered output to a file descriptor: one write per ~256 KiB of text instead of one per line (p0f flushes every line).
+import { writeSync } from 'node:fs';
+
+/** Writes lines to `fd` in large chunks; call flush() before exiting. */
+export class LineWriter {
+  readonly #fd: number;
+  readonly #limit: number;
+  #buf = '';
+  #closed = false;
+  readonly #nap = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(fd = 1, limit = 256 * 1024) {
+    this.#fd = fd;
+    this.#limit = limit;
+  }
+
+  /** Whether the reader went away (EPIPE); callers may stop producing. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Appends one line (a newline is added). */
+  line(s: string): void {
+    this.#buf += `${s}\n`;
+    if (this.#buf.length >= this.#limit) this.flush();
+  }
+
+  /** Appends raw text. */
+  text(s: string): void {
+    this.#buf += s;
+    if (this.#buf.length >= this.#limit) this.flush();
+  }
+
+  /** Writes encoded bytes now (after any buffered text); the chunk is not kept. */
+  bytes(chunk: Uint8Array): void {
+    this.flush();
+    this.#write(chunk);
+  }
+
+  /** Writes everything buffered; retries while a non-blocking pipe is full. */
+  flush(): void {
+    if (this.#closed) { this.#buf = ''; return; }
+    if (this.#buf.length === 0) return;
+    const data = Buffer.from(this.#buf, 'utf8');
+    this.#buf = '';
+    this.#write(data);
+  }
+
+  #write(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    let data = chunk;
+    while (data.length > 0) {
+      try {
+        const n = writeSync(this.#fd, data);
+        data = data.subarray(n);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') {
+          Atomics.wait(this.#nap, 0, 0, 2);
+          continue;
+        }
+        // a closed pipe (`| head`) ends output quietly
+        if (code === 'EPIPE') {
+          this.#closed = true;
+          return;
+        }
+        throw e;
+      }
+    }
+  }
+}
