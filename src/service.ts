@@ -10,6 +10,7 @@ import { newToken, parseTokenSpecs, readTokenFile, TokenStore } from './api/toke
 import type { TokenEntry } from './api/tokens.ts';
 import { createEnrichRuntime } from './cli/enrich-runtime.ts';
 import type { EnrichRuntime } from './cli/enrich-runtime.ts';
+import { captureIntake } from './cli/serve-intakes.ts';
 import type { EnrichLog } from './enrich/log.ts';
 import type { Config } from './config/schema.ts';
 import { parseIp } from './domain/address.ts';
@@ -173,7 +174,8 @@ export class Service {
       const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
         clock, logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
-      const intakes = [...(opts.intakes ?? [])];
+      const capture = captureIntake(db, cfg, clock, log);
+      const intakes = [...(opts.intakes ?? []), ...(capture ? [capture] : [])];
       const checks = (): ReadinessCheck[] => [
         { name: 'store', ready: db.open, detail: db.open ? `open (${cfg.core.dataDir})` : 'closed' },
         ...intakes.map((i) => ({ name: i.name, ready: i.ready(), detail: i.detail() })),
@@ -196,12 +198,18 @@ export class Service {
       // the firewall is only touched when blocking is in use: a plain serve on a fresh machine changes no rules
       if (cfg.respond.autoIds || response.blocks().length > 0) await response.start();
       enrich.worker.start();
-      for (const i of intakes) await i.start();
-      svc.#maintenance();
       try {
-        await app.listen({ host: listen.host, port: listen.port });
+        for (const i of intakes) await i.start();
+        svc.#maintenance();
+        try {
+          await app.listen({ host: listen.host, port: listen.port });
+        } catch (e) {
+          throw pwError('PW_ERR_LISTEN', [cfg.api.listen, (e as Error).message]);
+        }
       } catch (e) {
-        throw pwError('PW_ERR_LISTEN', [cfg.api.listen, (e as Error).message]);
+        // undo what started, in reverse, so a failed start leaves no capture, timer or worker behind
+        await svc.stop(`start failed: ${(e as Error).message}`);
+        throw e;
       }
       svc.#listening = true;
       log.log('info', `API listening on ${svc.address} (data in ${cfg.core.dataDir}; ${intakes.length} intake(s))`);

@@ -92,6 +92,34 @@ describe('Service', () => {
   });
 });
 
+describe('Service with live capture', () => {
+  it('fingerprints SYNs on a configured interface into the profile, and refuses an interface it cannot open', async () => {
+    if (process.getuid?.() !== 0) {
+      process.stderr.write('SKIPPED: live capture needs root or CAP_NET_RAW\n');
+      return;
+    }
+    const dir = tmp();
+    const config = withDefaults(loadConfig({ env: { ...quiet, PROBEWATCH_API_TOKENS: 'read:capture-token-0123456789ab' }, flags: { 'data-dir': dir, listen: '127.0.0.1:0', interface: ['lo'] } }));
+    const svc = await Service.start({ config, logger: stderrLogger('fatal') });
+    try {
+      const h = { authorization: 'Bearer capture-token-0123456789ab' };
+      expect((await (await fetch(`${svc.address}/readyz`)).json())).toMatchObject({ ready: true, checks: [{ name: 'store' }, { name: 'capture:lo', ready: true, detail: 'capturing' }] });
+      // our own connections to the API are kernel SYNs on lo from 127.0.0.1
+      let os: { current: { name: string; via: string } | null } | undefined;
+      for (let i = 0; i < 40 && !os?.current; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        const r = await fetch(`${svc.address}/sources/127.0.0.1`, { headers: { ...h, connection: 'close' } });
+        if (r.status === 200) os = ((await r.json()) as { os: typeof os }).os;
+      }
+      expect(os?.current).toMatchObject({ name: 'Linux', via: 'live' });
+    } finally {
+      await svc.stop();
+    }
+    const bad = withDefaults(loadConfig({ env: quiet, flags: { 'data-dir': tmp(), listen: '127.0.0.1:0', interface: ['pw-no-such-if0'] } }));
+    await expect(Service.start({ config: bad, logger: stderrLogger('fatal') })).rejects.toThrow(/pw-no-such-if0/);
+  });
+});
+
 /** Starts `probewatch serve` as a child; resolves with its base URL once it listens. */
 async function child(args: string[], env: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; stderr: string[] }> {
   const proc = spawn(process.execPath, [join(root, 'bin/probewatch.js'), 'serve', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });

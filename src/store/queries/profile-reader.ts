@@ -3,23 +3,26 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { ProfileReader } from '../../domain/queries.ts';
 import { EnrichStateRepo } from '../enrich-state.ts';
+import { OsGuessRepository } from '../os-guesses.ts';
 import { SqliteResponseLog } from '../response-log.ts';
 
 /**
- * Composes a profile from its owners' tables: `core` gives the scan state (counters, destinations, ports, signatures,
- * OS guesses — detect's and fingerprint's readers, or the `sources` row alone), enrichment adds geo/ASN/whois/rDNS
- * with their states, response adds blocks, alerts and script runs. Call inside one read transaction for a consistent view.
+ * Composes a profile from its owners' tables: `core` gives the scan state (counters, destinations, ports, signatures —
+ * detect's reader, or the `sources` row alone), fingerprinting adds the OS guesses and tool tags, enrichment adds
+ * geo/ASN/whois/rDNS with their states, response adds blocks, alerts and script runs. Call inside one read transaction for a consistent view.
  */
 export class StoreProfileReader implements ProfileReader {
   readonly #core: ProfileReader;
   readonly #enrich: EnrichStateRepo;
   readonly #response: SqliteResponseLog;
+  readonly #os: OsGuessRepository;
   readonly #anyResponse: Statement<[string, string], number>;
 
   constructor(db: Database, core: ProfileReader) {
     this.#core = core;
     this.#enrich = new EnrichStateRepo(db);
     this.#response = new SqliteResponseLog(db);
+    this.#os = new OsGuessRepository(db);
     // most sources were never alerted on or blocked: one indexed probe spares the three queries of the response part
     this.#anyResponse = db.prepare<[string, string], number>(
       'SELECT EXISTS (SELECT 1 FROM response_log WHERE ip = ?) OR EXISTS (SELECT 1 FROM blocks WHERE ip = ?)').pluck();
@@ -30,6 +33,9 @@ export class StoreProfileReader implements ProfileReader {
     if (!p) return null;
     const e = this.#enrich.view(ip);
     const response = this.#anyResponse.get(ip, ip) === 1 ? this.#response.profileState(ip) : { blockedUntil: null, alerts: [], scripts: [] };
-    return { ...p, geo: e.geo, as: e.as, whois: e.whois, rdns: e.rdns, enrichment: e.enrichment, response };
+    const os = this.#os.forSource(ip);
+    const osTags = this.#os.tags(ip);
+    const tags = osTags.length === 0 ? p.tags : [...new Set([...p.tags, ...osTags])];
+    return { ...p, os, tags, geo: e.geo, as: e.as, whois: e.whois, rdns: e.rdns, enrichment: e.enrichment, response };
   }
 }
