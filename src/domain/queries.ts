@@ -15,6 +15,8 @@ export interface VersionedProfile {
 export interface ProfileReader {
   /** The profile of a canonical address, or null when the source is unknown. */
   read(ip: string): SourceProfile | null;
+  /** The profile with its version in one go (saves a lookup), when the reader can. */
+  readVersioned?(ip: string): VersionedProfile | null;
 }
 
 /** The compact row of a source in lists and streams: the fields filters and sorting work on. */

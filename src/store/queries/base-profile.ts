@@ -2,7 +2,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { toDangerLevel } from '../../domain/profile.ts';
 import type { ProviderState, SourceProfile } from '../../domain/profile.ts';
-import type { ProfileReader } from '../../domain/queries.ts';
+import type { ProfileReader, VersionedProfile } from '../../domain/queries.ts';
 
 interface SourceRow {
   ip: string;
@@ -11,6 +11,8 @@ interface SourceRow {
   last_seen: number;
   packets: number;
   danger_level: number;
+  version?: number;
+  updated_at?: number;
 }
 
 const pending = (): ProviderState => ({ state: 'pending' });
@@ -49,11 +51,16 @@ export class BaseProfileReader implements ProfileReader {
   readonly #get: Statement<[string], SourceRow>;
 
   constructor(db: Database) {
-    this.#get = db.prepare<[string], SourceRow>('SELECT ip, family, first_seen, last_seen, packets, danger_level FROM sources WHERE ip = ?');
+    this.#get = db.prepare<[string], SourceRow>('SELECT ip, family, first_seen, last_seen, packets, danger_level, version, updated_at FROM sources WHERE ip = ?');
   }
 
   read(ip: string): SourceProfile | null {
     const r = this.#get.get(ip);
     return r ? baseProfile(r) : null;
+  }
+
+  readVersioned(ip: string): VersionedProfile | null {
+    const r = this.#get.get(ip);
+    return r ? { profile: baseProfile(r), version: r.version ?? 0, updatedAt: r.updated_at ?? 0 } : null;
   }
 }

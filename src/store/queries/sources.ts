@@ -98,6 +98,7 @@ export class SqliteSourceQueries implements SourceQueries {
   }
 
   get(ip: string): VersionedProfile | null {
+    if (this.#reader.readVersioned) return this.#reader.readVersioned(ip);
     // no read transaction (it cost a tenth of the request): the version is read first, so a change committed by
     // another process between the reads can only pair newer parts with an older ETag — the next revalidation corrects it
     const v = this.#version.get(ip);
