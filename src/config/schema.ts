@@ -2,6 +2,7 @@
 import type { Section } from './define.ts';
 import { api } from './sections/api.ts';
 import { core } from './sections/core.ts';
+import { detect } from './sections/detect.ts';
 import { enrich } from './sections/enrich.ts';
 import { fingerprint } from './sections/fingerprint.ts';
 import { logs } from './sections/logs.ts';
@@ -9,7 +10,11 @@ import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
+<<<<<<< HEAD
 export const SECTIONS = [core, store, logs, fingerprint, enrich, respond, api] as const;
+=======
+export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond] as const;
+>>>>>>> detect
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

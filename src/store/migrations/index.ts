@@ -2,6 +2,7 @@
 // 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
+import { detectSchema } from './002-detect.ts';
 import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
@@ -14,4 +15,8 @@ export interface Migration {
   up(db: Database): void;
 }
 
+<<<<<<< HEAD
 export const MIGRATIONS: readonly Migration[] = [core, osGuesses, enrichSchema, response, apiIndex];
+=======
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response];
+>>>>>>> detect
