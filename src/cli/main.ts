@@ -8,20 +8,14 @@ import { doctorCommand } from './doctor.ts';
 import { fingerprintCommand } from './fingerprint.ts';
 import { followCommand } from './follow.ts';
 import { geoCommand } from './geo.ts';
-<<<<<<< HEAD
 import { serveCommand } from './serve.ts';
-import { whoisCommand } from './whois.ts';
-
-const COMMANDS: readonly Command[] = [serveCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand];
-=======
 import { statusCommand } from './status.ts';
 import { whoisCommand } from './whois.ts';
 
 const COMMANDS: readonly Command[] = [
-  analyzeCommand, followCommand, statusCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand,
+  serveCommand, analyzeCommand, followCommand, statusCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand,
   blockCommand, unblockCommand, blocksCommand,
 ];
->>>>>>> detect
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

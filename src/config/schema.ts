@@ -10,11 +10,7 @@ import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-<<<<<<< HEAD
-export const SECTIONS = [core, store, logs, fingerprint, enrich, respond, api] as const;
-=======
-export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond] as const;
->>>>>>> detect
+export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond, api] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

@@ -15,8 +15,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-<<<<<<< HEAD
-export const MIGRATIONS: readonly Migration[] = [core, osGuesses, enrichSchema, response, apiIndex];
-=======
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response];
->>>>>>> detect
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex];
