@@ -11,6 +11,8 @@ import type { TokenEntry } from './api/tokens.ts';
 import { createEnrichRuntime } from './cli/enrich-runtime.ts';
 import type { EnrichRuntime } from './cli/enrich-runtime.ts';
 import { captureIntake } from './cli/serve-intakes.ts';
+import { logPipeline } from './cli/serve-pipeline.ts';
+import { ProfileReader as DetectProfileReader } from './store/profile-read.ts';
 import type { EnrichLog } from './enrich/log.ts';
 import type { Config } from './config/schema.ts';
 import { parseIp } from './domain/address.ts';
@@ -23,7 +25,7 @@ import type { ResponseService } from './respond/response-service.ts';
 import { SqliteBlocks } from './store/blocks.ts';
 import { openStore } from './store/db.ts';
 import type { Db } from './store/db.ts';
-import { apiStore, BaseProfileReader } from './store/queries/index.ts';
+import { apiStore } from './store/queries/index.ts';
 import type { ApiStore } from './store/queries/index.ts';
 import { StoreProfileReader } from './store/queries/profile-reader.ts';
 import { SqliteResponseLog } from './store/response-log.ts';
@@ -32,6 +34,12 @@ import { SqliteResponseLog } from './store/response-log.ts';
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 /** A log level. */
 export type Level = (typeof LEVELS)[number];
+
+/** The scan part of profiles from detection's tables (sources another stage created alone get an empty scan part). */
+function detectCore(db: Db): ProfileReader {
+  const r = new DetectProfileReader(db);
+  return { read: (ip) => r.one(ip) };
+}
 
 /** The daemon's diagnostic log: one line per message on stderr ("2026-01-10T12:00:00.000Z warn message"). */
 export interface Logger {
@@ -64,6 +72,8 @@ export interface Intake {
   ready(): boolean;
   /** State for /readyz ("reading at line 1200", "waiting for the file to appear", an error). */
   detail(): string;
+  /** Several checks instead of one (an intake made of several sources). */
+  checks?(): ReadinessCheck[];
 }
 
 /** What `Service.start` needs. */
@@ -163,8 +173,9 @@ export class Service {
     const listen = parseListen(cfg.api.listen);
     const tokens = new TokenStore(loadTokens(cfg, log));
     const db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+    const started = clock.now();
     try {
-      const core = opts.coreReader ? opts.coreReader(db) : new BaseProfileReader(db);
+      const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
       const reader = new StoreProfileReader(db, core);
       const store = apiStore(db, reader, cfg.api, clock);
       const registry = new Registry();
@@ -175,16 +186,18 @@ export class Service {
         clock, logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
       const capture = captureIntake(db, cfg, clock, log);
-      const intakes = [...(opts.intakes ?? []), ...(capture ? [capture] : [])];
+      const logs = logPipeline({ db, config: cfg, clock, log, enrich, response, reader });
+      const intakes: Intake[] = [...(opts.intakes ?? []), ...(logs ? [logs] : []), ...(capture ? [capture] : [])];
       const checks = (): ReadinessCheck[] => [
         { name: 'store', ready: db.open, detail: db.open ? `open (${cfg.core.dataDir})` : 'closed' },
-        ...intakes.map((i) => ({ name: i.name, ready: i.ready(), detail: i.detail() })),
+        ...intakes.flatMap((i) => (i.checks ? i.checks() : [{ name: i.name, ready: i.ready(), detail: i.detail() }])),
       ];
       const runtime: RuntimeRates = { rates: () => {
         const w = enrich.worker.stats;
         return {
           enrichQueue: enrich.queue.size(), enrichGeo: w.geo, enrichWhois: w.whois, enrichRdns: w.rdns, enrichFailed: w.failed,
           indexLag: store.indexer.lag(),
+          ...(logs ? { linesPerSecond: Math.round(logs.lines() / Math.max(1, (clock.now() - started) / 1000)) } : {}),
         };
       } };
       const app = await buildApp({
