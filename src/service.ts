@@ -74,6 +74,8 @@ export interface Intake {
   detail(): string;
   /** Several checks instead of one (an intake made of several sources). */
   checks?(): ReadinessCheck[];
+  /** Applies a reloaded configuration (SIGHUP): rules, signatures; returns notes for the log. Throws to keep the old. */
+  reload?(next: Config): string[];
 }
 
 /** What `Service.start` needs. */
@@ -275,14 +277,16 @@ export class Service {
   }
 
   /**
-   * SIGHUP: re-reads the configuration and applies what can change live — tokens, log level — and reports the settings
-   * that need a restart. State (counters, offsets, queues) is untouched.
+   * SIGHUP: re-reads the configuration and applies what can change live — tokens, log level, detection rules and
+   * signatures, p0f signatures — and reports the settings that need a restart. State (counters, offsets, queues) is
+   * untouched.
    */
   reload(): void {
     try {
       const next = this.#opts.reload ? this.#opts.reload() : this.config;
       this.tokens.replace(loadTokens(next, this.#log));
       this.#log.level = next.core.logLevel as Level;
+      for (const i of this.intakes) for (const n of i.reload?.(next) ?? []) this.#log.log('warn', `${i.name}: ${n}`);
       const restart: string[] = [];
       if (next.api.listen !== this.config.api.listen) restart.push('api.listen');
       if (next.core.dataDir !== this.config.core.dataDir) restart.push('core.dataDir');

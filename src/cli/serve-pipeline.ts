@@ -46,6 +46,8 @@ export interface LogIntake extends Intake {
   checks(): ReadinessCheck[];
   /** Lines read since start. */
   lines(): number;
+  /** Reloads detection rules and p0f signatures (SIGHUP) without losing state; returns notes. */
+  reload(next: Config): string[];
 }
 
 /** Whether any log source is configured. */
@@ -123,13 +125,13 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
   const repo = cache.repo;
   const offsets = new LogOffsets(db);
   const meta = repo.getMeta('engine') as EngineMeta | undefined;
-  const detector = new Detector(rules, cache, 'timed', meta);
+  let detector = new Detector(rules, cache, 'timed', meta);
   const counters = new CounterWriter();
-  const sigs = loadSignatureFiles(config.fingerprint.signatures);
+  let sigs = loadSignatureFiles(config.fingerprint.signatures);
   const fc = config.fingerprint;
   const limits: EngineLimits = { maxFlows: fc.maxFlows, maxHosts: fc.maxHosts, flowMaxAge: fc.flowMaxAge, hostIdleMinutes: fc.hostIdle / 60 };
   let guesses: OsGuessObservation[] = [];
-  const fingerprinter = new LogFingerprinter(sigs, { tcp: (ev) => { guesses.push(recordToGuess(toRecord(ev, sigs))); }, mtu: () => undefined }, limits);
+  let fingerprinter = new LogFingerprinter(sigs, { tcp: (ev) => { guesses.push(recordToGuess(toRecord(ev, sigs))); }, mtu: () => undefined }, limits);
   const osRepo = new OsGuessRepository(db);
   let lastBatch = clock.now();
   let pendingInterval = false;
@@ -244,5 +246,17 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
     detail: () => `${state}; ${lines} lines since start (${Math.round(lines / Math.max(1, (clock.now() - started) / 1000))}/s)`,
     checks: () => sources.status().map((s) => ({ name: s.source.startsWith('syslog:') || s.source === 'journal' ? s.source : `log:${s.source}`, ready: s.ready, detail: s.ready ? 'reading' : 'not open' })),
     lines: () => lines,
+    reload(next: Config): string[] {
+      // new rules and signatures, the same sources: scan state lives in the cache and the engine meta carries over;
+      // a bad file throws here and the running rules stay
+      const loaded = loadDetectRules(next);
+      const nextSigs = loadSignatureFiles(next.fingerprint.signatures);
+      detector = new Detector(loaded.rules, cache, 'timed', detector.meta);
+      sigs = nextSigs;
+      fingerprinter = new LogFingerprinter(sigs, { tcp: (ev) => { guesses.push(recordToGuess(toRecord(ev, sigs))); }, mtu: () => undefined }, limits);
+      const notes = [...loaded.sources.notes];
+      if (JSON.stringify(next.logs) !== JSON.stringify(config.logs)) notes.push('logs settings changed: they apply at the next restart');
+      return notes;
+    },
   };
 }
