@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inputKind, ingest } from '../../src/cli/ingest.ts';
-import { withDefaults } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { Service, stderrLogger } from '../../src/service.ts';
 import { openStore } from '../../src/store/db.ts';
@@ -60,7 +59,7 @@ describe('probewatch ingest', () => {
   it('works beside a running serve on the same data directory, which shows the result', async () => {
     const d = tmp();
     const data = join(d, 'data');
-    const config = withDefaults(loadConfig({ env: { ...env, PROBEWATCH_API_TOKENS: 'read:ingest-token-0123456789ab' }, flags: { 'data-dir': data, listen: '127.0.0.1:0' } }));
+    const config = loadConfig({ env: { ...env, PROBEWATCH_API_TOKENS: 'read:ingest-token-0123456789ab' }, flags: { 'data-dir': data, listen: '127.0.0.1:0' } }).config;
     const svc = await Service.start({ config: { ...config, api: { ...config.api, indexInterval: 0.1 } }, logger: stderrLogger('fatal') });
     try {
       const log = join(d, 'backfill.log');

@@ -4,7 +4,6 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { withDefaults } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { Service, stderrLogger } from '../../src/service.ts';
@@ -43,7 +42,7 @@ describe('serve log pipeline', () => {
     const sigs = join(dir, 'signatures');
     writeFileSync(sigs, 'alert tcp any any -> any 4444 (msg:"PW TEST backdoor probe"; flags:S; psad_id:900001; psad_dl:3;)\n');
     const base = (signaturesFile = ''): Config => {
-      const c = withDefaults(loadConfig({ env, flags: { 'data-dir': join(dir, 'data'), listen: '127.0.0.1:0', log: [log] } }));
+      const c = loadConfig({ env, flags: { 'data-dir': join(dir, 'data'), listen: '127.0.0.1:0', log: [log] } }).config;
       return { ...c, logs: { ...c.logs, pollInterval: 0.1, flushInterval: 0.1 }, detect: { ...c.detect, checkInterval: 1, signaturesFile }, api: { ...c.api, indexInterval: 0.1 } };
     };
     let svc = await Service.start({ config: base(), logger: stderrLogger('fatal') });

@@ -2,13 +2,13 @@
 // (flags, environment, SIGHUP, SIGTERM exit 0), plus the systemd unit.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { settingFlags, withDefaults, defaultDataDir } from '../../src/cli/serve.ts';
+import { KERNEL_LOGS, settingFlags, withDefaults, defaultDataDir } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { parseListen, Service, stderrLogger } from '../../src/service.ts';
 import type { Intake } from '../../src/service.ts';
@@ -42,6 +42,14 @@ describe('serve settings', () => {
     expect(defaultDataDir({ XDG_STATE_HOME: '/x/state' }, 1000)).toBe('/x/state/probewatch');
     expect(defaultDataDir({}, 0)).toBe('/var/lib/probewatch');
     const given = withDefaults(loadConfig({ env: {}, flags: { 'data-dir': '/srv/pw' } }));
+    const k = given.logs;
+    // with nothing configured the kernel log is read: the first readable classic file, else journald
+    const readable = (f: string): boolean => { try { accessSync(f, constants.R_OK); return true; } catch { return false; } };
+    const file = KERNEL_LOGS.find(readable);
+    if (file) expect(k).toMatchObject({ files: [file], journal: false });
+    else expect(k.journal).toBe(['/usr/bin/journalctl', '/bin/journalctl'].some(readable));
+    const explicit = withDefaults(loadConfig({ env: {}, flags: { 'data-dir': '/srv/pw', log: ['/tmp/x.log'] } }));
+    expect(explicit.logs).toMatchObject({ files: ['/tmp/x.log'], journal: false });
     expect(given.core.dataDir).toBe('/srv/pw');
   });
 });
@@ -52,7 +60,7 @@ describe('Service', () => {
     let ready = false;
     const intake: Intake = { name: 'log:/test.log', start: () => Promise.resolve(), stop: () => Promise.resolve(), ready: () => ready, detail: () => (ready ? 'reading' : 'waiting for the file') };
     const lines: string[] = [];
-    const config = withDefaults(loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: '127.0.0.1:0' } }));
+    const config = loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: '127.0.0.1:0' } }).config;
     const svc = await Service.start({ config, intakes: [intake], logger: stderrLogger('info', (l) => { lines.push(l); }) });
     try {
       const token = readFileSync(join(dir, 'api.token'), 'utf8').trim();
@@ -85,9 +93,9 @@ describe('Service', () => {
     const tf = join(dir, 'tokens');
     writeFileSync(tf, 'some-token-0123456789abcdef\n');
     chmodSync(tf, 0o644);
-    const config = withDefaults(loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: '127.0.0.1:0', 'token-file': tf } }));
+    const config = loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: '127.0.0.1:0', 'token-file': tf } }).config;
     await expect(Service.start({ config, logger: stderrLogger('fatal') })).rejects.toThrow(/accessible by other users/);
-    const bad = withDefaults(loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: 'nowhere' } }));
+    const bad = loadConfig({ env: quiet, flags: { 'data-dir': dir, listen: 'nowhere' } }).config;
     await expect(Service.start({ config: bad, logger: stderrLogger('fatal') })).rejects.toThrow(/HOST:PORT/);
   });
 });
@@ -99,7 +107,7 @@ describe('Service with live capture', () => {
       return;
     }
     const dir = tmp();
-    const config = withDefaults(loadConfig({ env: { ...quiet, PROBEWATCH_API_TOKENS: 'read:capture-token-0123456789ab' }, flags: { 'data-dir': dir, listen: '127.0.0.1:0', interface: ['lo'] } }));
+    const config = loadConfig({ env: { ...quiet, PROBEWATCH_API_TOKENS: 'read:capture-token-0123456789ab' }, flags: { 'data-dir': dir, listen: '127.0.0.1:0', interface: ['lo'] } }).config;
     const svc = await Service.start({ config, logger: stderrLogger('fatal') });
     try {
       const h = { authorization: 'Bearer capture-token-0123456789ab' };
@@ -115,7 +123,7 @@ describe('Service with live capture', () => {
     } finally {
       await svc.stop();
     }
-    const bad = withDefaults(loadConfig({ env: quiet, flags: { 'data-dir': tmp(), listen: '127.0.0.1:0', interface: ['pw-no-such-if0'] } }));
+    const bad = loadConfig({ env: quiet, flags: { 'data-dir': tmp(), listen: '127.0.0.1:0', interface: ['pw-no-such-if0'] } }).config;
     await expect(Service.start({ config: bad, logger: stderrLogger('fatal') })).rejects.toThrow(/pw-no-such-if0/);
   });
 });
@@ -142,7 +150,8 @@ describe('probewatch serve (child process)', () => {
   it('takes settings from flags and PROBEWATCH_* variables, reloads on SIGHUP and exits 0 on SIGTERM', async () => {
     const dir = tmp();
     const env = { ...quiet, PROBEWATCH_API_TOKENS: 'read:env-token-0123456789abcdef', PROBEWATCH_LOG_LEVEL: 'info' };
-    const { proc, url, stderr } = await child(['--data-dir', dir, '--listen', '127.0.0.1:0', '--no-whois', '--no-rdns'], env);
+    writeFileSync(join(dir, 'empty.log'), '');
+    const { proc, url, stderr } = await child(['--data-dir', dir, '--listen', '127.0.0.1:0', '--no-whois', '--no-rdns', '--log', join(dir, 'empty.log')], env);
     try {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
