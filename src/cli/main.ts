@@ -8,11 +8,13 @@ import { doctorCommand } from './doctor.ts';
 import { fingerprintCommand } from './fingerprint.ts';
 import { followCommand } from './follow.ts';
 import { geoCommand } from './geo.ts';
+import { ingestCommand } from './ingest.ts';
+import { serveCommand } from './serve.ts';
 import { statusCommand } from './status.ts';
 import { whoisCommand } from './whois.ts';
 
 const COMMANDS: readonly Command[] = [
-  analyzeCommand, followCommand, statusCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand,
+  serveCommand, ingestCommand, analyzeCommand, followCommand, statusCommand, configCommand, doctorCommand, fingerprintCommand, geoCommand, whoisCommand,
   blockCommand, unblockCommand, blocksCommand,
 ];
 

@@ -1,5 +1,6 @@
 // The full settings schema: every section, composed. Add a section here and it is loaded, validated and documented.
 import type { Section } from './define.ts';
+import { api } from './sections/api.ts';
 import { core } from './sections/core.ts';
 import { detect } from './sections/detect.ts';
 import { enrich } from './sections/enrich.ts';
@@ -9,7 +10,7 @@ import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond] as const;
+export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond, api] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

@@ -6,6 +6,7 @@ import { detectSchema } from './002-detect.ts';
 import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
+import { apiIndex } from './040-api-index.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -14,4 +15,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex];
