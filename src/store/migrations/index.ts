@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
 import { apiIndex } from './040-api-index.ts';
+import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, apiIndex];
+export const MIGRATIONS: readonly Migration[] = [core, apiIndex, dashboardRollups];
