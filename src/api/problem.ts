@@ -71,6 +71,10 @@ export function toProblem(err: unknown): ProblemAnswer {
     if (inner) return fromCoded(inner);
     return fromCoded(new ProbewatchError('PW_ERR_UNAUTHORIZED', ['no valid token']));
   }
+  // a response that broke its schema is the server's fault (and its details describe our data, not the request)
+  if (typeof e.code === 'string' && e.code.startsWith('FST_RESPONSE_VALIDATION')) {
+    return { status: 500, body: problem('PW_ERR_INTERNAL', ERROR_CODES.PW_ERR_INTERNAL.message), headers: {}, internal: true };
+  }
   if (e.validation) {
     const where = e.validationContext ?? 'request';
     const errors = e.validation.slice(0, 20).map((v) => {

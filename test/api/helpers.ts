@@ -111,3 +111,26 @@ export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: s
 
 /** A profile's base for building extras. */
 export { baseProfile };
+
+/** An OS guess as the fingerprint stage would store it. */
+export function osGuess(name: string, flavor: string | null, tool = false): NonNullable<SourceProfile['os']['current']> {
+  return {
+    label: `s:${tool ? '!' : 'unix'}:${name}:${flavor ?? ''}`, class: tool ? '!' : 'unix', name, flavor, quality: 'exact', tool, dist: 0,
+    rawSig: '4:64+0:0:1460:mss*44,7:mss,sok,ts,nop,ws:df,id+:0', muonfp: '64240:2-4-8-1-3:1460:7', link: 'Ethernet or modem', mtu: 1500,
+    via: 'log', mode: 'syn', firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0).toISOString(), count: 1,
+  };
+}
+
+/** A parsed whois record. */
+export function whoisRecord(netname: string, orgName: string, descr: string[] = [], raw = ''): NonNullable<SourceProfile['whois']> {
+  return {
+    registry: 'ripe', server: 'whois.ripe.net', range: '203.0.113.0 - 203.0.113.255', cidrs: ['203.0.113.0/24'], netname, orgName,
+    orgId: 'ORG-X', country: 'NL', descr, abuse: 'abuse@example.net', status: 'ASSIGNED PA', created: null, updated: null, originAs: 64500,
+    parsed: true, raw,
+  };
+}
+
+/** Ports as the detect stage lists them. */
+export function ports(...list: [string, number, number][]): SourceProfile['ports'] {
+  return list.map(([proto, port, packets]) => ({ proto, port, packets }));
+}

@@ -17,6 +17,7 @@ export const apiIndex: Migration = {
       -- so a list paged from a snapshot seq S reads exactly the rows valid at S however the sources change meanwhile
       CREATE TABLE api_index (
         ip            TEXT NOT NULL,
+        ip_key        TEXT NOT NULL,           -- 32 hex digits of the 16-byte address (IPv4 mapped): numeric address order
         seq_from      INTEGER NOT NULL,
         seq_to        INTEGER NOT NULL,
         closed_at     INTEGER,                 -- wall ms when superseded; rows closed longer than the cursor TTL are dropped
@@ -35,6 +36,7 @@ export const apiIndex: Migration = {
       CREATE INDEX api_index_first ON api_index (first_seen, ip);
       CREATE INDEX api_index_dl ON api_index (danger_level, last_seen, ip);
       CREATE INDEX api_index_packets ON api_index (packets, ip);
+      CREATE INDEX api_index_key ON api_index (ip_key);
       CREATE INDEX api_index_ip_live ON api_index (ip, seq_to);
       CREATE INDEX api_index_closed ON api_index (closed_at) WHERE closed_at IS NOT NULL;
 

@@ -1,5 +1,6 @@
 // Keeps the API's search index current: reads the change outbox in order, re-reads each changed profile, versions its row.
 import type { Database, Statement } from 'better-sqlite3';
+import { parseIp } from '../../domain/address.ts';
 import type { Clock } from '../../domain/clock.ts';
 import type { ProfileReader } from '../../domain/queries.ts';
 import { LIVE } from '../migrations/040-api-index.ts';
@@ -85,8 +86,8 @@ export class SearchIndexer {
     this.#live = db.prepare<[string, number], IndexRow>(
       'SELECT version, family, danger_level, first_seen, last_seen, packets, country, asn, summary FROM api_index WHERE ip = ? AND seq_to = ?');
     this.#close = db.prepare('UPDATE api_index SET seq_to = ?, closed_at = ? WHERE ip = ? AND seq_to = ?');
-    this.#insert = db.prepare(`INSERT INTO api_index (ip, seq_from, seq_to, version, family, danger_level, first_seen, last_seen, packets, country, asn, summary)
-      VALUES (?, ?, ${LIVE}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#insert = db.prepare(`INSERT INTO api_index (ip, ip_key, seq_from, seq_to, version, family, danger_level, first_seen, last_seen, packets, country, asn, summary)
+      VALUES (?, ?, ?, ${LIVE}, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#bumpVersion = db.prepare('UPDATE api_index SET version = ? WHERE ip = ? AND seq_to = ?');
     this.#liveTerms = db.prepare<[string, number], string>('SELECT term FROM api_terms WHERE ip = ? AND seq_to = ?').pluck();
     this.#closeTerm = db.prepare('UPDATE api_terms SET seq_to = ?, closed_at = ? WHERE term = ? AND ip = ? AND seq_to = ?');
@@ -181,7 +182,7 @@ export class SearchIndexer {
         this.#close.run(seq, now, ip, LIVE);
         this.#columnCounts(old, -1);
       }
-      this.#insert.run(ip, seq, version, next.family, next.dangerLevel, next.firstSeen, next.lastSeen, next.packets, next.country, next.asn, summary);
+      this.#insert.run(ip, ipKey(ip), seq, version, next.family, next.dangerLevel, next.firstSeen, next.lastSeen, next.packets, next.country, next.asn, summary);
       this.#columnCounts({ family: next.family, danger_level: next.dangerLevel, packets: next.packets }, 1);
     }
     const had = new Set(this.#liveTerms.all(ip, LIVE));
@@ -224,6 +225,14 @@ export class SearchIndexer {
     const r = this.#whoisIns.run(ip, body);
     this.#whoisMap.run(ip, r.lastInsertRowid);
   }
+}
+
+/** 32 hex digits of the address as 16 bytes (IPv4 as ::ffff:a.b.c.d), so text order is numeric address order. */
+export function ipKey(ip: string): string {
+  const p = parseIp(ip);
+  if (!p) return ip;
+  const hex = Buffer.from(p.bytes).toString('hex');
+  return p.family === 4 ? `00000000000000000000ffff${hex}` : hex;
 }
 
 function sameColumns(old: IndexRow, next: IndexedSource, summary: string): boolean {

@@ -9,6 +9,7 @@ import { ftsQuery } from './whois-search.ts';
 
 interface ListRow {
   ip: string;
+  ip_key: string;
   version: number;
   family: number;
   danger_level: number;
@@ -30,8 +31,8 @@ const SORTS: Readonly<Record<SourceSort, { cols: readonly (keyof ListRow)[]; des
   dangerLevel: { cols: ['danger_level', 'last_seen', 'ip'], desc: false },
   '-packets': { cols: ['packets', 'ip'], desc: true },
   packets: { cols: ['packets', 'ip'], desc: false },
-  ip: { cols: ['ip'], desc: false },
-  '-ip': { cols: ['ip'], desc: true },
+  ip: { cols: ['ip_key'], desc: false },
+  '-ip': { cols: ['ip_key'], desc: true },
 };
 
 /** Filter fields that are matched through api_terms, and the term prefix of each. */
@@ -120,7 +121,7 @@ export class SqliteSourceQueries implements SourceQueries {
       args.push(...position.after);
     }
     const dir = desc ? 'DESC' : 'ASC';
-    const sql = `SELECT i.ip, i.version, i.family, i.danger_level, i.first_seen, i.last_seen, i.packets, i.country, i.asn, i.summary
+    const sql = `SELECT i.ip, i.ip_key, i.version, i.family, i.danger_level, i.first_seen, i.last_seen, i.packets, i.country, i.asn, i.summary
       FROM api_index i WHERE ${where.join(' AND ')} ORDER BY ${cols.map((c) => `i.${c} ${dir}`).join(', ')} LIMIT ?`;
     args.push(limit + 1);
     const rows = this.#stmt(sql).all(...args);
