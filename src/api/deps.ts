@@ -5,6 +5,7 @@ import type {
   BlockAdmin, BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, SourceQueries, StatsQueries,
 } from '../domain/queries.ts';
 import type { Config } from '../config/schema.ts';
+import type { DashboardQueries } from '../domain/dashboard.ts';
 import type { SseHub } from './sse.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { TokenStore } from './tokens.ts';
@@ -21,6 +22,10 @@ export interface ApiDeps {
   readiness: ReadinessProbe;
   /** Manual blocking (the respond service); absent → the admin block operations answer 503. */
   blocks?: BlockAdmin;
+  /** Dashboard rollups (issue 7); absent → the /dashboard operations answer 503. */
+  dashboard?: DashboardQueries;
+  /** Built dashboard files (default dist/ui); false serves no page at /ui/. */
+  uiDir?: string | false;
   /** Live daemon rates for /stats. */
   runtime?: RuntimeRates;
   tokens: TokenStore;

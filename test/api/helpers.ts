@@ -16,6 +16,8 @@ import type { Db } from '../../src/store/db.ts';
 import { apiStore } from '../../src/store/queries/index.ts';
 import type { ApiStore } from '../../src/store/queries/index.ts';
 import { BaseProfileReader, baseProfile } from '../../src/store/queries/base-profile.ts';
+import { SqliteDashboard } from '../../src/store/rollups-read.ts';
+import { dashboard as dashboardSection } from '../../src/config/sections/dashboard.ts';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -98,7 +100,7 @@ export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: s
     deps(over = {}) {
       return {
         sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
-        readiness: { checks: () => checks }, blocks, clock,
+        readiness: { checks: () => checks }, blocks, clock, dashboard: new SqliteDashboard(db, dashboardSection.defaults, clock),
         tokens: new TokenStore(parseTokenSpecs([`read:${READ_TOKEN}`, `admin:${ADMIN_TOKEN}`])),
         settings: s, validateResponses: true, logger: false, ...over,
       };

@@ -2,7 +2,7 @@
 // and enrich would (sources row, ChangeLog.touch per batch) and keeps the brute-force truth the rollups must match.
 import type { Database } from 'better-sqlite3';
 import { hourOf } from '../../src/domain/dashboard.ts';
-import type { DangerLevel, DangerStep, OsGuess, SourceProfile } from '../../src/domain/profile.ts';
+import type { DangerStep, OsGuess, SourceProfile } from '../../src/domain/profile.ts';
 import { toDangerLevel } from '../../src/domain/profile.ts';
 import type { ProfileReader } from '../../src/domain/queries.ts';
 import { ChangeLog } from '../../src/store/changes.ts';
@@ -111,7 +111,7 @@ export class Sim implements ProfileReader {
       if (level !== p.dangerLevel) {
         if (p.dangerLevel < 4 && level >= 4) inc(this.dl4ByHour, h, 1);
         p.dangerLevel = toDangerLevel(level);
-        const step: DangerStep = { time: iso, level: p.dangerLevel as DangerLevel, reason: 'packets' };
+        const step: DangerStep = { time: iso, level: p.dangerLevel, reason: 'packets' };
         p.dangerHistory = [...p.dangerHistory, step];
       }
       touched.add(pk.ip);
