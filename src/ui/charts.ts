@@ -71,7 +71,7 @@ export function timelineChart(el: HTMLElement, t: { time: number[]; newSources: 
     scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(1, max)] }, p: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
     series: [
       { value: timeLegend },
-      { label: 'Packets', scale: 'p', stroke: themeColor('--c-packets'), fill: themeColor('--c-packets-fill'), width: 1, ...(bars ? { paths: bars } : {}), value: legendValue },
+      { label: 'Packets', scale: 'p', stroke: themeColor('--c-packets'), fill: themeColor('--c-packets-fill'), width: 1, points: { show: false }, ...(bars ? { paths: bars } : {}), value: legendValue },
       { label: 'New sources', scale: 'n', stroke: themeColor('--c-new'), width: 2, value: legendValue },
       { label: 'Reached DL 4+', scale: 'n', stroke: themeColor('--c-dl4'), width: 2, points: { show: true, size: 5, fill: themeColor('--c-dl4') }, value: legendValue },
     ],
@@ -87,7 +87,7 @@ export function packetsChart(el: HTMLElement, time: number[], packets: number[])
     width: 600,
     height: 180,
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-    series: [{ value: timeLegend }, { label: 'Packets', stroke: themeColor('--c-packets'), fill: themeColor('--c-packets-fill'), ...(bars ? { paths: bars } : {}), value: legendValue }],
+    series: [{ value: timeLegend }, { label: 'Packets', stroke: themeColor('--c-packets'), fill: themeColor('--c-packets-fill'), points: { show: false }, ...(bars ? { paths: bars } : {}), value: legendValue }],
     axes: [axis(), axis('y', 3)],
   }, [time, packets], el);
 }
@@ -110,6 +110,6 @@ export function levelChart(el: HTMLElement, steps: { time: string; level: number
     height: 160,
     scales: { x: { time: true }, y: { range: [0, 5.2] } },
     series: [{ value: timeLegend }, { label: 'Danger level', stroke: themeColor('--c-dl4'), width: 2, fill: themeColor('--c-dl-fill'), ...(stepped ? { paths: stepped } : {}), points: { show: true, size: 6 } }],
-    axes: [axis(), { ...axis('y', 3), values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? String(v) : '')), size: 30 }],
+    axes: [axis(), { ...axis('y', 3), splits: () => [0, 1, 2, 3, 4, 5], values: (_u, vals) => vals.map((v) => String(v)), size: 30 }],
   }, [xs, ys], el);
 }

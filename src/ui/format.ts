@@ -15,6 +15,7 @@ export function short(n: number): string {
 }
 
 const dateTime = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const dateTimeThisYear = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const timeOnly = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
 /** The viewer's time zone name (shown once in the footer). */
@@ -25,7 +26,8 @@ export function when(iso: string | number, short = false): HTMLTimeElement {
   const d = typeof iso === 'number' ? new Date(iso) : new Date(iso);
   if (Number.isNaN(d.getTime())) return h('time', {}, String(iso));
   const utc = `${d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`;
-  return h('time', { datetime: d.toISOString(), title: utc }, short ? timeOnly.format(d) : dateTime.format(d));
+  const full = d.getFullYear() === new Date().getFullYear() ? dateTimeThisYear : dateTime;
+  return h('time', { datetime: d.toISOString(), title: utc }, short ? timeOnly.format(d) : full.format(d));
 }
 
 /** Relative age ("5 min ago") of a time. */

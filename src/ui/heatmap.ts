@@ -13,46 +13,60 @@ function step(n: number, max: number): number {
   return Math.max(1, Math.min(STEPS, Math.ceil(Math.sqrt(n / max) * STEPS)));
 }
 
-/** Draws the heat map and the bar into `el`; clicking a port calls `onPort`. */
-export function drawPorts(el: HTMLElement, d: DashboardPorts, onPort: (port: string) => void): void {
+/** Draws the heat map and the bar into `el` (re-drawn to the panel's width); clicking a port calls `onPort`. */
+export function drawPorts(el: HTMLElement, d: DashboardPorts, onPort: (port: string) => void): () => void {
   if (d.ports.length === 0) {
     el.replaceChildren(h('p', { class: 'empty' }, 'No packets to ports in this window.'));
-    return;
+    return () => undefined;
   }
-  const rowH = 18;
-  const labelW = 74;
-  const cols = d.buckets.length;
-  const cellW = Math.max(3, Math.min(24, Math.floor(900 / cols)));
-  const width = labelW + cols * cellW;
-  const axisH = 18;
-  const height = d.ports.length * rowH + axisH;
-  let max = 0;
-  for (const p of d.ports) for (const c of p.cells) max = Math.max(max, c);
-  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'heat', role: 'img', 'aria-label': 'Packets per port over time', preserveAspectRatio: 'xMinYMin meet' });
-  d.ports.forEach((p, r) => {
-    const y = r * rowH;
-    const label = s('text', { x: labelW - 6, y: y + rowH - 5, class: 'heat-label', 'text-anchor': 'end' }, p.port);
-    label.addEventListener('click', () => { onPort(p.port); });
-    svg.append(label);
-    p.cells.forEach((n, i) => {
-      const t = d.buckets[i]! * 1000;
-      const local = (d.bucket === 'hour' ? fmtHour : fmtDay).format(t);
-      const utc = new Date(t).toISOString().slice(0, d.bucket === 'hour' ? 16 : 10).replace('T', ' ');
-      svg.append(s('rect', { x: labelW + i * cellW, y: y + 1, width: cellW - 1, height: rowH - 2, class: `cell h${step(n, max)}` },
-        s('title', {}, `${p.port} · ${local} (${utc} UTC): ${num(n)} packets`)));
-    });
-  });
-  // a few time labels along the bottom
-  const every = Math.max(1, Math.ceil(cols / 8));
-  for (let i = 0; i < cols; i += every) {
-    const t = d.buckets[i]! * 1000;
-    svg.append(s('text', { x: labelW + i * cellW, y: height - 4, class: 'heat-axis' }, (d.bucket === 'hour' ? fmtHour : fmtDay).format(t)));
-  }
+  const wrap = h('div', { class: 'heat-wrap' });
   const top = d.ports[0]!.packets;
   const total = d.ports.reduce((a, p) => a + p.packets, 0) + d.otherPackets;
   const bars = h('ol', { class: 'bars ports-bar' }, ...d.ports.map((p) => barRow(p.port, p.packets, top, total, () => { onPort(p.port); })));
   if (d.otherPackets > 0) bars.append(h('li', { class: 'bar-other' }, h('span', { class: 'bar-label' }, 'other ports'), h('span', { class: 'bar-value' }, short(d.otherPackets))));
-  el.replaceChildren(h('div', { class: 'heat-wrap' }, svg), h('div', { class: 'ports-side' }, h('h3', {}, 'Top ports'), bars));
+  el.replaceChildren(wrap, h('div', { class: 'ports-side' }, h('h3', {}, 'Top ports'), bars));
+  let drawn = 0;
+  const draw = (): void => {
+    const w = Math.max(320, Math.floor(wrap.clientWidth));
+    if (w === drawn) return;
+    drawn = w;
+    wrap.replaceChildren(heat(d, w, onPort));
+  };
+  draw();
+  const ro = new ResizeObserver(draw);
+  ro.observe(wrap);
+  return () => { ro.disconnect(); };
+}
+
+function heat(d: DashboardPorts, width: number, onPort: (port: string) => void): SVGSVGElement {
+  const rowH = 22;
+  const labelW = 78;
+  const axisH = 20;
+  const cols = d.buckets.length;
+  const cellW = (width - labelW) / cols;
+  const height = d.ports.length * rowH + axisH;
+  let max = 0;
+  for (const p of d.ports) for (const c of p.cells) max = Math.max(max, c);
+  const svg = s('svg', { width, height, viewBox: `0 0 ${width} ${height}`, class: 'heat', role: 'img', 'aria-label': 'Packets per port over time' });
+  const fmt = d.bucket === 'hour' ? fmtHour : fmtDay;
+  d.ports.forEach((p, r) => {
+    const y = r * rowH;
+    const label = s('text', { x: labelW - 8, y: y + rowH - 7, class: 'heat-label', 'text-anchor': 'end' }, p.port);
+    label.addEventListener('click', () => { onPort(p.port); });
+    svg.append(label);
+    p.cells.forEach((n, i) => {
+      const t = d.buckets[i]! * 1000;
+      const utc = new Date(t).toISOString().slice(0, d.bucket === 'hour' ? 16 : 10).replace('T', ' ');
+      svg.append(s('rect', { x: (labelW + i * cellW).toFixed(1), y: y + 1, width: Math.max(1, cellW - 1).toFixed(1), height: rowH - 2, rx: 2, class: `cell h${step(n, max)}` },
+        s('title', {}, `${p.port} · ${fmt.format(t)} (${utc} UTC): ${num(n)} packets`)));
+    });
+  });
+  // time labels along the bottom, no closer than 90 px
+  const every = Math.max(1, Math.ceil(90 / cellW));
+  for (let i = 0; i < cols; i += every) {
+    svg.append(s('text', { x: (labelW + i * cellW).toFixed(1), y: height - 5, class: 'heat-axis' }, fmt.format(d.buckets[i]! * 1000)));
+  }
+  return svg;
 }
 
 /** One row of a horizontal bar list (the bar width is set through CSSOM, which the CSP allows). */

@@ -34,11 +34,10 @@ function shapes(): Promise<CountryFeature[]> {
 /** Number of colour steps of the scale (classes .m1 … .m7 in the stylesheet). */
 const STEPS = 7;
 
-/** Colour class of a count: logarithmic steps up to the busiest country. */
+/** Colour class of a count: square-root steps up to the busiest country (a lone source still shows). */
 export function shade(n: number, max: number): number {
   if (n <= 0 || max <= 0) return 0;
-  if (max === 1) return STEPS;
-  return Math.max(1, Math.min(STEPS, Math.ceil((Math.log(n + 1) / Math.log(max + 1)) * STEPS)));
+  return Math.max(1, Math.min(STEPS, Math.ceil(Math.sqrt(n / max) * STEPS)));
 }
 
 /** Draws the map into `el`; a click on a country with sources calls `onPick` with its alpha-2 code. */

@@ -3,7 +3,7 @@ import type { DashboardCountries, DashboardOverview, DashboardPorts, DashboardWi
 import type { FacetCount, StoreStats } from '../domain/queries.ts';
 import { ApiError, get } from './api.ts';
 import { timelineChart } from './charts.ts';
-import type { Chart } from './charts.ts';
+
 import { h } from './dom.ts';
 import { change, num, short } from './format.ts';
 import { barRow, drawPorts } from './heatmap.ts';
@@ -43,8 +43,11 @@ function levelsCard(levels: StatCard[]): HTMLElement {
   });
   const rows = levels.map((l, i) => {
     const ch = change(l.value, l.previous);
-    return h('li', {}, h('span', { class: `dot dl${i}` }), h('span', { class: 'lvl' }, `${i} ${LEVEL_NAMES[i] ?? ''}`),
-      h('span', { class: 'n' }, num(l.value)), ch ? h('span', { class: `chg ${ch.dir}${i >= 3 ? ' inv' : ''}` }, ch.text) : null);
+    return h('li', { class: 'lv', 'data-level': i },
+      h('span', { class: 'lvl' }, h('span', { class: `dot dl${i}` }), `DL ${i}`),
+      h('span', { class: 'n' }, num(l.value)),
+      h('span', { class: `chg ${ch ? ch.dir : 'flat'}` }, ch ? ch.text : '—'),
+      h('span', { class: 'lvname' }, LEVEL_NAMES[i] ?? ''));
   });
   return h('article', { class: 'card levels', id: 'card-levels' }, h('h3', {}, 'Sources per danger level'), total > 0 ? bar : null, h('ul', {}, ...rows));
 }
@@ -66,7 +69,7 @@ function facetList(items: FacetCount[], onPick?: (v: string) => void, label?: (f
 
 /** Renders the overview into `main`; returns a disposer for its charts. */
 export function renderOverview(main: HTMLElement, ctx: OverviewContext): () => void {
-  const charts: Chart[] = [];
+  const charts: { destroy(): void }[] = [];
   const cards = h('div', { class: 'cards', id: 'cards', 'aria-busy': 'true' });
   const timeline = h('div', { class: 'chart', id: 'timeline' });
   const mapEl = h('div', { class: 'map-wrap', id: 'map' });
@@ -82,9 +85,8 @@ export function renderOverview(main: HTMLElement, ctx: OverviewContext): () => v
   main.replaceChildren(
     cards,
     section('timeline-panel', 'Activity per hour', timeline),
-    h('div', { class: 'row two' },
-      section('map-panel', 'Where sources are', mapEl, countryList),
-      section('ports-panel', 'Ports over time', portsEl)),
+    section('map-panel', 'Where sources are', h('div', { class: 'map-grid' }, mapEl, countryList)),
+    section('ports-panel', 'Ports over time', portsEl),
     section('breakdowns-panel', 'Breakdowns (all sources)', breakdowns),
     section('sources', 'Top sources', table),
   );
@@ -95,7 +97,7 @@ export function renderOverview(main: HTMLElement, ctx: OverviewContext): () => v
       card('Sources', c.sources, { id: 'card-sources', hint: 'known' }),
       card('Active', c.active, { id: 'card-active', hint: `in ${w}` }),
       card('New', c.newSources, { id: 'card-new', hint: `in ${w}` }),
-      card('Packets / hour', c.packetsPerHour, { id: 'card-pph', fmt: short }),
+      card('Packets / hour', c.packetsPerHour, { id: 'card-pph', fmt: (n) => (n >= 100 ? short(Math.round(n)) : num(n)) }),
       card('Enrichment backlog', c.enrichBacklog, { id: 'card-backlog', goodWhenDown: true, hint: 'pending' }),
       levelsCard(c.levels),
     );
@@ -113,7 +115,8 @@ export function renderOverview(main: HTMLElement, ctx: OverviewContext): () => v
   }).catch((e: unknown) => { mapEl.replaceChildren(errorBox(e)); });
 
   void get<DashboardPorts>('/dashboard/ports', { window: w, top: 15 }).then((d) => {
-    drawPorts(portsEl, d, (port) => { pick({ port }); });
+    const stop = drawPorts(portsEl, d, (port) => { pick({ port }); });
+    charts.push({ destroy: stop });
     breakdowns.prepend(h('div', { class: 'facet', id: 'facet-protocols' }, h('h3', {}, `Protocols (packets, ${w})`),
       facetList(d.protocols.map((p) => ({ value: p.proto, sources: p.packets })))));
   }).catch((e: unknown) => { portsEl.replaceChildren(errorBox(e)); });

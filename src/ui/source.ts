@@ -19,7 +19,19 @@ function windowFor(p: SourceProfile): DashboardWindow {
 }
 
 function dl(label: string, ...value: (Node | string | null)[]): HTMLElement[] {
-  return [h('dt', {}, label), h('dd', {}, ...value.map((v) => v ?? '—'))];
+  const shown = value.filter((v): v is Node | string => v !== null && v !== '');
+  return [h('dt', {}, label), h('dd', {}, ...(shown.length > 0 ? shown : ['—']))];
+}
+
+const regions = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(undefined, { type: 'region' }) : null;
+
+/** Country name in the reader's language (falls back to the code). */
+function countryLabel(code: string): string {
+  try {
+    return regions?.of(code.toUpperCase()) ?? code;
+  } catch {
+    return code;
+  }
 }
 
 function osText(g: OsGuess | null): string {
@@ -27,9 +39,9 @@ function osText(g: OsGuess | null): string {
   return `${g.name}${g.flavor ? ` ${g.flavor}` : ''}`;
 }
 
-function table(head: string[], rows: (string | Node)[][], empty: string): HTMLElement {
-  if (rows.length === 0) return h('p', { class: 'empty' }, empty);
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'plain' }, h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
+function table(head: string[], rows: (string | Node)[][], empty: string, id?: string): HTMLElement {
+  if (rows.length === 0) return h('p', { class: 'empty', id }, empty);
+  return h('div', { class: 'table-wrap', id }, h('table', { class: 'plain' }, h('thead', {}, h('tr', {}, ...head.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c) => h('td', {}, c)))))));
 }
 
@@ -51,7 +63,7 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     const endIso = new Date(Date.parse(p.lastSeen) + 3_600_000).toISOString();
     const tl = await get<SourceTimeline>(`/sources/${encodeURIComponent(ip)}/timeline`, { window: w, end: endIso }).catch(() => null);
     const geo = p.geo;
-    const place = geo ? [geo.city, geo.region, geo.countryName ?? geo.country].filter((x): x is string => !!x).join(', ') : '';
+    const place = geo ? [geo.city, geo.region, geo.countryName ?? (geo.country ? `${countryLabel(geo.country)} (${geo.country})` : null)].filter((x): x is string => !!x).join(', ') : '';
     const blocked = p.response.blockedUntil;
     const head = h('header', { class: 'source-head' },
       h('h1', {}, h('span', { class: 'ip', id: 'source-ip' }, p.ip), ' ', badge(p.dangerLevel)),
@@ -59,7 +71,7 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
       blocked ? h('p', { class: 'blocked' }, 'Blocked ', blocked === 'permanent' ? 'permanently' : h('span', {}, 'until ', when(blocked))) : null);
     const facts = h('dl', { class: 'facts' },
       ...dl('Location', place || null),
-      ...dl('Network', p.as?.number ? `AS${p.as.number}` : null, p.as?.organization ? ` ${p.as.organization}` : '', p.as?.network ? h('small', {}, ` ${p.as.network}`) : null),
+      ...dl('Network', p.as?.number ? `AS${p.as.number}` : null, p.as?.organization ? ` ${p.as.organization}` : null, p.as?.network ? h('small', {}, ` ${p.as.network}`) : null),
       ...dl('OS guess', h('span', { id: 'os-current' }, osText(p.os.current)), p.os.current ? h('small', {}, ` ${p.os.current.quality}, ${p.os.current.dist} hops`) : null),
       ...dl('First seen', when(p.firstSeen)),
       ...dl('Last seen', when(p.lastSeen), h('small', {}, ` ${ago(p.lastSeen)}`)),
@@ -73,7 +85,7 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     const e = p.enrichment;
     const enrich = table(['Provider', 'State', 'Source', 'Fetched'], (['geo', 'asn', 'whois', 'rdns'] as const).map((k) => [
       k, h('span', { class: `state ${e[k].state}` }, e[k].state, e[k].reason ? ` (${e[k].reason ?? ''})` : ''), e[k].source ?? '—', e[k].fetchedAt ? when(e[k].fetchedAt ?? '') : '—',
-    ]), '');
+    ]), '', 'enrich-table');
     const whois = p.whois
       ? h('details', { class: 'whois' }, h('summary', {}, `Whois: ${[p.whois.netname, p.whois.orgName, p.whois.range].filter(Boolean).join(' · ') || 'record'}`),
         h('dl', { class: 'facts' },
@@ -83,9 +95,9 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
       : h('p', { class: 'empty' }, 'No whois record.');
     const osHistory = table(['Guess', 'Quality', 'Seen', 'Via', 'Signature'], p.os.history.map((g) => [
       osText(g), g.quality, h('span', {}, when(g.firstSeen), ' – ', when(g.lastSeen), ` (${num(g.count)}×)`), `${g.via} ${g.mode}`, h('code', {}, g.rawSig),
-    ]), 'No OS history.');
-    const ports = table(['Port', 'Packets'], p.ports.slice(0, 50).map((x) => [`${x.proto}/${x.port}`, num(x.packets)]), 'No ports.');
-    const sigs = table(['SID', 'Signature', 'DL', 'Count', 'Last'], p.signatures.map((s) => [String(s.sid), s.msg, badge(s.dl), num(s.count), when(s.lastSeen)]), 'No signature matched.');
+    ]), 'No OS history.', 'os-history');
+    const ports = table(['Port', 'Packets'], [...p.ports].sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, 50).map((x) => [`${x.proto}/${x.port}`, num(x.packets)]), 'No ports.', 'ports-table');
+    const sigs = table(['SID', 'Signature', 'DL', 'Count', 'Last'], p.signatures.map((s) => [String(s.sid), s.msg, badge(s.dl), num(s.count), when(s.lastSeen)]), 'No signature matched.', 'sig-table');
     const alerts = table(['Time', 'Sink', 'Level', 'Result'], p.response.alerts.map((a) => [when(a.time), a.sink, badge(a.level), a.ok ? 'sent' : `failed${a.detail ? `: ${a.detail}` : ''}`]), 'No alerts sent.');
     const controls = h('div', { class: 'controls', id: 'block-controls' });
     if (admin) controls.append(...blockControls(p, () => { void load(); }));
@@ -103,7 +115,9 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     );
     const endSec = Math.floor(Date.parse(endIso) / 1000);
     const levels = tl?.levels.length ? tl.levels : p.dangerHistory;
-    charts.push(levelChart(levelEl, levels.length ? levels : [{ time: p.firstSeen, level: p.dangerLevel }], endSec));
+    // the step chart starts at the first packet, at level 0 until the first step
+    const steps = levels.length && Date.parse(levels[0]!.time) > Date.parse(p.firstSeen) ? [{ time: p.firstSeen, level: 0 }, ...levels] : levels;
+    charts.push(levelChart(levelEl, steps.length ? steps : [{ time: p.firstSeen, level: p.dangerLevel }], endSec));
     if (tl) charts.push(packetsChart(packetsEl, tl.time, tl.packets));
   };
   void load();

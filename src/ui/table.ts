@@ -107,7 +107,7 @@ function row(x: SourceSummary, onOpen: (ip: string) => void): HTMLTableRowElemen
     h('td', { title: x.city ?? '' }, x.country ?? '—'),
     h('td', { class: 'as', title: x.asOrganization ?? '' }, x.asn === null ? '—' : `AS${x.asn}`, x.asOrganization ? h('small', {}, ` ${x.asOrganization}`) : null),
     h('td', {}, x.os ?? h('span', { class: 'muted' }, 'unknown')),
-    h('td', { class: 'ports' }, x.ports.slice(0, 4).join(' '), x.ports.length > 4 ? h('span', { class: 'muted' }, ` +${x.ports.length - 4}`) : null),
+    h('td', { class: 'portlist' }, x.ports.slice(0, 4).join(' '), x.ports.length > 4 ? h('span', { class: 'muted' }, ` +${x.ports.length - 4}`) : null),
     h('td', { class: 'scans' }, x.scanTypes.slice(0, 2).join(', ')),
     h('td', { class: 'num' }, num(x.packets)),
     h('td', {}, when(x.firstSeen)),

@@ -37,6 +37,11 @@ interface SimSource {
   protos: Map<string, number>;
 }
 
+const SIGNATURES = [
+  { sid: 100_200, msg: 'SCAN FIN' }, { sid: 100_201, msg: 'SCAN XMAS' }, { sid: 100_196, msg: 'SCAN Proxy Port 8080 attempt' },
+  { sid: 101_409, msg: 'MISC Microsoft Terminal Server request attempt' },
+];
+
 const COUNTRIES = ['US', 'CN', 'RU', 'DE', 'BR', 'NL', 'IN', 'FR', 'KR', 'VN', ''];
 
 function nmap(time: string): OsGuess {
@@ -89,7 +94,8 @@ export class Sim implements ProfileReader {
         const cc = country(pk.ip);
         p.geo = cc ? { country: cc, city: null } : null;
         p.as = { number: 64_500 + (hash(pk.ip) % 7), organization: `Example Net ${hash(pk.ip) % 7}` };
-        p.os = { current: hash(pk.ip) % 3 === 0 ? nmap(iso) : hash(pk.ip) % 3 === 1 ? linux(iso) : null, history: [] };
+        const guess = hash(pk.ip) % 3 === 0 ? nmap(iso) : hash(pk.ip) % 3 === 1 ? linux(iso) : null;
+        p.os = { current: guess, history: guess ? [guess] : [] };
         p.scanTypes = [pk.proto === 'tcp' ? 'TCP SYN scan' : 'UDP scan'];
         s = { profile: p, ports: new Map(), protos: new Map() };
         this.sources.set(pk.ip, s);
@@ -113,6 +119,11 @@ export class Sim implements ProfileReader {
         p.dangerLevel = toDangerLevel(level);
         const step: DangerStep = { time: iso, level: p.dangerLevel, reason: 'packets' };
         p.dangerHistory = [...p.dangerHistory, step];
+        if (level === 3) {
+          // loud scanners trip psad-style signatures on their way up
+          const sig = SIGNATURES[hash(pk.ip) % SIGNATURES.length]!;
+          p.signatures = [{ ...sig, dl: 2, count: 1 + (hash(pk.ip) % 40), proto: pk.proto, dports: [pk.port], fwsnort: false, firstSeen: iso, lastSeen: iso }];
+        }
       }
       touched.add(pk.ip);
     }
@@ -166,7 +177,12 @@ export function hash(s: string): number {
 /** Documentation-range addresses (TEST-NET-1/2/3, 2001:db8::/32). */
 export function testAddress(i: number): string {
   const nets = ['192.0.2', '198.51.100', '203.0.113'];
-  if (i % 10 === 9 || i >= 762) return `2001:db8:${Math.floor(i / 65536).toString(16)}::${(i % 65536).toString(16)}`;
+  if (i % 10 === 9 || i >= 762) {
+    // canonical (RFC 5952) text, as the store keys sources
+    const hi = Math.floor(i / 65536);
+    const lo = i % 65536;
+    return hi === 0 ? `2001:db8::${lo.toString(16)}` : lo === 0 ? `2001:db8:${hi.toString(16)}::` : `2001:db8:${hi.toString(16)}::${lo.toString(16)}`;
+  }
   return `${nets[i % 3]!}.${1 + Math.floor(i / 3)}`;
 }
 
