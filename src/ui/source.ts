@@ -48,6 +48,8 @@ function table(head: string[], rows: (string | Node)[][], empty: string, id?: st
 /** Renders the page of `ip` into `main`; `admin` shows the block controls. Returns a disposer. */
 export function renderSource(main: HTMLElement, ip: string, admin: boolean, back: () => void): () => void {
   const charts: Chart[] = [];
+  // a reload (after block/unblock) may finish after the reader moved on: a gone page never draws again
+  let gone = false;
   const backBtn = h('button', { type: 'button', class: 'link back' }, '← Overview');
   backBtn.addEventListener('click', back);
   main.replaceChildren(backBtn, h('p', { class: 'loading' }, `Loading ${ip}…`));
@@ -56,12 +58,15 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     try {
       p = await get<SourceProfile>(`/sources/${encodeURIComponent(ip)}`);
     } catch (e) {
+      if (gone) return;
       main.replaceChildren(backBtn, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError && e.status === 404 ? `${ip} is not a known source.` : String(e instanceof Error ? e.message : e)));
       return;
     }
     const w = windowFor(p);
     const endIso = new Date(Date.parse(p.lastSeen) + 3_600_000).toISOString();
     const tl = await get<SourceTimeline>(`/sources/${encodeURIComponent(ip)}/timeline`, { window: w, end: endIso }).catch(() => null);
+    if (gone) return;
+    for (const c of charts.splice(0)) c.destroy();
     const geo = p.geo;
     const place = geo ? [geo.city, geo.region, geo.countryName ?? (geo.country ? `${countryLabel(geo.country)} (${geo.country})` : null)].filter((x): x is string => !!x).join(', ') : '';
     const blocked = p.response.blockedUntil;
@@ -121,7 +126,10 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     if (tl) charts.push(packetsChart(packetsEl, tl.time, tl.packets));
   };
   void load();
-  return () => { for (const c of charts) c.destroy(); };
+  return () => {
+    gone = true;
+    for (const c of charts) c.destroy();
+  };
 }
 
 function blockControls(p: SourceProfile, reload: () => void): HTMLElement[] {

@@ -42,7 +42,10 @@ async function signIn(token: string): Promise<void> {
 }
 
 async function overviewReady(): Promise<void> {
-  await page.waitForSelector('#card-sources');
+  await page.waitForSelector('#card-sources').catch(async (e: unknown) => {
+    await shot('failure', false);
+    throw new Error(`${String(e)}\nURL ${page.url()}\nmain: ${(await page.textContent('#main'))?.slice(0, 300) ?? ''}`);
+  });
   await page.waitForSelector('#timeline canvas');
   await page.waitForSelector('#map svg path.has');
   await page.waitForSelector('#ports svg rect.cell');
