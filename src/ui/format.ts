@@ -42,7 +42,7 @@ export function ago(iso: string, now = Date.now()): string {
 /** The change of a card against the previous window, as "+12 %", or null when there is nothing to compare. */
 export function change(value: number, previous: number | null): { text: string; dir: 'up' | 'down' | 'flat' } | null {
   if (previous === null) return null;
-  if (previous === 0) return value === 0 ? { text: '±0', dir: 'flat' } : { text: 'new', dir: 'up' };
+  if (previous === 0) return value === 0 ? { text: '±0', dir: 'flat' } : { text: 'from 0', dir: 'up' };
   const pct = ((value - previous) / previous) * 100;
   if (Math.abs(pct) < 0.5) return { text: '±0 %', dir: 'flat' };
   return { text: `${pct > 0 ? '+' : '−'}${nf.format(Math.abs(pct))} %`, dir: pct > 0 ? 'up' : 'down' };

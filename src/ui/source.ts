@@ -101,7 +101,10 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     const osHistory = table(['Guess', 'Quality', 'Seen', 'Via', 'Signature'], p.os.history.map((g) => [
       osText(g), g.quality, h('span', {}, when(g.firstSeen), ' – ', when(g.lastSeen), ` (${num(g.count)}×)`), `${g.via} ${g.mode}`, h('code', {}, g.rawSig),
     ]), 'No OS history.', 'os-history');
-    const ports = table(['Port', 'Packets'], [...p.ports].sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, 50).map((x) => [`${x.proto}/${x.port}`, num(x.packets)]), 'No ports.', 'ports-table');
+    const byPackets = [...p.ports].sort((a, b) => b.packets - a.packets || a.port - b.port);
+    const ports = h('div', {}, table(['Port', 'Packets'], byPackets.slice(0, 20).map((x) => [`${x.proto}/${x.port}`, num(x.packets)]), 'No ports.', 'ports-table'),
+      byPackets.length > 20 ? h('details', { class: 'more-ports' }, h('summary', {}, `${num(byPackets.length - 20)} more ports`),
+        h('p', { class: 'portcloud' }, byPackets.slice(20).map((x) => `${x.proto}/${x.port} (${num(x.packets)})`).join(', '))) : null);
     const sigs = table(['SID', 'Signature', 'DL', 'Count', 'Last'], p.signatures.map((s) => [String(s.sid), s.msg, badge(s.dl), num(s.count), when(s.lastSeen)]), 'No signature matched.', 'sig-table');
     const alerts = table(['Time', 'Sink', 'Level', 'Result'], p.response.alerts.map((a) => [when(a.time), a.sink, badge(a.level), a.ok ? 'sent' : `failed${a.detail ? `: ${a.detail}` : ''}`]), 'No alerts sent.');
     const controls = h('div', { class: 'controls', id: 'block-controls' });
