@@ -154,6 +154,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     if (q && q.type === 'object' && !('additionalProperties' in q)) q.additionalProperties = false;
   });
 
+  // media types the spec only answers with: a request body in one of them is refused (and glue finds a parser for each)
+  app.addContentTypeParser(['application/problem+json', 'application/x-ndjson', 'text/event-stream', 'application/yaml', 'text/html'], (_req, _body, done) => {
+    done(new ProbewatchError('PW_ERR_UNSUPPORTED_MEDIA_TYPE', ['expected application/json']), undefined);
+  });
   await app.register(openapiGlue, { specification: specPath, serviceHandlers: apiHandlers(ctx, registry) });
   if (deps.uiDir !== false) registerUiStatic(app, deps.uiDir);
 

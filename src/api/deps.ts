@@ -1,9 +1,8 @@
 // What buildApp needs: the read interfaces, optional block admin and runtime rates, tokens, settings and a clock.
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
-import type {
-  BlockAdmin, BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, SourceQueries, StatsQueries,
-} from '../domain/queries.ts';
+import type { BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, SourceQueries, StatsQueries } from '../domain/queries.ts';
+import type { BlockAdmin } from '../domain/response.ts';
 import type { Config } from '../config/schema.ts';
 import type { DashboardQueries } from '../domain/dashboard.ts';
 import type { SseHub } from './sse.ts';
@@ -22,6 +21,8 @@ export interface ApiDeps {
   readiness: ReadinessProbe;
   /** Manual blocking (the respond service); absent → the admin block operations answer 503. */
   blocks?: BlockAdmin;
+  /** Block duration (s) when POST /blocks gives none: respond.autoBlockTimeout (0 = permanent). */
+  blockDefaultSeconds?: number;
   /** Dashboard rollups (issue 7); absent → the /dashboard operations answer 503. */
   dashboard?: DashboardQueries;
   /** Built dashboard files (default dist/ui); false serves no page at /ui/. */

@@ -1,9 +1,13 @@
 // probewatch command-line entry: dispatches to one module per command and maps coded errors to exit codes.
 import { isProbewatchError } from '../domain/errors.ts';
 import type { Command } from './command.ts';
+import { blockCommand, blocksCommand, unblockCommand } from './block.ts';
 import { configCommand } from './config.ts';
+import { serveCommand } from './serve.ts';
+import { geoCommand } from './geo.ts';
+import { whoisCommand } from './whois.ts';
 
-const COMMANDS: readonly Command[] = [configCommand];
+const COMMANDS: readonly Command[] = [serveCommand, configCommand, geoCommand, whoisCommand, blockCommand, unblockCommand, blocksCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

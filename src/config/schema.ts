@@ -3,10 +3,12 @@ import type { Section } from './define.ts';
 import { api } from './sections/api.ts';
 import { core } from './sections/core.ts';
 import { dashboard } from './sections/dashboard.ts';
+import { enrich } from './sections/enrich.ts';
+import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store, api, dashboard] as const;
+export const SECTIONS = [core, store, enrich, respond, api, dashboard] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

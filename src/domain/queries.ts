@@ -247,30 +247,6 @@ export interface RuntimeRates {
   rates(): Record<string, number>;
 }
 
-/** A block as the admin API shows it. */
-export interface BlockRecord {
-  /** Canonical address or network. */
-  ip: string;
-  /** Blocked until (ISO) or "permanent". */
-  until: string;
-  /** Why. */
-  reason: string;
-  /** When it was placed (ISO). */
-  createdAt: string;
-  /** Firewall backend used ("nftables", "ipset", "iptables", "dry-run"). */
-  backend: string;
-}
-
-/** Manual block / unblock through the admin scope (the respond service). */
-export interface BlockAdmin {
-  /** Blocks `ip` for `seconds` (0 = permanent, null = the configured timeout for its level); throws PW_ERR_BLOCK_REFUSED for never-block addresses. */
-  block(ip: string, seconds: number | null, reason: string): Promise<BlockRecord>;
-  /** Lifts a block; false when there was none. */
-  unblock(ip: string): Promise<boolean>;
-  /** Current blocks. */
-  list(): Promise<BlockRecord[]>;
-}
-
 /** One readiness condition of the daemon (a followed log, a listener, the store). */
 export interface ReadinessCheck {
   /** What is checked ("log:/var/log/kern.log", "syslog:udp://0.0.0.0:514", "store"). */

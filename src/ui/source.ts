@@ -138,7 +138,7 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
 function blockControls(p: SourceProfile, reload: () => void): HTMLElement[] {
   const status = h('span', { class: 'status', role: 'status' });
   const duration = h('select', { 'aria-label': 'Block duration' },
-    h('option', { value: '' }, 'default for its level'), h('option', { value: '1h' }, '1 hour'), h('option', { value: '1d' }, '1 day'),
+    h('option', { value: '' }, 'default timeout'), h('option', { value: '1h' }, '1 hour'), h('option', { value: '1d' }, '1 day'),
     h('option', { value: '7d' }, '7 days'), h('option', { value: '0' }, 'permanently'));
   const block = h('button', { type: 'button', class: 'danger', id: 'block-btn' }, 'Block');
   const unblock = h('button', { type: 'button', id: 'unblock-btn', disabled: p.response.blockedUntil === null }, 'Unblock');

@@ -9,13 +9,18 @@ import { TokenStore, parseTokenSpecs } from '../../src/api/tokens.ts';
 import { api as apiSection } from '../../src/config/sections/api.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
 import type { SourceProfile } from '../../src/domain/profile.ts';
-import type { BlockAdmin, BlockRecord, ProfileReader, ReadinessCheck } from '../../src/domain/queries.ts';
+import { pwError } from '../../src/domain/errors.ts';
+import type { ProfileReader, ReadinessCheck } from '../../src/domain/queries.ts';
+import type { BlockAdmin, BlockOrigin, BlockRecord, BlockResult } from '../../src/domain/response.ts';
 import { ChangeLog } from '../../src/store/changes.ts';
 import { openStore } from '../../src/store/db.ts';
 import type { Db } from '../../src/store/db.ts';
 import { apiStore } from '../../src/store/queries/index.ts';
 import type { ApiStore } from '../../src/store/queries/index.ts';
 import { BaseProfileReader, baseProfile } from '../../src/store/queries/base-profile.ts';
+import { StoreProfileReader } from '../../src/store/queries/profile-reader.ts';
+import { EnrichStateRepo } from '../../src/store/enrich-state.ts';
+import { SqliteWhoisCache } from '../../src/store/enrich-whois.ts';
 import { SqliteDashboard } from '../../src/store/rollups-read.ts';
 import { dashboard as dashboardSection } from '../../src/config/sections/dashboard.ts';
 
@@ -26,29 +31,33 @@ export const auth = (t = READ_TOKEN): Record<string, string> => ({ authorization
 /** Parts of a profile a test sets beyond the core counters (what detect/fingerprint/enrich would write). */
 export type Extra = Partial<Omit<SourceProfile, 'ip' | 'family' | 'packets' | 'dangerLevel' | 'firstSeen' | 'lastSeen'>>;
 
-/** A profile reader over `sources` plus test-provided extra parts. */
+/** The store's profile reader (sources + enrichment + response) plus test-provided parts of stages not wired here. */
 export class OverlayReader implements ProfileReader {
   readonly extra = new Map<string, Extra>();
-  readonly #base: BaseProfileReader;
-  constructor(db: Db) { this.#base = new BaseProfileReader(db); }
+  readonly #store: StoreProfileReader;
+  constructor(db: Db) { this.#store = new StoreProfileReader(db, new BaseProfileReader(db)); }
   read(ip: string): SourceProfile | null {
-    const p = this.#base.read(ip);
+    const p = this.#store.read(ip);
     return p ? { ...p, ...(this.extra.get(ip) ?? {}) } : null;
   }
 }
 
-/** A fake block admin recording calls. */
+/** A fake block admin recording calls (the respond service's BlockAdmin port). */
 export class FakeBlocks implements BlockAdmin {
-  readonly blocks = new Map<string, BlockRecord>();
-  async block(ip: string, seconds: number | null, reason: string): Promise<BlockRecord> {
+  readonly records = new Map<string, BlockRecord>();
+  async block(ip: string, seconds: number, reason: string, origin: BlockOrigin): Promise<BlockResult> {
     await Promise.resolve();
-    if (ip === '127.0.0.1') throw Object.assign(new Error('x'), { never: true });
-    const rec = { ip, until: seconds === 0 || seconds === null ? 'permanent' : new Date(Date.UTC(2030, 0, 1) + seconds * 1000).toISOString(), reason, createdAt: new Date(Date.UTC(2030, 0, 1)).toISOString(), backend: 'dry-run' };
-    this.blocks.set(ip, rec);
-    return rec;
+    if (ip === '127.0.0.1') throw pwError('PW_ERR_BLOCK_REFUSED', [ip, 'loopback']);
+    const rec: BlockRecord = { ip, family: ip.includes(':') ? 6 : 4, createdAt: T0, expiresAt: seconds === 0 ? null : T0 + seconds * 1000, level: 0, origin, reason };
+    this.records.set(ip, rec);
+    return { ip, block: rec, applied: false, backend: 'dry-run' };
   }
-  async unblock(ip: string): Promise<boolean> { await Promise.resolve(); return this.blocks.delete(ip); }
-  async list(): Promise<BlockRecord[]> { await Promise.resolve(); return [...this.blocks.values()]; }
+  async unblock(ip: string): Promise<BlockResult> {
+    await Promise.resolve();
+    if (!this.records.delete(ip)) throw pwError('PW_ERR_NOT_FOUND', [`a block of ${ip}`]);
+    return { ip, block: null, applied: false, backend: 'dry-run' };
+  }
+  blocks(): BlockRecord[] { return [...this.records.values()]; }
 }
 
 export interface Fixture {
@@ -63,6 +72,8 @@ export interface Fixture {
   blocks: FakeBlocks;
   /** Writes (or updates) a source and records the change, as detect would. */
   put(ip: string, o: { dl?: number; packets?: number; first?: number; last?: number; extra?: Extra; kind?: 'detect' | 'os' | 'enrich' | 'response' }): void;
+  /** Stores a whois answer for `ip` as the enrichment worker does (netblock cache + provider state). */
+  whois(ip: string, info: NonNullable<SourceProfile['whois']>): void;
   /** Deletes a source without a change record (as retention pruning does). */
   prune(ip: string): void;
   deps(over?: Partial<ApiDeps>): ApiDeps;
@@ -95,6 +106,11 @@ export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: s
         if (o.extra) reader.extra.set(ip, { ...(reader.extra.get(ip) ?? {}), ...o.extra });
         changes.touch(ip, o.kind ?? 'detect', clock.now());
       })();
+    },
+    whois(ip, info) {
+      const fam = ip.includes(':') ? 6 : 4;
+      const block = new SqliteWhoisCache(db, 10_000).save({ family: fam, first: ip, last: ip, info, fetchedAt: clock.now() });
+      new EnrichStateRepo(db).write(ip, [{ provider: 'whois', state: { state: 'done', fetchedAt: new Date(clock.now()).toISOString(), source: info.server }, data: null, blockId: block.id }], clock.now());
     },
     prune(ip) { db.prepare('DELETE FROM sources WHERE ip = ?').run(ip); },
     deps(over = {}) {

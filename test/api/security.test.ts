@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceQueries } from '../../src/domain/queries.ts';
 import { parseTokenSpecs, readTokenFile, TokenStore, tokenDigest } from '../../src/api/tokens.ts';
-import { ADMIN_TOKEN, auth, fixture, READ_TOKEN } from './helpers.ts';
+import { ADMIN_TOKEN, auth, fixture, READ_TOKEN, T0 } from './helpers.ts';
 import type { Fixture } from './helpers.ts';
 
 let f: Fixture;
@@ -54,12 +54,15 @@ describe('authentication and scopes', () => {
     expect(denied.json()).toMatchObject({ code: 'PW_ERR_FORBIDDEN', detail: 'this token lacks the admin scope' });
     const ok = await app.inject({ ...post, headers: auth(ADMIN_TOKEN) });
     expect(ok.statusCode, ok.body).toBe(201);
-    expect(ok.json()).toMatchObject({ ip: '203.0.113.9', reason: 'test' });
+    expect(ok.json()).toMatchObject({ ip: '203.0.113.9', reason: 'test', origin: 'api', applied: false, backend: 'dry-run', until: new Date(T0 + 3600_000).toISOString() });
     expect((await app.inject({ url: '/blocks', headers: auth(READ_TOKEN) })).json<{ blocks: unknown[] }>().blocks).toHaveLength(1);
     expect((await app.inject({ method: 'DELETE', url: '/blocks/203.0.113.9', headers: auth(READ_TOKEN) })).statusCode).toBe(403);
     expect((await app.inject({ method: 'DELETE', url: '/blocks/203.0.113.9', headers: auth(ADMIN_TOKEN) })).statusCode).toBe(204);
     const again = await app.inject({ method: 'DELETE', url: '/blocks/203.0.113.9', headers: auth(ADMIN_TOKEN) });
     expect(again.statusCode).toBe(404);
+    const refused = await app.inject({ method: 'POST', url: '/blocks', payload: { ip: '127.0.0.1' }, headers: auth(ADMIN_TOKEN) });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ code: string }>().code).toBe('PW_ERR_BLOCK_REFUSED');
     const badIp = await app.inject({ method: 'POST', url: '/blocks', payload: { ip: '999.1.1.1' }, headers: auth(ADMIN_TOKEN) });
     expect(badIp.json<{ code: string }>().code).toBe('PW_ERR_INVALID_ADDRESS');
     const badDur = await app.inject({ method: 'POST', url: '/blocks', payload: { ip: '192.0.2.1', duration: 'forever' }, headers: auth(ADMIN_TOKEN) });

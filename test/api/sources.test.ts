@@ -73,17 +73,20 @@ describe('GET /sources filters and sorting', () => {
         geo: { country: 'US', city: 'Milton' }, as: { number: 15169, organization: 'Google' }, os: { current: osGuess('Linux', '3.11 and newer'), history: [] },
         ports: ports(['tcp', 22, 500], ['tcp', 23, 300], ['udp', 161, 100]), scanTypes: ['TCP SYN scan'],
         signatures: [{ sid: 100_206, msg: 'SCAN FIN', dl: 2, count: 4, proto: 'tcp', dports: [22], fwsnort: false, firstSeen: new Date(T0).toISOString(), lastSeen: new Date(T0).toISOString() }],
-        tags: ['masscan'], sensors: ['fw1'], whois: whoisRecord('EXAMPLE-BANK-NET', 'Example Bank plc', ['Retail banking']),
+        tags: ['masscan'], sensors: ['fw1']
       },
     });
     f.put('198.51.100.2', {
       dl: 2, packets: 50, last: T0 + 4000,
       extra: {
         geo: { country: 'CN', city: 'Changchun' }, as: { number: 4134, organization: 'Chinanet' }, os: { current: osGuess('NMap', 'SYN scan', true), history: [] },
-        ports: ports(['tcp', 3389, 50]), scanTypes: ['Nmap: -sT or -sS'], sensors: ['fw2'], whois: whoisRecord('MIL-NET', 'Ministry of Defence', ['military network']),
+        ports: ports(['tcp', 3389, 50]), scanTypes: ['Nmap: -sT or -sS'], sensors: ['fw2'],
       },
     });
-    f.put('198.51.100.3', { dl: 0, packets: 1, last: T0 + 3000, extra: { ports: ports(['udp', 53, 1]), whois: whoisRecord('GOV-EXAMPLE', 'Example Government Agency') } });
+    f.put('198.51.100.3', { dl: 0, packets: 1, last: T0 + 3000, extra: { ports: ports(['udp', 53, 1]) } });
+    f.whois('198.51.100.1', whoisRecord('EXAMPLE-BANK-NET', 'Example Bank plc', ['Retail banking'], 'netname: EXAMPLE-BANK-NET\ndescr: Retail banking'));
+    f.whois('198.51.100.2', whoisRecord('MIL-NET', 'Ministry of Defence', ['military network'], 'netname: MIL-NET\ndescr: military network\norg-name: Ministry of Defence'));
+    f.whois('198.51.100.3', whoisRecord('GOV-EXAMPLE', 'Example Government Agency', [], 'netname: GOV-EXAMPLE\norg-name: Example Government Agency'));
     f.store.indexer.catchUp();
   });
 
@@ -116,8 +119,11 @@ describe('GET /sources filters and sorting', () => {
     expect(await ips('tool=MASSCAN')).toEqual(['198.51.100.1']);
     expect(await ips('sensor=fw2')).toEqual(['198.51.100.2']);
     expect(await ips('whois=bank%7Cmilitary%7Cgov&sort=ip')).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
-    expect(await ips('whois=militar*')).toEqual(['198.51.100.2']);
+    expect(await ips('whois=ILITAR')).toEqual(['198.51.100.2']);
+    expect(await ips('whois=%25')).toEqual([]);
+    expect(await ips('whois=ba')).toEqual(['198.51.100.1']);
     expect(await ips('whois=retail%20banking')).toEqual(['198.51.100.1']);
+    expect((await get('/sources/198.51.100.2')).json<{ whois: { netname: string } }>().whois.netname).toBe('MIL-NET');
     expect(await ips('minDangerLevel=1&country=CN&port=3389&tool=nmap&whois=defence')).toEqual(['198.51.100.2']);
   });
 
@@ -170,7 +176,7 @@ describe('GET /sources filters and sorting', () => {
       ['cursor=not-a-cursor!', 'PW_ERR_CURSOR_INVALID'],
       ['cursor=bm90LWEtY3Vyc29y', 'PW_ERR_CURSOR_INVALID'],
       ['cursor=eyJrIjoiZiIsImUiOiJhYiIsInMiOjF9', 'PW_ERR_CURSOR_INVALID'],
-      ['whois=%22%29%20%2A%7C%27', 'PW_ERR_SEARCH_SYNTAX'],
+      ['whois=%20%7C%20%7C', 'PW_ERR_SEARCH_SYNTAX'],
       ['whois=%01bank', 'PW_ERR_SEARCH_SYNTAX'],
       ['whois=' + 'a%7C'.repeat(20), 'PW_ERR_SEARCH_SYNTAX'],
     ];
@@ -183,15 +189,17 @@ describe('GET /sources filters and sorting', () => {
     }
   });
 
-  it('treats search text as words only: FTS operators and quotes cannot change the query', async () => {
+  it('treats search text as plain substrings: FTS operators and quotes cannot change the query', async () => {
     await fc.assert(fc.asyncProperty(fc.string({ maxLength: 80 }), async (s) => {
       const r = await get(`/sources?whois=${encodeURIComponent(s.length === 0 ? 'x' : s)}`);
       expect([200, 400]).toContain(r.statusCode);
       if (r.statusCode === 400) expect(r.json<{ code: string }>().code).toMatch(/^PW_ERR_(SEARCH_SYNTAX|VALIDATION)$/);
     }), { numRuns: 150 });
-    // operators are plain words: "bank OR NOT gov" looks for all three words as a phrase, and matches nothing
-    expect(await ips('whois=bank%20OR%20NOT%20gov')).toEqual([]);
+    // FTS operators and quotes are text: "bank OR gov" is one substring, found nowhere
+    expect(await ips('whois=bank%20OR%20gov')).toEqual([]);
     expect(await ips('whois=NEAR%28bank%20military%29')).toEqual([]);
+    expect(await ips('whois=%22MIL-NET%22%20OR%20%22x')).toEqual([]);
+    expect(await ips('whois=MIL-NET')).toEqual(['198.51.100.2']);
   });
 });
 

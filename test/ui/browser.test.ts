@@ -1,5 +1,6 @@
 // The dashboard in headless Chromium (Debian's /usr/bin/chromium, playwright-core) against a real server on 127.0.0.1:
 // every view renders its data, filters and navigation work, no request leaves the server, no console errors.
+/// <reference lib="dom" />
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -254,12 +255,12 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.selectOption('#block-controls select', '1d');
     await page.click('#block-btn');
     await page.waitForFunction(() => (document.querySelector('#block-controls .status')?.textContent ?? '').startsWith('Blocked'));
-    expect(srv.blocks.blocks.get(ip)?.reason).toBe('manual block from the dashboard');
+    expect(srv.blocks.records.get(ip)?.reason).toBe('manual block from the dashboard');
     await page.waitForSelector('#unblock-btn:not([disabled])');
     await shot('source-admin', false);
     await page.click('#unblock-btn');
     await page.waitForFunction(() => document.querySelector('#block-controls .status')?.textContent === 'Unblocked.');
-    expect(srv.blocks.blocks.has(ip)).toBe(false);
+    expect(srv.blocks.records.has(ip)).toBe(false);
   });
 
   it('dark theme, a longer window, and a phone-sized screen', async () => {

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../config/define.ts';
 import { pwError } from '../../domain/errors.ts';
 import { toDangerLevel } from '../../domain/profile.ts';
-import type { BlockAdmin, BlockRecord } from '../../domain/queries.ts';
+import type { BlockAdmin, BlockRecord, BlockResult } from '../../domain/response.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiContext } from '../deps.ts';
 import { pathIp } from './sources.ts';
@@ -20,6 +20,25 @@ interface BlockBody {
   ip: string;
   duration?: string;
   reason?: string;
+}
+
+/** A block as the API shows it (openapi.yaml Block). */
+export interface BlockView {
+  ip: string;
+  family: 4 | 6;
+  until: string;
+  createdAt: string;
+  level: number;
+  origin: string;
+  reason: string;
+}
+
+/** The API view of a stored block. */
+export function blockView(r: BlockRecord): BlockView {
+  return {
+    ip: r.ip, family: r.family, until: r.expiresAt === null ? 'permanent' : new Date(r.expiresAt).toISOString(),
+    createdAt: new Date(r.createdAt).toISOString(), level: r.level, origin: r.origin, reason: r.reason,
+  };
 }
 
 /** Addresses read per query when listing the whole blocklist. */
@@ -72,26 +91,24 @@ export function blockingHandlers(ctx: ApiContext) {
       return { new: d.added, deleted: d.removed, cursor };
     },
 
-    async listBlocks(): Promise<{ blocks: BlockRecord[] }> {
-      return { blocks: await admin().list() };
+    listBlocks(): { blocks: BlockView[] } {
+      return { blocks: admin().blocks().map(blockView) };
     },
 
-    async createBlock(req: FastifyRequest<{ Body: BlockBody }>, reply: FastifyReply): Promise<BlockRecord> {
+    async createBlock(req: FastifyRequest<{ Body: BlockBody }>, reply: FastifyReply): Promise<BlockView & { applied: boolean; backend: string }> {
       const b = req.body;
       const ip = pathIp(b.ip);
-      let seconds: number | null = null;
-      if (b.duration !== undefined) {
-        seconds = parseDuration(b.duration);
-        if (seconds === null) throw pwError('PW_ERR_VALIDATION', ['duration must be like 90s, 10m, 2h, 1d or 0']);
-      }
-      const rec = await admin().block(ip, seconds, b.reason ?? 'blocked through the API');
+      const seconds = b.duration === undefined ? deps.blockDefaultSeconds ?? 3600 : parseDuration(b.duration);
+      if (seconds === null) throw pwError('PW_ERR_VALIDATION', ['duration must be like 90s, 10m, 2h, 1d or 0']);
+      const r: BlockResult = await admin().block(ip, seconds, b.reason ?? 'blocked through the API', 'api');
+      if (!r.block) throw pwError('PW_ERR_INTERNAL');
       reply.code(201);
-      return rec;
+      return { ...blockView(r.block), applied: r.applied, backend: r.backend };
     },
 
     async deleteBlock(req: FastifyRequest<{ Params: { ip: string } }>, reply: FastifyReply): Promise<FastifyReply> {
       const ip = pathIp(req.params.ip);
-      if (!(await admin().unblock(ip))) throw pwError('PW_ERR_NOT_FOUND', [`a block of ${ip}`]);
+      await admin().unblock(ip, 'api');
       return reply.code(204).send();
     },
   };

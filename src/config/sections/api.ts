@@ -6,7 +6,6 @@ export const api = section('api', 'REST API and the serve daemon', {
   tokenFile: '',
   tokens: [] as string[],
   autoToken: true,
-  publicDocs: true,
   trustProxy: '',
   rateLimit: 600,
   rateLimitWindow: 60,
@@ -21,7 +20,6 @@ export const api = section('api', 'REST API and the serve daemon', {
   indexInterval: 1,
   indexBatch: 2000,
   indexMaxTerms: 64,
-  whoisIndexBytes: 4096,
   sseHeartbeat: 15,
   ssePollInterval: 0.5,
   sseMaxClients: 64,
@@ -45,10 +43,6 @@ export const api = section('api', 'REST API and the serve daemon', {
   autoToken: {
     kind: 'bool', env: 'PROBEWATCH_AUTO_TOKEN',
     doc: 'When no token is configured, serve creates DATA_DIR/api.token (mode 0600) with a random admin token; off leaves every data endpoint closed until tokens are set.',
-  },
-  publicDocs: {
-    kind: 'bool',
-    doc: 'Serve /openapi.yaml and /docs without a token; they describe the API but hold no data. Off requires a read token for them too.',
   },
   trustProxy: {
     kind: 'string', env: 'PROBEWATCH_TRUST_PROXY',
@@ -105,10 +99,6 @@ export const api = section('api', 'REST API and the serve daemon', {
   indexMaxTerms: {
     kind: 'int', min: 1, max: 65_536,
     doc: 'Ports (and scan types, signatures, sensors) indexed per source for filtering; sources above it are findable by their busiest ones only.',
-  },
-  whoisIndexBytes: {
-    kind: 'int', min: 0, max: 1_048_576,
-    doc: 'Bytes of raw whois text indexed per source for full-text search beside the parsed fields; more finds more, costs index size.',
   },
   sseHeartbeat: {
     kind: 'duration', min: 1,

@@ -1,4 +1,4 @@
-// API read model: a versioned search index of sources (snapshot paging), facet counters for stats, whois FTS, feed state.
+// API read model: a versioned search index of sources (snapshot paging), facet counters for stats, feed state.
 import { randomBytes } from 'node:crypto';
 import type { Migration } from './index.ts';
 
@@ -7,7 +7,7 @@ export const LIVE = Number.MAX_SAFE_INTEGER;
 
 export const apiIndex: Migration = {
   version: 40,
-  name: 'api search index, facet counts, whois search, feed state',
+  name: 'api search index, facet counts, feed state',
   up(db) {
     db.exec(`
       -- key/value state of the API side: store epoch (cursor identity), index watermark, feed expiry watermark
@@ -61,10 +61,6 @@ export const apiIndex: Migration = {
         PRIMARY KEY (facet, value)
       ) WITHOUT ROWID;
       CREATE INDEX api_counts_top ON api_counts (facet, sources);
-
-      -- whois text per source (parsed fields and the head of the raw answer), for ?whois= full-text search
-      CREATE VIRTUAL TABLE api_whois USING fts5(ip UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2');
-      CREATE TABLE api_whois_rowid (ip TEXT PRIMARY KEY, rid INTEGER NOT NULL) WITHOUT ROWID;
 
       -- feed compaction looks up newer changes of the same source
       CREATE INDEX profile_changes_ip_seq ON profile_changes (ip, seq);

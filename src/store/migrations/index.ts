@@ -2,6 +2,8 @@
 // 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
+import { enrichSchema } from './020-enrich.ts';
+import { response } from './030-response.ts';
 import { apiIndex } from './040-api-index.ts';
 import { dashboardRollups } from './050-dashboard-rollups.ts';
 
@@ -12,4 +14,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, apiIndex, dashboardRollups];
+export const MIGRATIONS: readonly Migration[] = [core, enrichSchema, response, apiIndex, dashboardRollups];

@@ -1,4 +1,4 @@
-// What the search index keeps of a profile: sort columns, filter terms (lower case), facet labels and whois text.
+// What the search index keeps of a profile: sort columns, filter terms (lower case) and facet labels.
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { SourceSummary } from '../../domain/queries.ts';
 import { osText, portsByPackets, summarize } from '../../domain/summary.ts';
@@ -22,8 +22,6 @@ export interface IndexedSource {
   terms: string[];
   /** Display text per counted term ("scan:nmap: -ss" → "Nmap: -sS"). */
   labels: Map<string, string>;
-  /** Whois text for full-text search ('' when none). */
-  whois: string;
 }
 
 /** Prefix of terms that are counted for /stats, mapped to their facet name. */
@@ -52,18 +50,8 @@ function ms(iso: string): number {
 
 const lower = (s: string): string => s.trim().toLowerCase();
 
-/** Whois text indexed for search: parsed fields first, then the head of the raw answer. */
-function whoisText(p: SourceProfile, rawBytes: number): string {
-  const w = p.whois;
-  if (!w) return '';
-  const parts = [w.netname, w.orgName, w.orgId, w.country, w.abuse, w.registry, w.range, ...w.descr, ...w.cidrs]
-    .filter((x): x is string => typeof x === 'string' && x.length > 0);
-  if (rawBytes > 0 && w.raw) parts.push(w.raw.slice(0, rawBytes));
-  return parts.join('\n');
-}
-
 /** Extracts what the index keeps of one profile; `maxTerms` caps ports, scan types, signatures and sensors each. */
-export function indexedSource(p: SourceProfile, version: number, maxTerms: number, whoisBytes: number): IndexedSource {
+export function indexedSource(p: SourceProfile, version: number, maxTerms: number): IndexedSource {
   const terms = new Set<string>();
   const labels = new Map<string, string>();
   const add = (term: string, label?: string): void => {
@@ -112,7 +100,6 @@ export function indexedSource(p: SourceProfile, version: number, maxTerms: numbe
     summary: summaryExtra(summarize(p, version)),
     terms: [...terms],
     labels,
-    whois: whoisText(p, whoisBytes),
   };
 }
 

@@ -15,7 +15,6 @@ export interface ApiStoreSettings {
   feedTombstoneRetention: number;
   indexBatch: number;
   indexMaxTerms: number;
-  whoisIndexBytes: number;
 }
 
 /** Readers for the API and the jobs `serve` runs to keep them current. */
@@ -36,7 +35,7 @@ export function apiStore(db: Database, reader: ProfileReader, s: ApiStoreSetting
     feed: new SqliteChangeFeed(db),
     blocklist: new SqliteBlocklist(db),
     stats: new SqliteStats(db, clock),
-    indexer: new SearchIndexer(db, reader, { batch: s.indexBatch, maxTerms: s.indexMaxTerms, whoisBytes: s.whoisIndexBytes, historyMs }, clock),
+    indexer: new SearchIndexer(db, reader, { batch: s.indexBatch, maxTerms: s.indexMaxTerms, historyMs }, clock),
     // blocklist deltas read outbox rows inside the history window: never compact rows a live cursor may still need
     compactor: new FeedCompactor(db, clock, {
       compactAfterMs: Math.max(s.feedCompactAfter, s.cursorTtl) * 1000 + 60_000,

@@ -14,8 +14,6 @@ export interface IndexerOptions {
   batch: number;
   /** Terms per kind per source. */
   maxTerms: number;
-  /** Raw whois bytes indexed. */
-  whoisBytes: number;
   /** Closed row versions are kept this long (ms) for snapshot cursors. */
   historyMs: number;
 }
@@ -65,12 +63,6 @@ export class SearchIndexer {
   readonly #addTerm: Statement<[string, string, number]>;
   readonly #count: Statement<[string, string, number, string | null]>;
   readonly #dropZero: Statement<[string, string]>;
-  readonly #whoisRid: Statement<[string], number>;
-  readonly #whoisBody: Statement<[number], string>;
-  readonly #whoisDel: Statement<[number]>;
-  readonly #whoisIns: Statement<[string, string]>;
-  readonly #whoisMap: Statement<[string, number | bigint]>;
-  readonly #whoisUnmap: Statement<[string]>;
   readonly #gcIndex: Statement<[number, number], { seq_to: number }>;
   readonly #gcTerms: Statement<[number, number], { seq_to: number }>;
   readonly #latest: Statement<[], number>;
@@ -95,12 +87,6 @@ export class SearchIndexer {
     this.#count = db.prepare(`INSERT INTO api_counts (facet, value, sources, label) VALUES (?, ?, ?, ?)
       ON CONFLICT (facet, value) DO UPDATE SET sources = sources + excluded.sources, label = coalesce(excluded.label, label)`);
     this.#dropZero = db.prepare('DELETE FROM api_counts WHERE facet = ? AND value = ? AND sources <= 0');
-    this.#whoisRid = db.prepare<[string], number>('SELECT rid FROM api_whois_rowid WHERE ip = ?').pluck();
-    this.#whoisBody = db.prepare<[number], string>('SELECT body FROM api_whois WHERE rowid = ?').pluck();
-    this.#whoisDel = db.prepare('DELETE FROM api_whois WHERE rowid = ?');
-    this.#whoisIns = db.prepare('INSERT INTO api_whois (ip, body) VALUES (?, ?)');
-    this.#whoisMap = db.prepare('INSERT OR REPLACE INTO api_whois_rowid (ip, rid) VALUES (?, ?)');
-    this.#whoisUnmap = db.prepare('DELETE FROM api_whois_rowid WHERE ip = ?');
     this.#gcIndex = db.prepare<[number, number], { seq_to: number }>(
       'DELETE FROM api_index WHERE (ip, seq_from) IN (SELECT ip, seq_from FROM api_index WHERE closed_at IS NOT NULL AND closed_at < ? LIMIT ?) RETURNING seq_to');
     this.#gcTerms = db.prepare<[number, number], { seq_to: number }>(
@@ -170,10 +156,9 @@ export class SearchIndexer {
         this.#columnCounts(old, -1);
       }
       for (const t of this.#liveTerms.all(ip, LIVE)) this.#dropTerm(t, ip, seq, now);
-      this.#setWhois(ip, '');
       return;
     }
-    const next = indexedSource(profile, version, this.#opts.maxTerms, this.#opts.whoisBytes);
+    const next = indexedSource(profile, version, this.#opts.maxTerms);
     const summary = JSON.stringify(next.summary);
     if (old && sameColumns(old, next, summary)) {
       if (old.version !== version) this.#bumpVersion.run(version, ip, LIVE);
@@ -194,7 +179,6 @@ export class SearchIndexer {
       const k = countKey(t);
       if (k) this.#count.run(k[0], k[1], 1, next.labels.get(t) ?? null);
     }
-    this.#setWhois(ip, next.whois);
   }
 
   #dropTerm(term: string, ip: string, seq: number, now: number): void {
@@ -212,18 +196,6 @@ export class SearchIndexer {
     this.#bump('dl', String(r.danger_level), sign);
     this.#bump('family', String(r.family), sign);
     this.#count.run('total', 'packets', sign * r.packets, null);
-  }
-
-  #setWhois(ip: string, body: string): void {
-    const rid = this.#whoisRid.get(ip);
-    if (rid !== undefined) {
-      if (this.#whoisBody.get(rid) === body) return;
-      this.#whoisDel.run(rid);
-      this.#whoisUnmap.run(ip);
-    }
-    if (body.length === 0) return;
-    const r = this.#whoisIns.run(ip, body);
-    this.#whoisMap.run(ip, r.lastInsertRowid);
   }
 }
 

@@ -5,7 +5,7 @@ import { toDangerLevel } from '../../domain/profile.ts';
 import type { ListPosition, ProfileReader, SourceFilter, SourcePage, SourceQueries, SourceSort, SourceSummary, VersionedProfile } from '../../domain/queries.ts';
 import type { SummaryExtra } from './facets.ts';
 import { ApiMeta } from './meta.ts';
-import { ftsQuery } from './whois-search.ts';
+import { WhoisSearch } from '../enrich-whois.ts';
 
 interface ListRow {
   ip: string;
@@ -60,6 +60,7 @@ export class SqliteSourceQueries implements SourceQueries {
   readonly #meta: ApiMeta;
   readonly #version: Statement<[string], { version: number; updated_at: number }>;
   readonly #cache = new Map<string, Statement<unknown[], ListRow>>();
+  readonly #whois: WhoisSearch;
 
   constructor(db: Database, reader: ProfileReader, clock: Clock, opts: SourceQueryOptions) {
     this.#db = db;
@@ -67,6 +68,7 @@ export class SqliteSourceQueries implements SourceQueries {
     this.#clock = clock;
     this.#opts = opts;
     this.#meta = new ApiMeta(db);
+    this.#whois = new WhoisSearch(db);
     this.#version = db.prepare<[string], { version: number; updated_at: number }>('SELECT version, updated_at FROM sources WHERE ip = ?');
   }
 
@@ -112,8 +114,10 @@ export class SqliteSourceQueries implements SourceQueries {
       args.push(...values.map((v) => term(v.toLowerCase())), snapshotSeq, snapshotSeq);
     }
     if (filter.whois?.length) {
-      where.push('i.ip IN (SELECT ip FROM api_whois WHERE api_whois MATCH ?)');
-      args.push(ftsQuery(filter.whois));
+      // the enrichment store's whois search (trigram FTS: case-insensitive substrings, as egrep -i over psad's whois files)
+      const blocks = this.#whois.blockIds({ terms: filter.whois });
+      where.push("i.ip IN (SELECT ip FROM enrich_state WHERE provider = 'whois' AND block_id IN (SELECT value FROM json_each(?)))");
+      args.push(JSON.stringify(blocks));
     }
     if (position?.after) {
       if (position.after.length !== cols.length) throw new RangeError('cursor key does not fit the sort order');

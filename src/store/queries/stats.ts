@@ -26,6 +26,7 @@ export class SqliteStats implements StatsQueries {
     this.#all = db.prepare<[string], { value: string; sources: number }>('SELECT value, sources FROM api_counts WHERE facet = ?');
     this.#latest = db.prepare<[], number>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'profile_changes'), 0)").pluck();
     this.#kinds = db.prepare<[number], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM profile_changes WHERE seq > ? GROUP BY kind');
+    this.sample();
   }
 
   /** Records where the outbox is now; call every few seconds (the index loop does) so rates have a baseline. */

@@ -1,0 +1,136 @@
+// Enrichment ports: the shapes the enrichment worker and the store exchange (neither imports the other), and registries.
+import type { DangerLevel, ProviderState, WhoisInfo } from './profile.ts';
+
+/** The regional internet registries, plus servers outside them (rwhois, national registries). */
+export type Registry = 'arin' | 'ripe' | 'apnic' | 'lacnic' | 'afrinic' | 'other';
+
+/** Every registry, in a stable order. */
+export const REGISTRIES: readonly Registry[] = ['arin', 'ripe', 'apnic', 'lacnic', 'afrinic', 'other'];
+
+/** The enrichment providers, one state each on a profile. */
+export type ProviderName = 'geo' | 'asn' | 'whois' | 'rdns';
+
+/** A source handed to the queue by ingestion. */
+export interface EnqueueItem {
+  /** Canonical address. */
+  ip: string;
+  /** Current danger level (priority). */
+  dangerLevel: DangerLevel;
+  /** Last packet time, ms (recency breaks ties between equal danger levels). */
+  lastSeen: number;
+}
+
+/** A queued source claimed by the worker. */
+export interface EnrichTask {
+  /** Canonical address. */
+  ip: string;
+  /** Danger level when claimed. */
+  dangerLevel: DangerLevel;
+  /** Last packet time, ms. */
+  lastSeen: number;
+  /** Failed network attempts so far. */
+  attempts: number;
+  /** Row generation when claimed: a re-enqueue while running bumps it, so completion re-queues instead of deleting. */
+  gen: number;
+}
+
+/** One provider's stored result for a source. */
+export interface ProviderWrite {
+  /** Which provider. */
+  provider: ProviderName;
+  /** State with provenance. */
+  state: ProviderState;
+  /** JSON-able data: GeoInfo, AsInfo or RdnsInfo; null for none (whois data lives in its netblock). */
+  data: unknown;
+  /** Whois netblock id (whois only). */
+  blockId?: number | null;
+  /** Refresh key: the geo databases' identity, so a replaced file triggers a re-check. */
+  checkedKey?: string | null;
+  /** When the result goes stale (ms): whois refresh age, rDNS TTL. */
+  expiresAt?: number | null;
+}
+
+/** A whois netblock answer, cached so every address inside it costs no query. */
+export interface WhoisBlock {
+  /** Store id (0 for blocks not stored). */
+  id: number;
+  /** Address family. */
+  family: 4 | 6;
+  /** First and last address of the block (canonical text). */
+  first: string;
+  last: string;
+  /** Parsed record (with the raw answer). */
+  info: WhoisInfo;
+  /** When it was fetched (ms). */
+  fetchedAt: number;
+}
+
+/** The whois cache by netblock. */
+export interface WhoisCache {
+  /** The most specific cached block holding `ip` fetched after `notBefore` (ms), or null. */
+  find(ip: string, notBefore: number): WhoisBlock | null;
+  /** Stores an answer for the block [first, last] (the queried address alone when the answer had no range); returns it. */
+  save(block: Omit<WhoisBlock, 'id'>): WhoisBlock;
+}
+
+/** A registry's persisted pacing state. */
+export interface RegistryState {
+  /** No query before this time (ms) — set after an access-denied answer. */
+  cooldownUntil: number;
+  /** UTC day (YYYY-MM-DD) the counter is for. */
+  day: string;
+  /** Queries sent that day. */
+  dayCount: number;
+  /** Last error seen, for status output. */
+  lastError: string | null;
+}
+
+/** Where registry pacing state survives restarts (a daily cap must not reset with the process). */
+export interface RegistryStateStore {
+  get(registry: Registry): RegistryState;
+  put(registry: Registry, state: RegistryState): void;
+}
+
+/** A provider's stored state with the worker's bookkeeping. */
+export interface StoredState extends ProviderState {
+  /** Geo databases identity the result was checked against. */
+  checkedKey: string | null;
+  /** When the result goes stale (ms). */
+  expiresAt: number | null;
+  /** Whois netblock id. */
+  blockId: number | null;
+}
+
+/** The queue as the worker uses it (implemented by the store). */
+export interface EnrichQueuePort {
+  /** Queued rows not yet geo-enriched. */
+  geoPending(limit: number): EnrichTask[];
+  /** Marks a row geo-enriched (it stays for whois/rDNS). */
+  markGeoDone(ip: string): void;
+  /** Claims due geo-enriched rows by priority. */
+  claim(now: number, limit: number): EnrichTask[];
+  /** Removes a finished row (re-queues it when it was raised meanwhile). */
+  finish(task: EnrichTask): void;
+  /** Puts a row back for later. */
+  retry(ip: string, notBefore: number, attempts: number): void;
+  /** Re-queues rows a dead process had claimed. */
+  recover(): number;
+  /** Rows queued. */
+  size(): number;
+  /** Earliest not-before of claimable rows, or null. */
+  nextDue(): number | null;
+  /** Queues sources. */
+  enqueue(items: readonly EnqueueItem[], now: number): { queued: number; evicted: number };
+}
+
+/** Per-source provider states as the worker uses them (implemented by the store). */
+export interface EnrichStatePort {
+  /** Writes provider results (touching the change log when the profile changed); returns whether it changed. */
+  write(ip: string, writes: readonly ProviderWrite[], now: number): boolean;
+  /** One provider's stored state. */
+  state(ip: string, provider: ProviderName): StoredState | null;
+  /** Sources after `cursor` whose geo was not checked against `key`. */
+  geoSweep(cursor: string, key: string, limit: number): string[];
+  /** Refresh candidates: expired results of sources at `minDanger` or above not queued. */
+  expired(provider: ProviderName, now: number, minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[];
+}

@@ -1,0 +1,183 @@
+// One MaxMind DB file: loaded into memory, validated, swapped atomically when the file is replaced, never crashing on a bad one.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Reader } from 'maxmind';
+import type { Response } from 'maxmind';
+
+/** What a database answers for, read from its metadata (database_type) and, failing that, from its records. */
+export type DbRole = 'city' | 'country' | 'asn' | 'anonymous' | 'unknown';
+
+/** A loaded, validated database generation. */
+export interface DbGeneration {
+  /** The reader over the in-memory copy of the file. */
+  readonly reader: Reader<Response>;
+  /** database_type from the metadata ("GeoLite2-City", "city ipv4", …). */
+  readonly type: string;
+  /** Role the provider uses it for. */
+  readonly role: DbRole;
+  /** 4 for IPv4-only trees, 6 for IPv6 trees. */
+  readonly ipVersion: 4 | 6;
+  /** Whether IPv4 addresses have data (an IPv6 tree may hold none, e.g. an "ipv6-only" split file). */
+  readonly hasV4: boolean;
+  /** Build time from the metadata (ISO). */
+  readonly build: string;
+  /** Identity of the file contents (size, mtime, inode, build) — changes when the file is replaced. */
+  readonly key: string;
+}
+
+/** Result of a lookup in one file. */
+export type DbLookup =
+  | { kind: 'found'; record: Record<string, unknown>; prefix: number }
+  | { kind: 'absent' }
+  | { kind: 'refused'; reason: string }
+  | { kind: 'error'; reason: string };
+
+function roleOf(type: string): DbRole {
+  const t = type.toLowerCase();
+  if (t.includes('anonymous')) return 'anonymous';
+  if (t.includes('asn') || t.includes('isp')) return 'asn';
+  if (t.includes('city')) return 'city';
+  if (t.includes('country')) return 'country';
+  return 'unknown';
+}
+
+/** Role from a sample record, for files whose database_type says nothing useful. */
+function roleOfRecord(rec: Record<string, unknown> | null): DbRole {
+  if (!rec) return 'unknown';
+  if ('autonomous_system_number' in rec) return 'asn';
+  if ('is_anonymous' in rec || 'is_tor_exit_node' in rec || 'is_anonymous_vpn' in rec) return 'anonymous';
+  if ('city' in rec) return 'city';
+  if ('country' in rec || 'country_code' in rec) return 'country';
+  return 'unknown';
+}
+
+/**
+ * Decoded records by data offset (what maxmind.open's LRU does): many networks share one record (a city, an AS), so
+ * most lookups skip decoding. Bounded: when full it starts over, which costs a few re-decodes and no bookkeeping.
+ */
+class RecordCache {
+  readonly #max: number;
+  #m = new Map<string | number, unknown>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(k: string | number): unknown {
+    return this.#m.get(k);
+  }
+  set(k: string | number, v: unknown): void {
+    if (this.#m.size >= this.#max) this.#m = new Map();
+    this.#m.set(k, v);
+  }
+}
+
+const PROBES_V4 = ['1.1.1.1', '8.8.8.8', '81.2.69.142', '128.0.0.1', '223.255.255.1'];
+const PROBES_V6 = ['2001:4860::1', '2a02:d300::1', '2600::1', '2c0f:f000::1'];
+
+/**
+ * Parses and checks a database image. mmdb-lib parses metadata eagerly but decodes data lazily, so a file corrupted in its
+ * data section loads fine and throws on the first lookup (maxmind's own watcher dies there): probe lookups catch that here.
+ */
+export function loadGeneration(buf: Buffer, key: string): DbGeneration {
+  const reader = new Reader<Response>(buf, { cache: new RecordCache(20_000) });
+  const m = reader.metadata;
+  if (m.binaryFormatMajorVersion !== 2) throw new Error(`unsupported MaxMind DB format version ${m.binaryFormatMajorVersion}`);
+  if (m.nodeCount <= 0 || m.searchTreeSize + 16 > buf.length) throw new Error('search tree larger than the file (truncated?)');
+  if (m.ipVersion !== 4 && m.ipVersion !== 6) throw new Error(`bad ip_version ${m.ipVersion}`);
+  let sample: Record<string, unknown> | null = null;
+  const probes = m.ipVersion === 4 ? PROBES_V4 : [...PROBES_V4, ...PROBES_V6];
+  for (const p of probes) {
+    const rec = reader.get(p) as Record<string, unknown> | null; // throws on a corrupt data section
+    if (rec !== null && typeof rec !== 'object') throw new Error('records are not maps');
+    sample ??= rec;
+  }
+  let hasV4 = m.ipVersion === 4;
+  if (!hasV4) {
+    // an empty IPv4 subtree makes every IPv4 lookup stop at depth 0 with no data
+    for (const p of PROBES_V4) {
+      const [rec, depth] = reader.getWithPrefixLength(p);
+      if (depth > 0 || rec !== null) { hasV4 = true; break; }
+    }
+  }
+  let role = roleOf(m.databaseType);
+  if (role === 'unknown') role = roleOfRecord(sample);
+  const build = m.buildEpoch.toISOString();
+  return { reader, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
+}
+
+/**
+ * A database file. `reload()` re-reads it when its size, mtime or inode changed: the new image is parsed and probed in
+ * full before it replaces the old one, so lookups never see a half-written file; a bad file keeps the old generation.
+ */
+export class MmdbFile {
+  readonly path: string;
+  #gen: DbGeneration | null = null;
+  #stat = '';
+  #badStat = '';
+  #error: string | null = null;
+
+  constructor(path: string) {
+    this.path = path;
+  }
+
+  /** The current generation, or null before a good load. */
+  get generation(): DbGeneration | null {
+    return this.#gen;
+  }
+
+  /** Why the last load failed (null when it succeeded). */
+  get error(): string | null {
+    return this.#error;
+  }
+
+  /** Short description for provenance: "GeoLite2-City (GeoLite2-City.mmdb)". */
+  get label(): string {
+    return `${this.#gen?.type ?? '?'} (${basename(this.path)})`;
+  }
+
+  /**
+   * Loads the file if it changed since the last look. Returns 'reloaded' when a new generation took over, 'unchanged',
+   * or 'failed' (the previous generation, if any, stays in use; the same bad file is not re-parsed until it changes again).
+   */
+  reload(): 'reloaded' | 'unchanged' | 'failed' {
+    let st;
+    try {
+      st = statSync(this.path);
+    } catch (e) {
+      this.#error = `cannot stat: ${(e as Error).message}`;
+      return 'failed';
+    }
+    const stat = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    if (stat === this.#stat) return 'unchanged';
+    if (stat === this.#badStat) return 'failed';
+    try {
+      const buf = readFileSync(this.path);
+      // the file may have been replaced again while we read it: only trust an image whose size matches what we stat'ed
+      if (buf.length !== st.size) throw new Error('file changed while being read');
+      this.#gen = loadGeneration(buf, stat);
+      this.#stat = stat;
+      this.#badStat = '';
+      this.#error = null;
+      return 'reloaded';
+    } catch (e) {
+      this.#badStat = stat;
+      this.#error = (e as Error).message;
+      return 'failed';
+    }
+  }
+
+  /** Looks up a canonical address of the given family; never throws. */
+  lookup(ip: string, family: 4 | 6): DbLookup {
+    const g = this.#gen;
+    if (!g) return { kind: 'error', reason: this.#error ?? 'not loaded' };
+    // mmdb-lib answers garbage for an IPv6 address in an IPv4 tree (it walks the first 32 bits): refuse like mmdblookup
+    if (family === 6 && g.ipVersion === 4) return { kind: 'refused', reason: 'IPv6 address in an IPv4-only database' };
+    if (family === 4 && !g.hasV4) return { kind: 'refused', reason: 'database holds no IPv4 data' };
+    try {
+      const [rec, prefix] = g.reader.getWithPrefixLength(ip);
+      if (rec === null) return { kind: 'absent' };
+      return { kind: 'found', record: rec as unknown as Record<string, unknown>, prefix };
+    } catch (e) {
+      return { kind: 'error', reason: `lookup failed: ${(e as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// Enrichment for offline reports (`probewatch analyze --mmdb FILE… --whois`): geo/ASN, whois and rDNS for a list of sources.
+import type { DangerLevel, SourceProfile } from '../domain/profile.ts';
+import { isoTime, systemClock } from '../domain/clock.ts';
+import type { ProviderState } from '../domain/profile.ts';
+import type { EnrichSettings, ProviderDeps } from './providers.ts';
+import { buildProviders } from './providers.ts';
+import { MemoryWhoisCache } from './whois/memory-cache.ts';
+
+/** The enrichment part of a profile, as `analyze --json` prints it. */
+export type OfflineEnrichment = Pick<SourceProfile, 'geo' | 'as' | 'whois' | 'rdns' | 'enrichment'>;
+
+/** One source to enrich. */
+export interface OfflineSource {
+  /** Address (any textual form). */
+  ip: string;
+  /** Danger level: whois and rDNS only from `settings.minDangerLevel` up. */
+  dangerLevel: DangerLevel;
+}
+
+const st = (state: ProviderState['state'], reason: string | null, extra: Partial<ProviderState> = {}): ProviderState =>
+  ({ state, reason, fetchedAt: null, source: null, build: null, ...extra });
+
+/**
+ * Enriches sources for a report, without a store: geo/ASN for every source, whois (paced per registry, one query per
+ * netblock) and reverse DNS for sources at `settings.minDangerLevel` or above when `settings.whois` / `settings.rdns`
+ * are on. Results are keyed by the canonical address; an input that is not an address is left out.
+ *
+ * For `analyze`: pass the loaded `config.enrich` with `mmdb` from `--mmdb` and `whois` set from `--whois` (off by default
+ * for offline reports) and `rdns` likewise.
+ */
+export async function enrichOffline(sources: readonly OfflineSource[], settings: EnrichSettings, deps: ProviderDeps = {}): Promise<Map<string, OfflineEnrichment>> {
+  const clock = deps.clock ?? systemClock;
+  const p = buildProviders(settings, { ...deps, whoisCache: deps.whoisCache ?? new MemoryWhoisCache() });
+  const out = new Map<string, OfflineEnrichment>();
+  const jobs: Promise<void>[] = [];
+  for (const s of sources) {
+    const g = p.geo?.lookup(s.ip);
+    if (p.geo && !g) continue;
+    const ip = g?.ip ?? s.ip;
+    if (out.has(ip)) continue;
+    const e: OfflineEnrichment = {
+      geo: g?.geo ?? null, as: g?.as ?? null, whois: null, rdns: null,
+      enrichment: {
+        geo: g?.geoState ?? st('disabled', 'no geo database'), asn: g?.asnState ?? st('disabled', 'no ASN database'),
+        whois: p.whois ? st('pending', null) : st('disabled', 'whois is switched off'),
+        rdns: p.rdns ? st('pending', null) : st('disabled', 'reverse DNS is switched off'),
+      },
+    };
+    out.set(ip, e);
+    const below = s.dangerLevel < settings.minDangerLevel;
+    if (p.whois) {
+      if (below) e.enrichment.whois = st('skipped', `below the minimum danger level ${settings.minDangerLevel}`);
+      else {
+        const w = p.whois;
+        jobs.push(w.lookup(ip).then((r) => {
+          switch (r.kind) {
+            case 'done':
+              e.whois = r.info;
+              e.enrichment.whois = st('done', r.reason, { source: r.server, fetchedAt: isoTime(r.block?.fetchedAt ?? clock.now()) });
+              break;
+            case 'skipped': e.enrichment.whois = st('skipped', r.reason); break;
+            case 'denied': e.enrichment.whois = st('failed', `access denied: ${r.message}`, { source: r.server }); break;
+            case 'blocked': e.enrichment.whois = st('failed', r.reason); break;
+            case 'retry': e.enrichment.whois = st('failed', r.reason, { source: r.server }); break;
+          }
+        }));
+      }
+    }
+    if (p.rdns) {
+      if (below) e.enrichment.rdns = st('skipped', `below the minimum danger level ${settings.minDangerLevel}`);
+      else {
+        jobs.push(p.rdns.lookup(ip).then((r) => {
+          if (r.kind === 'done') {
+            e.rdns = r.info;
+            e.enrichment.rdns = st('done', r.info ? null : 'no PTR record', { source: 'dns', fetchedAt: isoTime(clock.now()) });
+          } else {
+            e.enrichment.rdns = st('failed', r.reason);
+          }
+        }));
+      }
+    }
+  }
+  await Promise.all(jobs);
+  await p.pacer?.stop();
+  return out;
+}
