@@ -116,10 +116,10 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(await page.textContent('#card-active .value')).toBe(String(active));
     const byLevel = [0, 0, 0, 0, 0, 0];
     for (const s of sim.sources.values()) byLevel[s.profile.dangerLevel]!++;
-    const shown = await page.$$eval('#card-levels li .n', (els) => els.map((e) => Number((e.textContent ?? '').replace(/[^0-9]/g, ''))));
+    const shown = await page.$$eval('#card-levels li .n', (els) => els.map((e) => Number(e.textContent.replace(/[^0-9]/g, ''))));
     expect(shown).toEqual(byLevel);
     // timeline: a uPlot chart with the three series
-    const legend = await page.$$eval('#timeline .u-legend .u-series th', (els) => els.map((e) => e.textContent?.trim()));
+    const legend = await page.$$eval('#timeline .u-legend .u-series th', (els) => els.map((e) => e.textContent.trim()));
     expect(legend).toEqual(expect.arrayContaining(['Packets', 'New sources', 'Reached DL 4+']));
     // map: every country with sources is coloured, and the colours differ from the empty land
     const countries = new Set([...sim.sources.values()].filter((s) => hourOf(Date.parse(s.profile.lastSeen)) >= now - 23).map((s) => s.profile.geo?.country).filter(Boolean));
@@ -209,7 +209,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(await page.textContent('.source-head .dl')).toBe(`DL ${loud.dangerLevel}`);
     await page.waitForSelector('#level-chart canvas');
     await page.waitForSelector('#packets-chart canvas');
-    expect(await page.$$eval('#level-chart .u-legend .u-series th', (els) => els.map((e) => e.textContent?.trim()))).toContain('Danger level');
+    expect(await page.$$eval('#level-chart .u-legend .u-series th', (els) => els.map((e) => e.textContent.trim()))).toContain('Danger level');
     const portRows = await page.locator('#ports-table tbody tr').count();
     expect(portRows).toBe(Math.min(20, loud.ports.length));
     expect(await page.locator('#sig-table tbody tr').count()).toBe(loud.signatures.length);
