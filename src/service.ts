@@ -26,6 +26,7 @@ import { SqliteBlocks } from './store/blocks.ts';
 import { openStore } from './store/db.ts';
 import type { Db } from './store/db.ts';
 import { apiStore } from './store/queries/index.ts';
+import { dashboardStore } from './store/dashboard.ts';
 import type { ApiStore } from './store/queries/index.ts';
 import { StoreProfileReader } from './store/queries/profile-reader.ts';
 import { SqliteResponseLog } from './store/response-log.ts';
@@ -180,6 +181,7 @@ export class Service {
       const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
       const reader = new StoreProfileReader(db, core);
       const store = apiStore(db, reader, cfg.api, clock);
+      const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock) : null;
       const registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: 'probewatch_process_' });
       const enrichLog: EnrichLog = (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); };
@@ -207,12 +209,21 @@ export class Service {
         readiness: { checks }, blocks: response, blockDefaultSeconds: cfg.respond.autoBlockTimeout, runtime, tokens,
         settings: cfg.api, clock, registry, version: opts.version ?? '0.1.0', hostname: hostname(),
         logger: { level: LEVELS.indexOf(cfg.core.logLevel as Level) >= LEVELS.indexOf('debug') ? 'debug' : 'warn' },
+        ...(rollups ? { dashboard: rollups.queries } : { uiDir: false as const }),
       });
       const svc = new Service({ ...opts, logger: log, clock }, { db, app, store, enrich, response, tokens, registry, intakes });
       svc.#metrics();
       // the firewall is only touched when blocking is in use: a plain serve on a fresh machine changes no rules
       if (cfg.respond.autoIds || response.blocks().length > 0) await response.start();
       enrich.worker.start();
+      if (rollups) {
+        // dashboard rollups (issue 7) follow the outbox like the search index, in bounded steps
+        svc.#every(cfg.dashboard.rollupInterval * 1000, () => {
+          const deadline = Date.now() + 50;
+          while (Date.now() < deadline && !rollups.writer.step().caughtUp);
+        });
+        svc.#every(60_000, () => { rollups.writer.maintain(); });
+      }
       try {
         for (const i of intakes) await i.start();
         svc.#maintenance();

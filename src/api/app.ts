@@ -17,6 +17,8 @@ import { blockingHandlers } from './handlers/blocking.ts';
 import { feedHandlers } from './handlers/feed.ts';
 import { opsHandlers } from './handlers/ops.ts';
 import { sourceHandlers } from './handlers/sources.ts';
+import { uiHandlers } from './handlers-ui.ts';
+import { registerUiStatic } from './ui-static.ts';
 import { apiMetrics } from './metrics.ts';
 import { problem, toProblem } from './problem.ts';
 import { routeScopes } from './security.ts';
@@ -52,6 +54,7 @@ export function apiHandlers(ctx: ApiContext, registry: Registry) {
     ...feedHandlers(ctx),
     ...blockingHandlers(ctx),
     ...opsHandlers(ctx, registry),
+    ...uiHandlers(ctx),
   };
 }
 
@@ -156,6 +159,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     done(new ProbewatchError('PW_ERR_UNSUPPORTED_MEDIA_TYPE', ['expected application/json']), undefined);
   });
   await app.register(openapiGlue, { specification: specPath, serviceHandlers: apiHandlers(ctx, registry) });
+  if (deps.uiDir !== false) registerUiStatic(app, deps.uiDir);
 
   app.addHook('onReady', (done) => { sse.start(); done(); });
   app.addHook('preClose', (done) => { sse.close(); done(); });

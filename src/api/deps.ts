@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, SourceQueries, StatsQueries } from '../domain/queries.ts';
 import type { BlockAdmin } from '../domain/response.ts';
 import type { Config } from '../config/schema.ts';
+import type { DashboardQueries } from '../domain/dashboard.ts';
 import type { SseHub } from './sse.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { TokenStore } from './tokens.ts';
@@ -22,6 +23,10 @@ export interface ApiDeps {
   blocks?: BlockAdmin;
   /** Block duration (s) when POST /blocks gives none: respond.autoBlockTimeout (0 = permanent). */
   blockDefaultSeconds?: number;
+  /** Dashboard rollups (issue 7); absent → the /dashboard operations answer 503. */
+  dashboard?: DashboardQueries;
+  /** Built dashboard files (default dist/ui); false serves no page at /ui/. */
+  uiDir?: string | false;
   /** Live daemon rates for /stats. */
   runtime?: RuntimeRates;
   tokens: TokenStore;

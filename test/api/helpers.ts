@@ -21,6 +21,8 @@ import { BaseProfileReader, baseProfile } from '../../src/store/queries/base-pro
 import { StoreProfileReader } from '../../src/store/queries/profile-reader.ts';
 import { EnrichStateRepo } from '../../src/store/enrich-state.ts';
 import { SqliteWhoisCache } from '../../src/store/enrich-whois.ts';
+import { SqliteDashboard } from '../../src/store/rollups-read.ts';
+import { dashboard as dashboardSection } from '../../src/config/sections/dashboard.ts';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -114,7 +116,7 @@ export function fixture(settings: Partial<ApiDeps['settings']> = {}, dataDir?: s
     deps(over = {}) {
       return {
         sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
-        readiness: { checks: () => checks }, blocks, clock,
+        readiness: { checks: () => checks }, blocks, clock, dashboard: new SqliteDashboard(db, dashboardSection.defaults, clock),
         tokens: new TokenStore(parseTokenSpecs([`read:${READ_TOKEN}`, `admin:${ADMIN_TOKEN}`])),
         settings: s, validateResponses: true, logger: false, ...over,
       };

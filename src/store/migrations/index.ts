@@ -7,6 +7,7 @@ import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
 import { apiIndex } from './040-api-index.ts';
+import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -15,4 +16,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex, dashboardRollups];
