@@ -19,6 +19,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 export const COMMON_OPTIONS = {
   config: { type: 'string' },
   'psad-conf': { type: 'string' },
+  'psad-override': { type: 'string', multiple: true },
   'data-dir': { type: 'string' },
   'log-level': { type: 'string' },
   'no-whois': { type: 'boolean' },

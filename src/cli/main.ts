@@ -17,6 +17,11 @@ export interface CommandEntry {
 
 /** Every command, in the order `help` lists them. */
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', summary: 'run the daemon: follow logs, detect, fingerprint, enrich, respond, and serve the API (127.0.0.1:8080)', load: async () => (await import('./serve.ts')).serveCommand },
+  { name: 'ingest', summary: 'feed log or pcap files into a store (backfills, trying it out), beside a running serve or not', load: async () => (await import('./ingest.ts')).ingestCommand },
+  { name: 'analyze', summary: 'analyse firewall log files like psad -A: danger levels, scan types, signatures (--json for a document)', load: async () => (await import('./analyze.ts')).analyzeCommand },
+  { name: 'follow', summary: 'follow log files or journald into the store with psad daemon semantics (crash-safe resume)', load: async () => (await import('./follow.ts')).followCommand },
+  { name: 'status', summary: 'show scan state from the store like psad -S (--ip, --min-dl filters; --json)', load: async () => (await import('./status.ts')).statusCommand },
   { name: 'config', summary: 'show the resolved configuration (--explain: with origins), or the reference (--reference)', load: async () => (await import('./config.ts')).configCommand },
   { name: 'doctor', summary: 'check firewall LOG rules, log arrival and loss, capture permissions and GeoIP files; print the fixes', load: async () => (await import('./doctor.ts')).doctorCommand },
   { name: 'fingerprint', summary: 'passive OS fingerprints (p0f v3) from pcap/pcapng files or live interfaces', load: async () => (await import('./fingerprint.ts')).fingerprintCommand },

@@ -1,7 +1,7 @@
 // The settings mechanism: each section declares typed defaults plus one documented entry per key (trade-off, env, flag).
 
 /** How a value is read from text (environment, flags) and checked. */
-export type SettingKind = 'int' | 'number' | 'bool' | 'string' | 'list' | 'duration' | 'enum' | 'path' | 'paths' | 'port-list';
+export type SettingKind = 'int' | 'number' | 'bool' | 'string' | 'list' | 'int-list' | 'duration' | 'enum' | 'path' | 'paths' | 'port-list';
 
 /** Documentation and parsing rules of one setting. */
 export interface SettingDoc {
@@ -13,12 +13,17 @@ export interface SettingDoc {
   env?: string;
   /** Command-line flag (without dashes), when the setting has one. */
   flag?: string;
-  /** The psad.conf key it corresponds to, when there is one. */
+  /**
+   * The psad.conf key it corresponds to, when there is one. A list setting fed by several psad keys names them all,
+   * separated by ", ", in element order (e.g. "DANGER_LEVEL1, DANGER_LEVEL2, …"); `--psad-conf` maps every such key.
+   */
   psad?: string;
   /** Lower bound for numbers. */
   min?: number;
   /** Upper bound for numbers. */
   max?: number;
+  /** Exact number of elements for 'int-list'. */
+  items?: number;
   /** Allowed values for 'enum'. */
   values?: readonly string[];
 }

@@ -107,6 +107,15 @@ export function coerce(path: string, doc: SettingDoc, raw: unknown, origin: Orig
       if (doc.max !== undefined && d > doc.max) fail(path, `must be ≤ ${doc.max}s`, origin);
       return d;
     }
+    case 'int-list': {
+      const items = list(text).map((x) => {
+        const n = num(x);
+        if (!Number.isInteger(n)) fail(path, `expected integers, got ${JSON.stringify(x)}`, origin);
+        return n;
+      });
+      if (doc.items !== undefined && items.length !== doc.items) fail(path, `expected ${doc.items} values, got ${items.length}`, origin);
+      return items;
+    }
     case 'list':
     case 'paths':
     case 'port-list':

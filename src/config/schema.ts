@@ -1,6 +1,9 @@
 // The full settings schema: every section, composed. Add a section here and it is loaded, validated and documented.
 import type { Section } from './define.ts';
+import { api } from './sections/api.ts';
 import { core } from './sections/core.ts';
+import { detect } from './sections/detect.ts';
+import { dashboard } from './sections/dashboard.ts';
 import { enrich } from './sections/enrich.ts';
 import { fingerprint } from './sections/fingerprint.ts';
 import { logs } from './sections/logs.ts';
@@ -8,7 +11,7 @@ import { respond } from './sections/respond.ts';
 import { store } from './sections/store.ts';
 
 /** Every section, in the order the reference documents them. */
-export const SECTIONS = [core, store, logs, fingerprint, enrich, respond] as const;
+export const SECTIONS = [core, store, logs, detect, fingerprint, enrich, respond, api, dashboard] as const;
 
 type SectionsOf<S extends readonly Section<Record<string, unknown>>[]> = {
   [E in S[number] as E['name']]: E['defaults'];

@@ -2,9 +2,12 @@
 // 20–29 enrichment, 30–39 response, 40–49 API/feed, 50–59 dashboard rollups.
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
+import { detectSchema } from './002-detect.ts';
 import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
+import { apiIndex } from './040-api-index.ts';
+import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
 export interface Migration {
@@ -13,4 +16,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, osGuesses, enrichSchema, response];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex, dashboardRollups];

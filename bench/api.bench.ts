@@ -1,0 +1,158 @@
+// API benchmark: GET /sources/{ip} against a 1,000,000-source store, under load from this (second) process with
+// autocannon, beside a trivial route (/healthz) of the same server: p99 latency, requests/s and their ratio
+// (targets: ratio >= 0.5, p99 < 5 ms); then the NDJSON feed export in profiles/s beside the raw SQLite read floor.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { canonicalIp } from '../src/domain/address.ts';
+import { api as apiSection } from '../src/config/sections/api.ts';
+import { systemClock } from '../src/domain/clock.ts';
+import { openStore } from '../src/store/db.ts';
+import { BaseProfileReader } from '../src/store/queries/base-profile.ts';
+import { apiStore } from '../src/store/queries/index.ts';
+import { StoreProfileReader } from '../src/store/queries/profile-reader.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const N = Number(process.env.BENCH_N ?? 1_000_000);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const EXPORT = Math.min(N, Number(process.env.BENCH_EXPORT ?? 200_000));
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const TOKEN = 'bench-token-0123456789abcdef';
+const dir = join(here, 'out', `api-store-${N}`);
+
+/** Address i: 2001:db8::/32 (documentation space), canonical text. */
+const addr = (i: number): string => canonicalIp(`2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::${(1 + (i % 7)).toString(16)}`)!;
+
+function buildStore(): void {
+  if (existsSync(join(dir, 'READY'))) return;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t = performance.now();
+  const db = openStore(dir);
+  const src = db.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, packets, danger_level, version, updated_at) VALUES (?, 6, ?, ?, ?, ?, 2, ?)');
+  const chg = db.prepare("INSERT INTO profile_changes (ip, version, kind, time) VALUES (?, 2, 'detect', ?)");
+  const st = db.prepare(`INSERT INTO enrich_state (ip, provider, state, fetched_at, source, data) VALUES (?, ?, 'done', ?, ?, ?)`);
+  const countries = ['US', 'CN', 'RU', 'NL', 'DE', 'BR', 'IN', 'VN', 'KR', 'FR'];
+  const t0 = Date.UTC(2026, 0, 1);
+  const CHUNK = 50_000;
+  for (let base = 0; base < N; base += CHUNK) {
+    db.transaction(() => {
+      for (let i = base; i < Math.min(N, base + CHUNK); i++) {
+        const ip = addr(i);
+        const first = t0 + (i % 86_400) * 1000;
+        src.run(ip, first, first + (i % 3600) * 1000, 1 + (i % 500), i % 6, first);
+        chg.run(ip, first);
+        const cc = countries[i % countries.length]!;
+        st.run(ip, 'geo', first, 'GeoLite2-City', JSON.stringify({ country: cc, countryName: null, city: `City ${i % 97}`, latitude: 10 + (i % 50), longitude: 20 + (i % 60) }));
+        st.run(ip, 'asn', first, 'GeoLite2-ASN', JSON.stringify({ number: 64_500 + (i % 500), organization: `Example Network ${i % 500}`, network: null }));
+      }
+    })();
+  }
+  const built = (performance.now() - t) / 1000;
+  // the search index (lists, stats, blocklist) as serve builds it from the outbox, timed
+  const t1 = performance.now();
+  const { indexer } = apiStore(db, new StoreProfileReader(db, new BaseProfileReader(db)), { ...apiSection.defaults, indexBatch: 5000 }, systemClock);
+  indexer.catchUp();
+  const indexSecs = (performance.now() - t1) / 1000;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  writeFileSync(join(dir, 'READY'), `${N}\n${Math.round(N / indexSecs)}\n`);
+  process.stdout.write(`built a ${N}-source store in ${built.toFixed(1)} s (${dir}); search index built in ${indexSecs.toFixed(1)} s = ${Math.round(N / indexSecs)} sources/s\n`);
+}
+
+async function startServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'api-bench-server.ts'), dir, TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (c) => { reject(new Error(`server exited ${String(c)}`)); });
+  });
+  return {
+    port: Number(line),
+    stop: () => new Promise((r) => { child.once('exit', () => { r(); }); child.kill('SIGTERM'); }),
+  };
+}
+
+interface Run { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function load(port: number, path: (i: number) => string, headers: Record<string, string>): Promise<Run> {
+  let k = 0;
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers,
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: path(k++) }) }],
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
+}
+
+buildStore();
+const server = await startServer();
+try {
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  // warm-up: JIT and the SQLite page cache
+  await load(server.port, () => '/healthz', {});
+  // a multiplicative hash walks the million addresses in a scattered order
+  const profile = await load(server.port, (i) => `/sources/${addr((Math.imul(i, 2654435761) >>> 0) % N)}`, auth);
+  // a dashboard-like working set: the 10,000 most recently active sources, asked for again and again
+  const hot = await load(server.port, (i) => `/sources/${addr((Math.imul(i, 2654435761) >>> 0) % Math.min(N, 10_000))}`, auth);
+  const trivial = await load(server.port, () => '/healthz', {});
+  const ratio = profile.rps / trivial.rps;
+  // list queries a dashboard makes (sequential, one connection: latency per query)
+  const lists: [string, string][] = [
+    ['/sources?limit=100', 'newest 100'],
+    ['/sources?minDangerLevel=3&limit=100', 'level >= 3, newest 100'],
+    ['/sources?sort=-dangerLevel&limit=100', 'most dangerous 100'],
+    ['/sources?country=NL&limit=100', 'one country, newest 100'],
+    ['/sources?port=tcp/22&limit=100', 'one port, newest 100'],
+    ['/stats', 'stats (uncached)'],
+  ];
+  const listRows: string[] = [];
+  for (const [path, what] of lists) {
+    const ms: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      const r = await fetch(`http://127.0.0.1:${server.port}${path}${path.includes('?') ? '&' : '?'}${path.startsWith('/stats') ? `top=${10 + (i % 5)}` : ''}`, { headers: auth });
+      await r.arrayBuffer();
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    listRows.push(`${what.padEnd(26)} p50 ${ms[15]!.toFixed(1)} ms   max ${ms[29]!.toFixed(1)} ms   (${path})`);
+  }
+  const row = (name: string, r: Run): string => `${name.padEnd(26)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms   errors ${r.errors}, non-2xx ${r.non2xx}`;
+  process.stdout.write(`\nGET with ${CONNECTIONS} connections for ${DURATION}s each, ${N} sources in the store:\n`);
+  process.stdout.write(`${row('GET /sources/{ip} (all)', profile)}\n${row('GET /sources/{ip} (10k)', hot)}\n${row('GET /healthz (trivial)', trivial)}\n`);
+  process.stdout.write(`ratio profile/trivial: ${ratio.toFixed(2)} over all ${N} sources, ${(hot.rps / trivial.rps).toFixed(2)} over a 10,000-source working set`
+    + ` (target >= 0.5)   p99 ${profile.p99.toFixed(2)} / ${hot.p99.toFixed(2)} ms (target < 5 ms)\n`);
+  process.stdout.write(`\nlist and stats queries over ${N} indexed sources (30 sequential requests each):\n${listRows.join('\n')}\n`);
+
+  // NDJSON export through the feed, page after page as a SIEM backfill would read it
+  const t = performance.now();
+  let lines = 0;
+  let cursor = '';
+  while (lines < EXPORT) {
+    const res = await fetch(`http://127.0.0.1:${server.port}/feed?format=ndjson&limit=10000${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth });
+    const text = await res.text();
+    lines += text.length === 0 ? 0 : text.split('\n').length - 1;
+    cursor = res.headers.get('x-resume-cursor') ?? '';
+    if (!res.headers.get('x-next-page-cursor')) break;
+  }
+  const exportSecs = (performance.now() - t) / 1000;
+  // the floor: the same profiles read and serialised in-process, without HTTP or the feed
+  const db = openStore(dir, { readonly: true });
+  const reader = new StoreProfileReader(db, new BaseProfileReader(db));
+  const ips = db.prepare('SELECT ip FROM profile_changes ORDER BY seq LIMIT ?').pluck().all(lines) as string[];
+  const t2 = performance.now();
+  let bytes = 0;
+  for (const ip of ips) bytes += JSON.stringify(reader.read(ip)).length;
+  const floorSecs = (performance.now() - t2) / 1000;
+  db.close();
+  process.stdout.write(`\nNDJSON feed export: ${lines} profiles in ${exportSecs.toFixed(2)} s = ${Math.round(lines / exportSecs)} profiles/s`
+    + ` (in-process read+serialise floor: ${Math.round(ips.length / floorSecs)} profiles/s, ${(bytes / ips.length).toFixed(0)} B/profile;`
+    + ` export at ${((ips.length / floorSecs) / (lines / exportSecs)).toFixed(2)}x below the floor)\n`);
+} finally {
+  await server.stop();
+}

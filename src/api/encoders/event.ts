@@ -1,0 +1,49 @@
+// The change-feed event in probewatch's own JSON shape: a header whose `id` deduplicates, the address, and the profile.
+import type { SourceProfile } from '../../domain/profile.ts';
+import type { FeedEntry } from '../../domain/queries.ts';
+
+/** Event header shared by every feed format. */
+export interface FeedEventHeader {
+  /** "IP:VERSION": the same state of a source always has the same id (the dedup key). */
+  id: string;
+  action: 'profile-updated' | 'profile-deleted';
+  sequence: number;
+  created: string;
+  changes: string[];
+}
+
+/** One feed event (openapi.yaml FeedEvent). */
+export interface FeedEvent {
+  event: FeedEventHeader;
+  ip: string;
+  version: number;
+  profile: SourceProfile | null;
+}
+
+/** A feed entry resolved against the store: the profile as it is now, or null when the source is gone. */
+export interface ResolvedEntry {
+  entry: FeedEntry;
+  profile: SourceProfile | null;
+  version: number;
+}
+
+/** The event id of a state of a source. */
+export function eventId(ip: string, version: number): string {
+  return `${ip}:${version}`;
+}
+
+/** Builds the header of a resolved entry. */
+export function eventHeader(r: ResolvedEntry): FeedEventHeader {
+  return {
+    id: eventId(r.entry.ip, r.version),
+    action: r.profile ? 'profile-updated' : 'profile-deleted',
+    sequence: r.entry.seq,
+    created: new Date(r.entry.time).toISOString(),
+    changes: r.entry.kinds,
+  };
+}
+
+/** The JSON feed event. */
+export function feedEvent(r: ResolvedEntry): FeedEvent {
+  return { event: eventHeader(r), ip: r.entry.ip, version: r.version, profile: r.profile };
+}

@@ -1,0 +1,87 @@
+// GET /sources/{ip} (one profile, ETag) and GET /sources (filtered, sorted, snapshot-paged list; JSON or NDJSON).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseIp } from '../../domain/address.ts';
+import { pwError } from '../../domain/errors.ts';
+import type { SourceProfile } from '../../domain/profile.ts';
+import type { ListPosition } from '../../domain/queries.ts';
+import { decodeCursor, encodeCursor, queryHash } from '../cursor.ts';
+import type { ApiContext } from '../deps.ts';
+import { cursorHeaders, nextLink, pageLimit } from '../paging.ts';
+import { sourceFilter } from '../query.ts';
+import type { SourcesQuery } from '../query.ts';
+
+/** Parses a path address; 400 PW_ERR_INVALID_ADDRESS otherwise. */
+export function pathIp(raw: string): string {
+  const ip = parseIp(raw);
+  if (!ip) throw pwError('PW_ERR_INVALID_ADDRESS', [JSON.stringify(raw.slice(0, 64))]);
+  return ip.text;
+}
+
+/** Whether an If-None-Match header matches `etag` (weak comparison, lists and `*` allowed). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+/** The sources handlers. */
+export function sourceHandlers(ctx: ApiContext) {
+  const { deps, epoch } = ctx;
+  return {
+    getSource(req: FastifyRequest<{ Params: { ip: string } }>, reply: FastifyReply): SourceProfile | FastifyReply {
+      const ip = pathIp(req.params.ip);
+      const inm = req.headers['if-none-match'];
+      if (inm !== undefined) {
+        // revalidation costs one indexed read, not a profile
+        const v = deps.sources.version(ip);
+        if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
+        if (etagMatches(inm, `"${epoch}-${v.version}"`)) {
+          return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
+        }
+      }
+      const vp = deps.sources.get(ip);
+      if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);
+      reply.header('etag', `"${epoch}-${vp.version}"`);
+      reply.header('last-modified', new Date(vp.updatedAt).toUTCString());
+      reply.header('cache-control', 'private, no-cache');
+      return vp.profile;
+    },
+
+    listSources(req: FastifyRequest<{ Querystring: SourcesQuery }>, reply: FastifyReply): unknown {
+      const q = req.query;
+      const filter = sourceFilter(q);
+      const sort = q.sort ?? '-lastSeen';
+      const limit = pageLimit(q.limit, ctx.settings);
+      const h = queryHash({ filter, sort });
+      let position: ListPosition | undefined;
+      if (q.cursor !== undefined) {
+        const c = decodeCursor(q.cursor, 'l');
+        if (c.e !== epoch) throw pwError('PW_ERR_CURSOR_EXPIRED', ['it was issued by another store']);
+        if (c.h !== h) throw pwError('PW_ERR_CURSOR_MISMATCH', ['filters or sort differ']);
+        if (!deps.sources.snapshotAlive(c.t)) throw pwError('PW_ERR_CURSOR_EXPIRED', ['the list snapshot is older than api.cursorTtl']);
+        position = { snapshotSeq: c.s, snapshotTime: c.t, after: c.a };
+      }
+      let page;
+      try {
+        page = deps.sources.list(filter, sort, limit, position);
+      } catch (e) {
+        if (e instanceof RangeError) throw pwError('PW_ERR_CURSOR_INVALID', ['damaged cursor']);
+        throw e;
+      }
+      const next = page.next?.after
+        ? encodeCursor({ k: 'l', e: epoch, s: page.next.snapshotSeq, t: page.next.snapshotTime, h, a: page.next.after })
+        : null;
+      if (q.format === 'ndjson') {
+        cursorHeaders(req, reply, null, next);
+        reply.type('application/x-ndjson; charset=utf-8');
+        return page.items.map((s) => `${JSON.stringify(s)}\n`).join('');
+      }
+      if (next !== null) reply.header('link', nextLink(req, next));
+      return {
+        items: page.items,
+        next_page_cursor: next,
+        snapshot: { sequence: page.snapshotSeq, time: new Date(page.snapshotTime).toISOString() },
+      };
+    },
+  };
+}

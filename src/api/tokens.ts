@@ -1,0 +1,122 @@
+// Bearer tokens: read and admin scopes, kept as SHA-256 digests and compared in constant time; token-file loading.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { pwError } from '../domain/errors.ts';
+
+/** What a token may do: read everything, or also manage blocks. */
+export type Scope = 'read' | 'admin';
+
+/** One accepted token. */
+export interface TokenEntry {
+  /** SHA-256 of the token text. */
+  digest: Buffer;
+  /** Its rights. */
+  scope: Scope;
+  /** Where it was configured ("token file /etc/probewatch/tokens:3", "api.tokens[0]"), for logs; never the token. */
+  origin: string;
+}
+
+/** Result of checking an Authorization header. */
+export type AuthResult = { ok: true; scope: Scope; origin: string } | { ok: false; reason: 'missing' | 'malformed' | 'unknown' };
+
+const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
+
+/** The set of accepted tokens; replaced as a whole on reload (SIGHUP). */
+export class TokenStore {
+  #entries: readonly TokenEntry[];
+
+  constructor(entries: readonly TokenEntry[] = []) {
+    this.#entries = entries;
+  }
+
+  /** Number of tokens accepted. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Swaps in a new set. */
+  replace(entries: readonly TokenEntry[]): void {
+    this.#entries = entries;
+  }
+
+  /** Checks an `Authorization: Bearer …` header value. */
+  check(header: string | undefined): AuthResult {
+    if (header === undefined || header.length === 0) return { ok: false, reason: 'missing' };
+    const m = /^Bearer[ ]+([\x21-\x7e]{1,4096})[ ]*$/i.exec(header);
+    if (!m) return { ok: false, reason: 'malformed' };
+    const presented = sha256(m[1]!);
+    // every entry is compared, matched or not, so timing says nothing about which token (or how much of it) matched
+    let found: TokenEntry | undefined;
+    for (const e of this.#entries) {
+      if (timingSafeEqual(presented, e.digest) && (!found || e.scope === 'admin')) found = e;
+    }
+    return found ? { ok: true, scope: found.scope, origin: found.origin } : { ok: false, reason: 'unknown' };
+  }
+}
+
+/** Whether a granted scope satisfies a required one (admin implies read). */
+export function scopeAllows(granted: Scope, required: Scope): boolean {
+  return granted === 'admin' || required === 'read';
+}
+
+/**
+ * Parses configured tokens: `read:TOKEN`, `admin:TOKEN`, or with a digest `read:sha256:HEX` (64 hex digits).
+ * Throws PW_ERR_CONFIG_VALUE naming the entry (by index, never by value).
+ */
+export function parseTokenSpecs(specs: readonly string[], origin = 'api.tokens'): TokenEntry[] {
+  return specs.map((spec, i) => {
+    const m = /^(read|admin):(.+)$/.exec(spec.trim());
+    if (!m) throw pwError('PW_ERR_CONFIG_VALUE', [`${origin}[${i}]`, 'expected read:TOKEN, admin:TOKEN or SCOPE:sha256:HEX']);
+    const scope = m[1] as Scope;
+    const rest = m[2]!;
+    const hashed = /^sha256:([0-9a-fA-F]{64})$/.exec(rest);
+    if (hashed) return { digest: Buffer.from(hashed[1]!, 'hex'), scope, origin: `${origin}[${i}]` };
+    if (rest.startsWith('sha256:')) throw pwError('PW_ERR_CONFIG_VALUE', [`${origin}[${i}]`, 'a sha256: digest needs 64 hex digits']);
+    if (rest.length < 16) throw pwError('PW_ERR_CONFIG_VALUE', [`${origin}[${i}]`, 'tokens must be at least 16 characters']);
+    return { digest: sha256(rest), scope, origin: `${origin}[${i}]` };
+  });
+}
+
+/** Outcome of reading a token file: its tokens and any warning about its permissions. */
+export interface TokenFile {
+  entries: TokenEntry[];
+  warnings: string[];
+}
+
+/**
+ * Reads a token file: one token per non-empty line (surrounding blanks trimmed, `#` lines are comments), each with admin
+ * rights. The file is the secret: refused when others can read or anyone but the owner can write it; a group-readable
+ * file is accepted with a warning (a service group may need it).
+ */
+export function readTokenFile(path: string): TokenFile {
+  let mode: number;
+  let text: string;
+  try {
+    mode = statSync(path).mode & 0o777;
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw pwError('PW_ERR_INPUT_UNREADABLE', [path, (e as Error).message], { file: path });
+  }
+  const octal = `0${mode.toString(8)}`;
+  if (mode & 0o026) throw pwError('PW_ERR_TOKEN_FILE_INSECURE', [path, octal], { file: path });
+  const warnings = mode & 0o040 ? [`token file ${path} is readable by its group (mode ${octal}); 0600 is safer`] : [];
+  const entries: TokenEntry[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (line.length === 0 || line.startsWith('#')) return;
+    if (line.length < 16) throw pwError('PW_ERR_CONFIG_VALUE', [`${path}:${i + 1}`, 'tokens must be at least 16 characters'], { file: path, line: i + 1 });
+    if (/\s/.test(line)) throw pwError('PW_ERR_CONFIG_VALUE', [`${path}:${i + 1}`, 'a token cannot contain blanks'], { file: path, line: i + 1 });
+    entries.push({ digest: sha256(line), scope: 'admin', origin: `${path}:${i + 1}` });
+  });
+  return { entries, warnings };
+}
+
+/** A new random token (URL-safe, 256 bits). */
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** The `sha256:HEX` form of a token, for configuration files. */
+export function tokenDigest(token: string): string {
+  return `sha256:${sha256(token).toString('hex')}`;
+}

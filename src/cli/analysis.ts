@@ -1,0 +1,77 @@
+// The analysis run behind `probewatch analyze`: lines → parser → detector → source state, over files or stdin, with
+// progress; used by the command, the golden tests and the benchmark.
+import type { Config } from '../config/schema.ts';
+import type { SourceDirectory } from '../domain/scan-state.ts';
+import { Detector } from '../detect/engine.ts';
+import { analysisCopies } from '../detect/rules.ts';
+import type { DetectRules } from '../detect/rules.ts';
+import { ParseStats } from '../logs/parse-stats.ts';
+import { newLineParser } from './detect-setup.ts';
+import { readLines } from './line-source.ts';
+import type { Progress } from './line-source.ts';
+
+/** What an analysis read and found. */
+export interface AnalysisRun {
+  detector: Detector;
+  stats: ParseStats;
+  /** Inputs that could not be read, with the reason. */
+  unreadable: { input: string; error: string }[];
+  /** Lines read over all inputs. */
+  lines: number;
+  /** Wall time spent, ms. */
+  elapsedMs: number;
+}
+
+/** Options of one run. */
+export interface AnalysisOptions {
+  config: Config;
+  rules: DetectRules;
+  directory: SourceDirectory;
+  inputs: readonly string[];
+  /** Called with (lines so far, bytes so far) now and then. */
+  progress?: (lines: number, bytes: number) => void;
+  /** Called after every batch of lines (the store flushes here). */
+  afterBatch?: (detector: Detector) => void;
+}
+
+/** Runs the analysis: psad compatibility treats everything as one interval (psad -A), own mode uses timed intervals. */
+export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
+  const started = Date.now();
+  const detector = new Detector(o.rules, o.directory, o.config.detect.compat ? 'single' : 'timed');
+  const stats = new ParseStats();
+  const unreadable: { input: string; error: string }[] = [];
+  const needLine = !o.config.detect.fwSearchAll;
+  const copies = needLine && o.config.detect.compat;
+  let lines = 0;
+  let bytesBefore = 0;
+  for (const input of o.inputs) {
+    const parser = newLineParser(o.config);
+    const limit = parser.options.maxLineLength;
+    let bytes = 0;
+    const progress: Progress = (b) => {
+      bytes = b;
+      o.progress?.(lines, bytesBefore + b);
+    };
+    try {
+      await readLines(input, limit, (batch) => {
+        for (const l of batch) {
+          const r = l.cut ? parser.overlong(l.text, l.no) : parser.parse(l.text, l.no);
+          stats.add(r, r.kind === 'error' ? l.text : '', l.no, input);
+          if (r.kind !== 'packet') continue;
+          // psad -A feeds a line once per FW_MSG_SEARCH pattern it matches (see analysisCopies)
+          const n = copies ? analysisCopies(o.rules, l.text) : 1;
+          for (let k = 0; k < n; k++) detector.ingest(r.event, needLine ? l.text : undefined);
+          if (n === 0) detector.totals.note('fw-search', l.no);
+        }
+        lines += batch.length;
+        o.afterBatch?.(detector);
+      }, progress);
+    } catch (e) {
+      unreadable.push({ input, error: (e as Error).message });
+    }
+    bytesBefore += bytes;
+  }
+  detector.finish();
+  o.afterBatch?.(detector);
+  return { detector, stats, unreadable, lines, elapsedMs: Date.now() - started };
+}

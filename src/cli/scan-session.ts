@@ -1,0 +1,154 @@
+// Wiring shared by analyze, follow and status: the store-backed source directory, saving input-wide counters, and
+// building report data from memory or from the store.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { SourceProfile } from '../domain/profile.ts';
+import { scanProfile } from '../domain/scan-profile.ts';
+import type { SourceState } from '../domain/scan-state.ts';
+import type { Totals } from '../detect/totals.ts';
+import { openStore } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
+import { ProfileReader } from '../store/profile-read.ts';
+import { ScanCache } from '../store/scan-cache.ts';
+import { ScanQuery } from '../store/scan-query.ts';
+import type { ScanStateRepo } from '../store/scan-state.ts';
+import type { ReportData } from './report.ts';
+
+/** A directory over a store that is opened now (data dir) or lazily in a temporary directory (analyze in memory). */
+export interface Session {
+  cache: ScanCache;
+  /** The store, once opened. */
+  db(): Db;
+  /** Closes the store and removes a temporary one. */
+  close(): void;
+  /** Whether state lives in a persistent data directory. */
+  persistent: boolean;
+}
+
+/** Opens the session: `dataDir` null means memory first, spilling to a temporary store only when needed. */
+export function openSession(config: Config, dataDir: string | null, notice: (msg: string) => void): Session {
+  let db: Db | null = null;
+  let tmp: string | null = null;
+  const open = (): Db => {
+    if (db) return db;
+    if (dataDir !== null) {
+      db = openStore(dataDir);
+    } else {
+      tmp = mkdtempSync(join(tmpdir(), 'probewatch-analyze-'));
+      db = openStore(tmp);
+      // a throwaway store: no durability needed
+      db.pragma('synchronous = OFF');
+    }
+    return db;
+  };
+  // follow-like use keeps the configured bounds; analyze in memory keeps every source until its own memory limit
+  const analyzeMb = config.detect.analyzeMemory > 0 ? config.detect.analyzeMemory
+    : Math.max(config.detect.memoryBudget, Math.floor(totalmem() / 4 / 1048576));
+  const opts = dataDir !== null
+    ? { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice }
+    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice };
+  const cache = new ScanCache(dataDir !== null ? open() : open, opts);
+  return {
+    cache,
+    db: open,
+    persistent: dataDir !== null,
+    close() {
+      if (db) db.close();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Totals already written to the store, so each save adds only the difference. */
+export class CounterWriter {
+  readonly #last = new Map<string, number>();
+
+  save(repo: ScanStateRepo, t: Totals): void {
+    const put = (kind: string, key: string, value: number): void => {
+      const k = `${kind}\t${key}`;
+      const before = this.#last.get(k) ?? 0;
+      if (value !== before) {
+        repo.addCounter(kind, key, value - before);
+        this.#last.set(k, value);
+      }
+    };
+    for (const [p, n] of t.protocols) put('proto', p, n);
+    for (const [p, n] of t.prefixes) put('prefix', p, n);
+    for (const [o, n] of t.skipped) put('outcome', o, n);
+    put('outcome', 'counted', t.counted);
+  }
+
+  /** Records which detection mode wrote the store (status shows it). */
+  saveMode(repo: ScanStateRepo, compat: boolean): void {
+    repo.setMeta('mode', compat ? 'psad compatibility' : 'probewatch');
+  }
+}
+
+function sortedStates(states: Iterable<SourceState>): SourceState[] {
+  return [...states].sort((a, b) => b.dl - a.dl || b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
+}
+
+/** Report data from hot state only (nothing was evicted). */
+export function reportFromMemory(config: Config, states: Iterable<SourceState>, totals: Totals): ReportData {
+  const d = config.detect;
+  const all = sortedStates(states);
+  const levels = [0, 0, 0, 0, 0, 0];
+  for (const s of all) levels[s.dl]!++;
+  const min = Math.max(1, d.minDangerLevel);
+  const reported = all.filter((s) => s.dl >= min);
+  const limit = (n: number, list: readonly unknown[]): number => (n > 0 ? n : list.length);
+  const sigs = [...totals.sigs].map(([sid, t]) => ({ sid, msg: t.msg, proto: t.proto, count: t.count, sources: t.sources }))
+    .sort((a, b) => b.count - a.count || a.sid - b.sid);
+  const portTotals = new Map<number, number>();
+  for (const s of all) for (const [k, n] of s.ports) portTotals.set(k, (portTotals.get(k) ?? 0) + n);
+  const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
+    .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
+  const attackers = reported.slice(0, limit(d.reportTopIps, reported));
+  return {
+    mode: d.compat ? 'psad compatibility' : 'probewatch',
+    levels, sources: all.length, minDangerLevel: d.minDangerLevel,
+    topSigs: sigs.slice(0, limit(d.reportTopSigs, sigs)),
+    topAttackers: attackers.map((s) => ({ ip: s.ip, dl: s.dl, packets: s.packets, sigCount: [...s.sigs.values()].reduce((n, h) => n + h.count, 0) })),
+    topPorts: ports.slice(0, limit(d.reportTopPorts, ports)),
+    prefixes: [...totals.prefixes].sort((a, b) => b[1] - a[1]),
+    protocols: [...totals.protocols].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    details: attackers.map((s) => scanProfile(s, { maxPorts: 50 })),
+    notes: [],
+  };
+}
+
+/** Report data from the store (after a flush). */
+export function reportFromStore(config: Config, db: Db, filter: { minDl?: number; ip?: string } = {}): ReportData {
+  const d = config.detect;
+  const q = new ScanQuery(db);
+  const reader = new ProfileReader(db, { maxPorts: 50 });
+  const min = Math.max(1, filter.minDl ?? d.minDangerLevel);
+  const counters = q.counters();
+  const storedMode = db.prepare<[], string>("SELECT value FROM detect_meta WHERE key = 'mode'").pluck().get();
+  const attackers = q.sources({ minDl: min, ...(filter.ip !== undefined ? { ip: filter.ip } : {}), limit: d.reportTopIps });
+  return {
+    mode: storedMode !== undefined ? (JSON.parse(storedMode) as string) : d.compat ? 'psad compatibility' : 'probewatch',
+    levels: q.levelCounts(), sources: q.totalSources(), minDangerLevel: min,
+    topSigs: q.topSignatures(d.reportTopSigs),
+    topAttackers: attackers.map((a) => ({ ip: a.ip, dl: a.dl, packets: a.packets, sigCount: a.sigCount })),
+    topPorts: q.topPorts(d.reportTopPorts),
+    prefixes: [...(counters.get('prefix') ?? new Map<string, number>())].sort((a, b) => b[1] - a[1]),
+    protocols: [...(counters.get('proto') ?? new Map<string, number>())].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
+    details: reader.many(attackers.map((a) => a.ip)),
+    notes: [],
+  };
+}
+
+/** Every profile, most dangerous first: from memory, or streamed from the store in pages. */
+export function* allProfiles(session: Session, fromStore: boolean): Generator<SourceProfile> {
+  if (!fromStore) {
+    for (const s of sortedStates(session.cache.hot())) yield scanProfile(s);
+    return;
+  }
+  const db = session.db();
+  const reader = new ProfileReader(db);
+  const ips = new ScanQuery(db).sources({}).map((r) => r.ip);
+  for (let i = 0; i < ips.length; i += 500) yield* reader.many(ips.slice(i, i + 500));
+}

@@ -1,0 +1,89 @@
+// psad's danger-level algorithm (assign_danger_level, psad:5036-5172), run for each source touched in an interval.
+import type { DangerLevel } from '../domain/profile.ts';
+import { markPair } from '../domain/scan-state.ts';
+import type { DangerChange, PairState, SourceState } from '../domain/scan-state.ts';
+import type { DetectOptions } from './rules.ts';
+
+/** Raises the source's level to `level` (levels only ever rise, as %scan_dl does) and records why. */
+export function raise(s: SourceState, level: number, reason: string, time: number): DangerChange | null {
+  if (level <= s.dl) return null;
+  const change: DangerChange = { time, level: level as DangerLevel, reason };
+  s.dl = change.level;
+  s.history.push(change);
+  s.dirty.source = true;
+  return change;
+}
+
+/** psad's port range over tcp, udp and udplite of a pair (psad:5075-5089): the end port is 0 when there are no ports. */
+function portSpan(p: PairState): { start: number; end: number } {
+  let start = 65535;
+  let end = 0;
+  for (const proto of ['tcp', 'udp', 'udplite']) {
+    const r = p.wranges[proto];
+    if (!r) continue;
+    if (start > r.lo) start = r.lo;
+    if (end < r.hi) end = r.hi;
+  }
+  return { start, end };
+}
+
+/**
+ * Assigns the level for one source at the end of interval `interval`. psad compatibility: only destinations of this
+ * interval count, and tot_dsts is their number (so slow sweeps never add up). Own mode: every live destination counts,
+ * and DL1_UNIQUE_HOSTS 0 disables the destination-count criteria as psad.conf documents (psad makes every source DL1).
+ */
+export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number): DangerChange[] {
+  const changes: DangerChange[] = [];
+  const push = (c: DangerChange | null): void => {
+    if (c) changes.push(c);
+  };
+  if (s.interval === interval) {
+    push(raise(s, s.curSigDl, 'signature', time));
+    push(raise(s, s.curSidDl, 'fwsnort', time));
+  }
+  const compat = o.compat;
+  const [dl1, dl2, dl3, dl4, dl5] = o.dangerLevels as [number, number, number, number, number];
+  const [h1, h2, h3, h4, h5] = o.uniqueHosts as [number, number, number, number, number];
+  const hostsOff = !compat && h1 === 0;
+  const pairs: PairState[] = [];
+  for (const p of s.pairs.values()) {
+    if (compat ? p.interval === interval && p.live : p.live) pairs.push(p);
+  }
+  const totDsts = pairs.length;
+  for (const p of pairs) {
+    const absnum = p.absnum;
+    const totProtocols = compat ? p.totProtocols : p.wprotos.length;
+    const { start, end } = portSpan(p);
+    // psad tests `if ($e_port)`: a pair whose only port is 0 is treated like ICMP (range = packets)
+    const hasPorts = compat ? end !== 0 : Object.keys(p.wranges).length > 0;
+    const range = hasPorts ? end - start : absnum;
+    if (absnum < dl1 && (hostsOff || totDsts < h1)) continue;
+    const rangeHit = range >= o.portRangeScanThreshold;
+    const protoHit = totProtocols >= o.protocolScanThreshold;
+    const hostHit = !hostsOff && totDsts >= h1;
+    if (!(rangeHit || protoHit || hostHit)) continue;
+    const packetReason = rangeHit ? 'packets' : protoHit ? 'protocols' : 'hosts';
+    const packetLevel = absnum < dl2 ? 1 : absnum < dl3 ? 2 : absnum < dl4 ? 3 : absnum < dl5 ? 4 : 5;
+    let changed = false;
+    const a = raise(s, packetLevel, packetReason, time);
+    if (a) {
+      changes.push(a);
+      changed = true;
+    }
+    if (!hostsOff) {
+      const hostLevel = totDsts < h2 ? 1 : totDsts < h3 ? 2 : totDsts < h4 ? 3 : totDsts < h5 ? 4 : 5;
+      const b = raise(s, hostLevel, 'hosts', time);
+      if (b) {
+        changes.push(b);
+        changed = true;
+      }
+    }
+    const sweep = hasPorts && range === o.portRangeSweepThreshold && !hostsOff && totDsts >= h1;
+    // psad marks a sweep only when this destination just changed the level (psad:5157); own mode whenever it is one
+    if (sweep && (changed || !compat) && !p.sweep) {
+      p.sweep = true;
+      markPair(s, p.dst);
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,329 @@
+// Matching packets against psad signatures (match_sigs / match_snort_*_keywords, psad:2086-2560), indexed by protocol,
+// destination port, TCP flags and ICMP type so a packet is tested against a handful of rules, not all of them.
+import { cidrContains, parseIp } from '../../domain/address.ts';
+import type { Cidr, ParsedIp } from '../../domain/address.ts';
+import { ipOptionKeywords } from '../data/ip-options.ts';
+import type { IpOptionTable } from '../data/ip-options.ts';
+import { inRange } from './types.ts';
+import type { AddrSpec, FlagSpec, Signature } from './types.ts';
+
+/** The packet fields signatures look at. The matcher caches parsed addresses in the `_…` fields. */
+export interface SigPacket {
+  family: 4 | 6;
+  src: string;
+  dst: string;
+  /** psad's protocol name ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
+  proto: string;
+  sp: number;
+  dp: number;
+  /** TCP flag mask and psad's flag string. */
+  flags: number;
+  flagsText: string;
+  ipLen: number;
+  ttl: number;
+  ipId: number;
+  /** Interface psad calls intf (IN=, or OUT= for OUTPUT). */
+  intf: string;
+  /** IP options hex ("" when not logged). */
+  ipOpts: string;
+  /** Length in bytes of the logged TCP options, -1 when not logged. */
+  tcpOptsLen: number;
+  tcpSeq: number;
+  tcpAck: number;
+  window: number;
+  udpLen: number;
+  itype: number;
+  icode: number;
+  /** ICMP echo id and sequence as the mode reads them (psad swaps them with the code, see the engine). */
+  icmpId: number;
+  icmpSeq: number;
+  /** Cached IPv4 address as a number (-2: not computed yet, -1: not IPv4) and parsed IPv6 address. */
+  _src4: number;
+  _dst4: number;
+  _src6: ParsedIp | null;
+  _dst6: ParsedIp | null;
+}
+
+/** A packet object to reuse (reset the `_` caches per packet with `resetPacketCache`). */
+export function newSigPacket(): SigPacket {
+  return {
+    family: 4, src: '', dst: '', proto: '', sp: 0, dp: 0, flags: 0, flagsText: '', ipLen: 0, ttl: 0, ipId: 0, intf: '',
+    ipOpts: '', tcpOptsLen: -1, tcpSeq: 0, tcpAck: 0, window: 0, udpLen: -1, itype: 0, icode: 0, icmpId: 0, icmpSeq: 0,
+    _src4: -2, _dst4: -2, _src6: null, _dst6: null,
+  };
+}
+
+/** A matching signature and the level it assigns (after snort_rule_dl; 0 = ignore the packet). */
+export interface SigMatch {
+  sig: Signature;
+  dl: number;
+}
+
+/** psad's header-length constants (psad:643-647). */
+const IP_HEADER = 20;
+const TCP_HEADER = 20;
+const TCP_MAX_OPTS = 44;
+const UDP_HEADER = 8;
+const PSAD_ICMP_HEADER = 4;
+/** dp ranges up to this wide are indexed per port; wider ones are tested for every packet of the protocol. */
+const NARROW = 4096;
+
+/** Dotted quad → unsigned 32-bit number, or -1. Allocation-free (hot path). */
+export function ipv4Number(s: string): number {
+  let v = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return -1;
+    } else if (c === 46) {
+      if (digits === 0 || ++dots > 3) return -1;
+      v = v * 256 + part;
+      part = 0;
+      digits = 0;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + part;
+}
+
+/** An address criterion compiled for speed: exact hosts by text, IPv4 networks as numbers, IPv6 networks. */
+interface Addr {
+  any: boolean;
+  neg: boolean;
+  hosts: Set<string>;
+  v4: { base: number; mask: number }[];
+  v6: Cidr[];
+}
+
+function compileAddr(a: AddrSpec): Addr {
+  const out: Addr = { any: a.any, neg: a.neg, hosts: new Set(), v4: [], v6: [] };
+  for (const n of a.nets) {
+    if (n.prefix === (n.family === 4 ? 32 : 128)) out.hosts.add(n.text.slice(0, n.text.indexOf('/')));
+    else if (n.family === 4) {
+      const mask = n.prefix === 0 ? 0 : (0xffffffff << (32 - n.prefix)) >>> 0;
+      out.v4.push({ base: ((n.bytes[0]! << 24) | (n.bytes[1]! << 16) | (n.bytes[2]! << 8) | n.bytes[3]!) >>> 0, mask });
+    } else out.v6.push(n);
+  }
+  return out;
+}
+
+function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
+  if (a.any) return true;
+  const text = isSrc ? p.src : p.dst;
+  let inside = a.hosts.has(text);
+  if (!inside && a.v4.length > 0 && p.family === 4) {
+    let n = isSrc ? p._src4 : p._dst4;
+    if (n === -2) {
+      n = ipv4Number(text);
+      if (isSrc) p._src4 = n;
+      else p._dst4 = n;
+    }
+    if (n >= 0) {
+      for (const net of a.v4) {
+        if (((n & net.mask) >>> 0) === net.base) {
+          inside = true;
+          break;
+        }
+      }
+    }
+  }
+  if (!inside && a.v6.length > 0 && p.family === 6) {
+    let ip = isSrc ? p._src6 : p._dst6;
+    if (!ip) {
+      ip = parseIp(text);
+      if (isSrc) p._src6 = ip;
+      else p._dst6 = ip;
+    }
+    if (ip) {
+      for (const net of a.v6) {
+        if (cidrContains(net, ip)) {
+          inside = true;
+          break;
+        }
+      }
+    }
+  }
+  return a.neg ? !inside : inside;
+}
+
+function flagsMatch(f: FlagSpec, mask: number): boolean {
+  const m = mask & ~f.ignore;
+  switch (f.mod) {
+    case '+': return (m & f.mask) === f.mask;
+    case '*': return (m & f.mask) !== 0;
+    case '!': return (m & f.mask) === 0;
+    default: return m === f.mask;
+  }
+}
+
+/** A signature with its compiled addresses. */
+interface Compiled {
+  sig: Signature;
+  src: Addr;
+  dst: Addr;
+}
+
+/** Candidates of one protocol: per-port buckets, then wide rules keyed by flags (tcp) and the rest. */
+class ProtoIndex {
+  readonly byPort: (Compiled[] | undefined)[] = [];
+  readonly byFlags = new Map<string | number, Compiled[]>();
+  readonly other: Compiled[] = [];
+}
+
+function push<K>(m: Map<K, Compiled[]>, k: K, c: Compiled): void {
+  const l = m.get(k);
+  if (l) l.push(c);
+  else m.set(k, [c]);
+}
+
+/** The signatures of one file, compiled for matching. */
+export class SignatureSet {
+  readonly #compat: boolean;
+  readonly #ruleDl: ReadonlyMap<number, number>;
+  readonly #ipOptions: IpOptionTable;
+  readonly #tcp = new ProtoIndex();
+  readonly #udp = new ProtoIndex();
+  readonly #icmpByType: (Compiled[] | undefined)[] = [];
+  readonly #icmpOther: Compiled[] = [];
+  readonly #ipOpts: Compiled[] = [];
+  readonly #ip: Compiled[] = [];
+  readonly #bySid = new Map<number, Signature>();
+  readonly #size: number;
+
+  constructor(sigs: readonly Signature[], opts: { compat: boolean; ruleDl: ReadonlyMap<number, number>; ipOptions: IpOptionTable }) {
+    this.#compat = opts.compat;
+    this.#ruleDl = opts.ruleDl;
+    this.#ipOptions = opts.ipOptions;
+    this.#size = sigs.length;
+    for (const s of sigs) {
+      this.#bySid.set(s.sid, s);
+      const c: Compiled = { sig: s, src: compileAddr(s.src), dst: compileAddr(s.dst) };
+      if (s.proto === 'tcp' || s.proto === 'udp') {
+        const idx = s.proto === 'tcp' ? this.#tcp : this.#udp;
+        if (!s.dp.neg && s.dp.hi - s.dp.lo < NARROW) {
+          for (let port = Math.max(0, s.dp.lo); port <= Math.min(65535, s.dp.hi); port++) (idx.byPort[port] ??= []).push(c);
+        } else if (s.flags && (this.#compat || (s.flags.mod === '' && s.flags.ignore === 0))) {
+          push(idx.byFlags, this.#compat ? s.flags.psad : s.flags.mask, c);
+        } else {
+          idx.other.push(c);
+        }
+      } else if (s.proto === 'icmp') {
+        if (s.itype && !s.itype.neg && s.itype.lo === s.itype.hi && s.itype.lo >= 0 && s.itype.lo < 256) (this.#icmpByType[s.itype.lo] ??= []).push(c);
+        else this.#icmpOther.push(c);
+      } else if (s.ipopts !== undefined) {
+        this.#ipOpts.push(c);
+      } else {
+        this.#ip.push(c);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Looks a signature up by the id its hits are filed under. */
+  bySid(sid: number): Signature | undefined {
+    return this.#bySid.get(sid);
+  }
+
+  /** psad's assign_sid_dl (psad:3041): snort_rule_dl overrides the rule's own level. */
+  levelOf(sid: number, dl: number): number {
+    return this.#ruleDl.get(sid) ?? dl;
+  }
+
+  /** Appends every matching signature of the packet's protocol and of "ip" to `out`. */
+  match(p: SigPacket, out: SigMatch[]): void {
+    const proto = p.proto;
+    if (proto === 'tcp' || proto === 'udp') {
+      const idx = proto === 'tcp' ? this.#tcp : this.#udp;
+      const bucket = p.dp >= 0 ? idx.byPort[p.dp] : undefined;
+      if (bucket) this.#testAll(p, bucket, out);
+      if (idx.byFlags.size > 0) {
+        const f = idx.byFlags.get(this.#compat ? p.flagsText : p.flags);
+        if (f) this.#testAll(p, f, out);
+      }
+      this.#testAll(p, idx.other, out);
+    } else if (proto === 'icmp') {
+      const bucket = p.itype >= 0 && p.itype < 256 ? this.#icmpByType[p.itype] : undefined;
+      if (bucket) this.#testAll(p, bucket, out);
+      this.#testAll(p, this.#icmpOther, out);
+    }
+    // psad never matches "ip" rules on IPv6 packets (match_snort_ip_keywords returns early for them); own mode does
+    if (this.#compat && p.family === 6) return;
+    if (p.ipOpts !== '') this.#testAll(p, this.#ipOpts, out);
+    this.#testAll(p, this.#ip, out);
+  }
+
+  #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[]): void {
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      if (this.#test(p, c.sig) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) {
+        out.push({ sig: c.sig, dl: this.levelOf(c.sig.sid, c.sig.dl) });
+      }
+    }
+  }
+
+  /** Every criterion but the addresses (tested last: they may need parsing). */
+  #test(p: SigPacket, s: Signature): boolean {
+    if (s.proto === 'tcp') {
+      if (!inRange(s.sp, p.sp) || !inRange(s.dp, p.dp)) return false;
+      if (s.flags && (this.#compat ? p.flagsText !== s.flags.psad : !flagsMatch(s.flags, p.flags))) return false;
+      if ((s.dsize || s.psadDsize) && !this.#dsizeOk(p, s)) return false;
+      if (s.window && !inRange(s.window, p.window)) return false;
+      if (s.seq && !inRange(s.seq, p.tcpSeq)) return false;
+      if (s.ack && !inRange(s.ack, p.tcpAck)) return false;
+    } else if (s.proto === 'udp') {
+      if (!inRange(s.sp, p.sp) || !inRange(s.dp, p.dp)) return false;
+      if ((s.dsize || s.psadDsize) && !this.#dsizeOk(p, s)) return false;
+    } else if (s.proto === 'icmp') {
+      if (s.itype && !inRange(s.itype, p.itype)) return false;
+      if (s.icode && !inRange(s.icode, p.icode)) return false;
+      if (s.icmpSeq && !inRange(s.icmpSeq, p.icmpSeq)) return false;
+      if (s.icmpId && !inRange(s.icmpId, p.icmpId)) return false;
+      if ((s.dsize || s.psadDsize) && !this.#dsizeOk(p, s)) return false;
+    }
+    return this.#ipKeywords(p, s);
+  }
+
+  /** psad's match_snort_ip_keywords (psad:2499); psad skips them all for IPv6, own mode applies them (TTL = hop limit). */
+  #ipKeywords(p: SigPacket, s: Signature): boolean {
+    if (this.#compat && p.family === 6) return s.proto !== 'ip';
+    if (s.ttl && !inRange(s.ttl, p.ttl)) return false;
+    if (s.id && !inRange(s.id, p.ipId)) return false;
+    if (s.psadIpLen && !inRange(s.psadIpLen, p.ipLen)) return false;
+    if (s.sameip && (p.intf === 'lo' || p.src !== p.dst)) return false;
+    if (s.ipopts !== undefined) {
+      if (!p.ipOpts) return false;
+      if (s.ipopts !== 'any' && !ipOptionKeywords(this.#ipOptions, p.ipOpts).has(s.ipopts)) return false;
+    }
+    return true;
+  }
+
+  #dsizeOk(p: SigPacket, s: Signature): boolean {
+    const d = this.#dsize(p, s);
+    return (!s.dsize || inRange(s.dsize, d)) && (!s.psadDsize || inRange(s.psadDsize, d));
+  }
+
+  /** Payload size as psad estimates it from the lengths in the log line (own mode: real header lengths). */
+  #dsize(p: SigPacket, s: Signature): number {
+    if (this.#compat) {
+      if (s.proto === 'tcp') return p.ipLen - IP_HEADER - TCP_HEADER - (p.flagsText.includes('SYN') ? TCP_MAX_OPTS : 0);
+      if (s.proto === 'udp') return p.udpLen - UDP_HEADER;
+      return p.ipLen - IP_HEADER - PSAD_ICMP_HEADER;
+    }
+    const ipHeader = p.family === 6 ? 40 : IP_HEADER + Math.ceil(p.ipOpts.length / 2 / 4) * 4;
+    if (s.proto === 'tcp') {
+      const opts = p.tcpOptsLen >= 0 ? Math.ceil(p.tcpOptsLen / 4) * 4 : p.flagsText.includes('SYN') ? TCP_MAX_OPTS : 0;
+      return p.ipLen - ipHeader - TCP_HEADER - opts;
+    }
+    if (s.proto === 'udp') return (p.udpLen >= 0 ? p.udpLen : p.ipLen - ipHeader) - UDP_HEADER;
+    return p.ipLen - ipHeader - 8;
+  }
+}

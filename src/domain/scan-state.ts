@@ -1,0 +1,326 @@
+// Per-source scan state as detection keeps it (psad's %scan, %curr_scan and %scan_dl per source), shared by the pure
+// detector that changes it, the store that persists it and the profile builder that renders it.
+import type { DangerLevel } from './profile.ts';
+
+/** Lowest and highest destination port seen. */
+export interface PortRange {
+  /** Lowest port. */
+  lo: number;
+  /** Highest port. */
+  hi: number;
+}
+
+/** One signature's hits on one (source, destination, chain), psad's $scan{src}{dst}{proto}{sid}{sid}{chain}. */
+export interface PairSigHit {
+  /** Protocol slot the hit is filed under ("tcp", "udp", "icmp", "icmp6", "ip", …). */
+  proto: string;
+  /** Signature id. */
+  sid: number;
+  /** Chain of the matching packets. */
+  chain: string;
+  /** Matching packets. */
+  packets: number;
+  /** Destination port of the last matching packet (tcp/udp), else 0. */
+  dport: number;
+  /** TCP flags of the last matching packet ("NA" otherwise). */
+  flags: string;
+  /** Whether it came from a fwsnort SID in the log prefix. */
+  fwsnort: boolean;
+}
+
+/** What one source's packets of the current check interval did to one destination (psad's %curr_scan{src}{dst}). */
+export interface PairInterval {
+  /** Distinct TCP flag strings this interval. */
+  flags: string[];
+  /** Distinct protocols this interval (psad's per-interval tot_protocols). */
+  protos: string[];
+  /** Topera / Masscan / Mirai marks of the interval's last packet (psad keeps only the last one). */
+  topera: boolean;
+  masscan: boolean;
+  mirai: boolean;
+}
+
+/**
+ * One source's dealings with one destination. The window fields are psad's $scan{src}{dst} (what danger levels are
+ * computed from; reset when the pair times out, as psad's delete_old_scans deletes it); the rest accumulates for the
+ * profile and survives timeouts.
+ */
+export interface PairState {
+  /** Destination, canonical text. */
+  dst: string;
+  /** Whether the window is live (false after a timeout until the next packet). */
+  live: boolean;
+  /** psad s_time: event time (ms) of the window's first packet. */
+  start: number;
+  /** psad absnum: packets in the window. */
+  absnum: number;
+  /** tot_protocols as psad counts it (its per-packet quirk for ICMP and numbered protocols included). */
+  totProtocols: number;
+  /** Protocol slots psad has defined in the window (the quirk above depends on them). */
+  slots: string[];
+  /** Distinct protocols in the window (probewatch's count). */
+  wprotos: string[];
+  /** psad abs_sp/abs_ep by protocol ("tcp", "udp", "udplite") in the window. */
+  wranges: Record<string, PortRange>;
+  /** Packets ever counted to this destination. */
+  packets: number;
+  /** First and last packet ever (event ms). */
+  first: number;
+  last: number;
+  /** Port ranges ever, by protocol. */
+  ranges: Record<string, PortRange>;
+  /** Packets by "chain\tinterface\tprotocol". */
+  chains: Record<string, number>;
+  /** Packets by TCP flag string. */
+  flags: Record<string, number>;
+  /** Packets by log prefix ("*noprfx*" when none). */
+  prefixes: Record<string, number>;
+  /** Signature hits keyed "proto\tsid\tchain". */
+  sigs: Record<string, PairSigHit>;
+  /** Invalid ICMP/ICMPv6 packets keyed "proto\ttype\tcode\tchain" (code "" for an invalid type). */
+  icmpInvalid: Record<string, number>;
+  /** Scan-type labels given so far. */
+  scanTypes: string[];
+  /** Port-sweep mark. */
+  sweep: boolean;
+  /** Sticky Topera / Masscan / Mirai marks (any packet, not only the last). */
+  sticky: { topera: boolean; masscan: boolean; mirai: boolean };
+  /** Syslog hosts (sensors) that logged the pair's packets (a few). */
+  hosts: string[];
+  /** Interval id the `cur` data belongs to. */
+  interval: number;
+  /** Data of that interval. */
+  cur: PairInterval | null;
+  /** Expiry bucket the detector last scheduled the pair in (not persisted). */
+  expBucket?: number;
+}
+
+/** A signature that matched packets from a source (summed over destinations). */
+export interface SourceSigHit {
+  /** Signature id. */
+  sid: number;
+  /** Message. */
+  msg: string;
+  /** Danger level the signature assigns. */
+  dl: DangerLevel;
+  /** Rule protocol. */
+  proto: string;
+  /** Matching packets. */
+  count: number;
+  /** A few destination ports of matching packets. */
+  dports: number[];
+  /** Whether it came from a fwsnort SID. */
+  fwsnort: boolean;
+  /** First and last match, event ms. */
+  first: number;
+  last: number;
+}
+
+/** One danger-level step. */
+export interface DangerChange {
+  /** Event time (ms). */
+  time: number;
+  /** New level. */
+  level: DangerLevel;
+  /** Why ("packets", "hosts", "signature", "icmp", "auto_dl", "protocols"). */
+  reason: string;
+}
+
+/** Everything detection keeps about one source. */
+export interface SourceState {
+  /** Canonical address. */
+  ip: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** psad's %scan_dl: sticky danger level. */
+  dl: DangerLevel;
+  /** First and last counted packet, event ms. */
+  firstSeen: number;
+  lastSeen: number;
+  /** Counted packets. */
+  packets: number;
+  /** Pairs by destination. */
+  pairs: Map<string, PairState>;
+  /** Packets by destination port, keyed protoCode * 65536 + port (protoCode: tcp 0, udp 1, udplite 2). */
+  ports: Map<number, number>;
+  /** Signature hits by sid. */
+  sigs: Map<number, SourceSigHit>;
+  /** Danger-level history. */
+  history: DangerChange[];
+  /** Packets by syslog host (sensor) that logged them. */
+  sensors: Record<string, number>;
+  /** Tags ("nmap", "masscan", "mirai", "topera", "port-sweep", "protocol-scan", "signature"). */
+  tags: string[];
+  /** Interval id of the interval fields below. */
+  interval: number;
+  /** Signature danger level of this interval (psad's %curr_sigs_dl) and fwsnort SID level (%curr_sids_dl). */
+  curSigDl: number;
+  curSidDl: number;
+  /** Whether the source has sent a TCP packet carrying options (probewatch's per-source Masscan test). */
+  sawTcpOptions: boolean;
+  /** psad's %mirai_scan{src}{dst}{23}: SYNs to tcp/23 by destination. */
+  mirai: Record<string, number>;
+  /** Bookkeeping for incremental writes (not persisted). */
+  dirty: DirtyMarks;
+}
+
+/** What changed since the state was last written (the sets are created on first use: most sources never need them). */
+export interface DirtyMarks {
+  /** The source row itself. */
+  source: boolean;
+  /** Destinations whose pair changed. */
+  pairs: Set<string> | null;
+  /** Port keys whose count changed. */
+  ports: Set<number> | null;
+  /** Sids whose hit changed. */
+  sigs: Set<number> | null;
+  /** History entries already written. */
+  historyWritten: number;
+  /** Used since the cache last considered evicting it (second-chance LRU). */
+  used: boolean;
+  /** Everything must be written (changes were not tracked while the directory kept no store). */
+  full: boolean;
+}
+
+/** Fresh dirty marks. */
+export function cleanMarks(historyWritten = 0): DirtyMarks {
+  return { source: false, pairs: null, ports: null, sigs: null, historyWritten, used: false, full: false };
+}
+
+/** Marks a pair as changed. */
+export function markPair(s: SourceState, dst: string): void {
+  (s.dirty.pairs ??= new Set()).add(dst);
+}
+
+/** Marks a port counter as changed. */
+export function markPort(s: SourceState, key: number): void {
+  (s.dirty.ports ??= new Set()).add(key);
+}
+
+/** Marks a signature hit as changed. */
+export function markSig(s: SourceState, sid: number): void {
+  (s.dirty.sigs ??= new Set()).add(sid);
+}
+
+/** Shared empty values of fields that stay empty for nearly every pair; replaced (never mutated) on first write. */
+export const EMPTY_SIGS: Readonly<Record<string, PairSigHit>> = Object.freeze({});
+export const EMPTY_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
+export const EMPTY_LIST: readonly string[] = Object.freeze([]);
+export const NO_MARKS: Readonly<PairState['sticky']> = Object.freeze({ topera: false, masscan: false, mirai: false });
+
+/** Port-key protocol codes. */
+export const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
+
+/** Key of a (protocol, port) in SourceState.ports, or -1 for protocols without ports. */
+export function portKey(proto: string, port: number): number {
+  const code = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : proto === 'udplite' ? 2 : -1;
+  return code < 0 ? -1 : code * 65536 + port;
+}
+
+/** A new, empty source state. */
+export function newSourceState(ip: string, family: 4 | 6, time: number): SourceState {
+  return {
+    ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), ports: new Map(), sigs: new Map(),
+    history: [], sensors: {}, tags: EMPTY_LIST as string[],
+    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: EMPTY_COUNTS, dirty: cleanMarks(),
+  };
+}
+
+/** Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. */
+export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cutoff: number, by: 'start' | 'last', candidates: readonly string[],
+  onExpired?: (s: SourceState) => void): number {
+  let n = 0;
+  for (let i = 0; i + 1 < candidates.length; i += 2) {
+    const s = sources.get(candidates[i]!);
+    const p = s?.pairs.get(candidates[i + 1]!);
+    if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
+    expirePair(p);
+    markPair(s, p.dst);
+    onExpired?.(s);
+    n++;
+  }
+  return n;
+}
+
+/** Per-source packet counts by protocol, chain, interface and log prefix, summed over the source's pairs. */
+export interface SourceCounts {
+  protocols: Record<string, number>;
+  chains: Record<string, number>;
+  interfaces: Record<string, number>;
+  prefixes: Record<string, number>;
+}
+
+/** Sums the pairs' cumulative counters (kept per pair only, so the per-packet work stays small). */
+export function sourceCounts(s: SourceState): SourceCounts {
+  const out: SourceCounts = { protocols: {}, chains: {}, interfaces: {}, prefixes: {} };
+  const add = (rec: Record<string, number>, k: string, n: number): void => {
+    rec[k] = (rec[k] ?? 0) + n;
+  };
+  for (const p of s.pairs.values()) {
+    for (const [k, n] of Object.entries(p.chains)) {
+      const [chain = '', intf = '', proto = ''] = k.split('\t');
+      add(out.chains, chain, n);
+      if (intf !== '') add(out.interfaces, intf, n);
+      add(out.protocols, proto, n);
+    }
+    for (const [k, n] of Object.entries(p.prefixes)) if (k !== '*noprfx*') add(out.prefixes, k, n);
+  }
+  return out;
+}
+
+/** A new, empty pair (window not yet live). */
+export function newPairState(dst: string, time: number): PairState {
+  return {
+    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: [], wprotos: [], wranges: {}, packets: 0, first: time,
+    last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS, prefixes: {},
+    sigs: EMPTY_SIGS, icmpInvalid: EMPTY_COUNTS,
+    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS, hosts: [], interval: -1, cur: null,
+  };
+}
+
+/** Ends a pair's window (psad's delete_old_scans): the danger-level counters restart with its next packet. */
+export function expirePair(p: PairState): void {
+  p.live = false;
+  p.absnum = 0;
+  p.totProtocols = 0;
+  p.slots = [];
+  p.wprotos = [];
+  p.wranges = {};
+}
+
+/** Which evicted sources a level assignment can leave alone. */
+export interface TouchedHint {
+  /** Sources at or above this level are always processed (their scan types are labelled). */
+  minDl: number;
+  /** Sources with at least this many packets are processed (DANGER_LEVEL1). */
+  minPackets: number;
+  /** Sources with at least this many destinations are processed (DL1_UNIQUE_HOSTS; 0 disables the test). */
+  minDsts: number;
+}
+
+/**
+ * Where detection finds source state: an in-memory map, or a bounded cache over the store. The detector only calls these;
+ * it never knows whether a source was evicted and reloaded.
+ */
+export interface SourceDirectory {
+  /** Whether changes must be tracked per pair, port and signature (only when a store is written incrementally). */
+  readonly tracksChanges: boolean;
+  /** The source's state, loading it when it was evicted; undefined when never seen. */
+  get(ip: string): SourceState | undefined;
+  /** Registers a new source. */
+  add(state: SourceState): void;
+  /** Notes that the source was touched in the current interval (its `interval` field is already set). */
+  touch(state: SourceState): void;
+  /**
+   * Calls `fn` for every source touched in interval `id` (in memory or evicted) and keeps their changes. A store-backed
+   * directory may skip evicted sources that `hint` shows cannot change (fewer packets and destinations than the first
+   * thresholds, no pending signature level, below the reporting level).
+   */
+  forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void;
+  /**
+   * Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. In memory
+   * only `candidates` (flat [ip, dst, ip, dst, …], the pairs the detector scheduled as possibly due) need checking; a
+   * store-backed directory also expires what it holds on disk.
+   */
+  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number;
+}
