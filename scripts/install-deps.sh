@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Installs what probewatch and its tests need and is missing: Debian packages (when root), npm packages, the build.
-# Usage: scripts/install-deps.sh [--test]   (--test adds the tools the test suite drives: nftables, ipset, tcpreplay, chromium …)
+# Usage: scripts/install-deps.sh [--test] [--no-build]
+#   --test      adds the tools the test suite drives: nftables, ipset, tcpreplay, chromium …
+#   --no-build  skips `npm run build` (the test run brings dist/ up to date itself)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 want=(libpcap-dev python3 make g++)
-if [ "${1:-}" = "--test" ]; then
-  want+=(iproute2 iptables nftables ipset tcpdump tcpreplay chromium mmdb-bin systemd-journal-remote)
-fi
+build=1
+for arg in "$@"; do
+  case "$arg" in
+    --test) want+=(iproute2 iptables nftables ipset tcpdump tcpreplay chromium mmdb-bin systemd-journal-remote) ;;
+    --no-build) build=0 ;;
+    *) echo "usage: scripts/install-deps.sh [--test] [--no-build]" >&2; exit 2 ;;
+  esac
+done
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -24,4 +31,5 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
-npm run build --silent
+[ "$build" = 1 ] && npm run build --silent
+exit 0
