@@ -1,6 +1,6 @@
 // Composition root of `probewatch serve`: store, intake, enrichment, response, the API's read model and the API itself;
 // readiness, signals (SIGTERM/SIGINT stop within a deadline, SIGHUP reloads), and the maintenance timers.
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -113,6 +113,8 @@ export function loadTokens(cfg: Config, log: Logger): TokenEntry[] {
   if (!file && entries.length === 0 && cfg.api.autoToken && cfg.core.dataDir !== ':memory:') {
     file = join(cfg.core.dataDir, 'api.token');
     if (!existsSync(file)) {
+      // a fresh machine has no data directory yet: the token is written before the store creates it
+      mkdirSync(cfg.core.dataDir, { recursive: true, mode: 0o750 });
       // O_EXCL and mode 0600 at creation: the secret is never readable by others, not even for a moment
       const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, `${newToken()}\n`);

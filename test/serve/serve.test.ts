@@ -170,6 +170,24 @@ describe('probewatch serve (child process)', () => {
     }
   });
 
+  it('on a fresh machine creates its data directory and an admin token file (0600) that the API accepts', async () => {
+    const dir = join(tmp(), 'not', 'yet');
+    writeFileSync(join(dir, '..', '..', 'empty.log'), '');
+    const { proc, url } = await child(['--data-dir', dir, '--listen', '127.0.0.1:0', '--no-whois', '--no-rdns', '--log', join(dir, '..', '..', 'empty.log')], quiet);
+    try {
+      const file = join(dir, 'api.token');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const token = readFileSync(file, 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect((await fetch(`${url}/sources`)).status).toBe(401);
+      expect((await fetch(`${url}/sources`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      proc.kill('SIGTERM');
+      expect(await exited(proc)).toBe(0);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+
   it('exits 2 with the usage for an unknown flag', () => {
     const r = spawnSync(process.execPath, [join(root, 'bin/probewatch.js'), 'serve', '--frobnicate'], { env: quiet, encoding: 'utf8' });
     expect(r.status).toBe(2);
