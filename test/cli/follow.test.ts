@@ -1,6 +1,6 @@
 // follow in real child processes: a log that grows while probewatch reads it, a kill -9 in the middle, a restart — and
 // every line counted exactly once, with the same per-source result as analysing the whole file at once.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,5 +175,51 @@ describe('probewatch follow', () => {
     expect(top[4]).toContain('INPUT');
     expect(top[5]).toBe('198.51.100.1');
     expect(err.join('')).toMatch(/203\.0\.113\.50 danger level 3/);
+  }, 120_000);
+
+  const REMOTE = '/lib/systemd/systemd-journal-remote';
+  if (!existsSync(REMOTE)) process.stderr.write(`SKIPPED follow --journal test: ${REMOTE} missing (apt-get install systemd-journal-remote)\n`);
+  it.skipIf(!existsSync(REMOTE))('--journal: follows journald (real journalctl) and resumes after kill -9 without loss or double counting', async () => {
+    const dir = mkdtempSync(join(tmp, 'jr-'));
+    const journal = join(dir, 'k.journal');
+    const data = join(dir, 'data');
+    // journalctl over a journal file this test writes (systemd-journal-remote), through the configured binary
+    const wrapper = join(dir, 'journalctl.sh');
+    writeFileSync(wrapper, `#!/bin/sh\nexec journalctl --file=${journal} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const config = join(dir, 'pw.yaml');
+    writeFileSync(config, `logs:\n  journal: true\n  journalctl: ${wrapper}\n  batchSize: 20\n  flushInterval: 0.05\n`);
+    const base = 1_764_167_000_000_000;
+    const write = (from: number, to: number): void => {
+      const entries = Array.from({ length: to - from }, (_, k) => {
+        const i = from + k;
+        return [`__REALTIME_TIMESTAMP=${base + i * 1_000_000}`, `__MONOTONIC_TIMESTAMP=${1000 + i}`, '_BOOT_ID=0123456789abcdef0123456789abcdef',
+          '_TRANSPORT=kernel', 'SYSLOG_IDENTIFIER=kernel', '_HOSTNAME=jsensor',
+          `MESSAGE=DROP IN=eth0 OUT= SRC=203.0.113.${200 + (i % 5)} DST=198.51.100.1 LEN=44 TOS=0x00 PREC=0x00 TTL=53 ID=${i} PROTO=TCP SPT=40000 DPT=${i + 1} WINDOW=1024 RES=0x00 SYN URGP=0`].join('\n');
+      });
+      const src = join(dir, `export-${from}.txt`);
+      writeFileSync(src, `${entries.join('\n\n')}\n\n`);
+      spawnSync(REMOTE, [`--output=${journal}`, src], { stdio: 'ignore' });
+    };
+    const run = (): ChildProcess => {
+      const c = spawn(process.execPath, ['--import', 'tsx', MAIN, 'follow', '--data-dir', data, '--journal', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      c.stderr.resume();
+      children.push(c);
+      return c;
+    };
+    write(0, 400);
+    const c1 = run();
+    await until('part of the journal', () => committedLine(data, 'journal') >= 40);
+    c1.kill('SIGKILL');
+    await new Promise((r) => c1.once('exit', r));
+    write(400, 600);
+    const c2 = run();
+    await until('the whole journal', () => [...sources(data).values()].reduce((n, x) => n + x.packets, 0) >= 600);
+    await sleep(300); // anything more would be a double count
+    c2.kill('SIGTERM');
+    expect(await new Promise<number | null>((r) => c2.once('exit', r))).toBe(0);
+    const s = sources(data);
+    expect([...s.keys()].sort()).toEqual(['203.0.113.200', '203.0.113.201', '203.0.113.202', '203.0.113.203', '203.0.113.204']);
+    for (const v of s.values()) expect(v.packets).toBe(120);
   }, 120_000);
 });
