@@ -189,7 +189,9 @@ export class Service {
       const enrichLog: EnrichLog = (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); };
       const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: enrichLog });
       const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
-        clock, logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
+        // HOME_NET is one psad key for detect and respond: detect's list (when not "any") is never blocked either
+        clock, homeNet: cfg.detect.homeNet.map((n) => n.replace(/[[\]]/g, '').trim()).filter((n) => n !== '' && n.toLowerCase() !== 'any'),
+        logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
       const capture = captureIntake(db, cfg, clock, log);
       const logs = logPipeline({ db, config: cfg, clock, log, enrich, response, reader });

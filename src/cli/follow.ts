@@ -1,164 +1,117 @@
-// `probewatch follow`: follows log files (across rotation) or journald, detects with the psad daemon's interval
-// semantics by event time, and commits each batch's counts with its read offset in one transaction (crash-safe resume).
+// `probewatch follow`: the psad daemon without the API — serve's log pipeline (files across rotation, journald; detection
+// with CHECK_INTERVAL/SCAN_TIMEOUT by event time; counts and read offsets committed in one transaction for crash-safe
+// resume; retention) with the same enrichment and response rules (alerts, scripts, blocks) on danger-level changes.
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { systemClock } from '../domain/clock.ts';
+import type { Clock } from '../domain/clock.ts';
 import { pwError } from '../domain/errors.ts';
-import type { LogOffset } from '../domain/log-offset.ts';
-import { Detector } from '../detect/engine.ts';
-import type { EngineMeta, IntervalResult } from '../detect/engine.ts';
-import type { LogBatch } from '../logs/batch.ts';
-import { FileFollower } from '../logs/follow-file.ts';
-import { JournalFollower } from '../logs/journal.ts';
+import type { ProfileReader } from '../domain/queries.ts';
+import type { IntervalResult } from '../detect/engine.ts';
+import { createResponseService } from '../respond/create.ts';
+import { SqliteBlocks } from '../store/blocks.ts';
 import { openStore } from '../store/db.ts';
 import type { Db } from '../store/db.ts';
-import { LogOffsets } from '../store/log-offsets.ts';
-import { Retention } from '../store/retention.ts';
-import { ScanCache } from '../store/scan-cache.ts';
+import { ProfileReader as DetectProfileReader } from '../store/profile-read.ts';
+import { StoreProfileReader } from '../store/queries/profile-reader.ts';
+import { SqliteResponseLog } from '../store/response-log.ts';
+import { ScanStateRepo } from '../store/scan-state.ts';
+import type { Level, Logger } from '../service.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
-import { loadDetectRules, newLineParser } from './detect-setup.ts';
+import { createEnrichRuntime } from './enrich-runtime.ts';
 import { configLayersFromArgs } from './load-config.ts';
-import { CounterWriter } from './scan-session.ts';
+import { logPipeline } from './serve-pipeline.ts';
 
 const USAGE = `probewatch follow [--data-dir DIR] (--log FILE… | --journal) [--from-end] [--psad-conf FILE] [--config FILE]
 
-Follows firewall logs and keeps scan state in the store (what the psad daemon does). Files are followed across
-rotation; journald through journalctl. Offsets are saved with the counts they cover, so after a restart or a crash
-(kill -9 included) reading resumes exactly after the last committed line. A file seen for the first time is read from
-its start; --from-end skips its history. Stops cleanly on SIGINT/SIGTERM.`;
+Follows firewall logs and keeps scan state in the store (what the psad daemon does): detection in CHECK_INTERVAL
+batches with SCAN_TIMEOUT, by event time; on a danger-level change the response rules run as under serve (alerts,
+external scripts, automatic blocking) and the source is queued for enrichment. Files are followed across rotation
+(rename-and-create and copytruncate); journald through journalctl -k -f -o json. Offsets are saved with the counts
+they cover, so after a restart or a crash (kill -9 included) reading resumes exactly after the last committed line.
+A file seen for the first time is read from its start; --from-end skips its history. Stops cleanly on SIGINT/SIGTERM.`;
 
-/** A running follow session (exported for tests and `serve`). */
+/** A running follow session (exported for tests). */
 export interface FollowSession {
-  /** Resolves once every source has delivered what it has (useful in tests). */
-  idle(): Promise<void>;
-  /** Stops reading, commits, closes the store. */
+  /** Stops reading, commits the open interval, waits for responses in flight, closes the store. */
   stop(): Promise<void>;
-  /** Resolves when following ends. */
-  done: Promise<void>;
 }
 
-/** Starts following per the configuration; `onChange` receives danger-level changes (alerts, logging). */
+const LEVELS: readonly Level[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** Starts following per the configuration; `notice` receives one line per event worth telling (level changes, files). */
 export async function startFollow(config: Config, opts: {
   notice: (msg: string) => void;
   onChange?: (r: IntervalResult) => void;
+  clock?: Clock;
 }): Promise<FollowSession> {
   const l = config.logs;
   if (l.files.length === 0 && !l.journal) throw pwError('PW_ERR_USAGE', ['nothing to follow: give --log FILE… or --journal']);
-  const { rules, sources } = loadDetectRules(config);
-  for (const n of sources.notes) opts.notice(n);
-  const db: Db = openStore(config.core.dataDir);
-  const cache = new ScanCache(db, { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice: opts.notice });
-  const repo = cache.repo;
-  const offsets = new LogOffsets(db);
-  const storedMode = repo.getMeta('mode');
-  const mode = config.detect.compat ? 'psad compatibility' : 'probewatch';
-  if (storedMode !== undefined && storedMode !== mode) {
-    opts.notice(`the store was written in ${JSON.stringify(storedMode)} mode; continuing in ${mode} mode`);
-  }
-  const meta = repo.getMeta('engine') as EngineMeta | undefined;
-  const detector = new Detector(rules, cache, 'timed', meta);
-  const counters = new CounterWriter();
-  const report = (r: IntervalResult | null): void => {
-    if (!r) return;
-    for (const { ip, change } of r.changes) opts.notice(`${ip} danger level ${change.level} (${change.reason})`);
-    opts.onChange?.(r);
+  const clock = opts.clock ?? systemClock;
+  const threshold = LEVELS.indexOf(config.core.logLevel as Level);
+  const log: Logger = {
+    level: config.core.logLevel as Level,
+    log(level, msg) {
+      if (LEVELS.indexOf(level) <= threshold) opts.notice(msg);
+    },
   };
-  let lastBatch = Date.now();
-  let pendingInterval = false;
-
-  /** Commits a batch: its packets' effects, the engine state and its offset, in one transaction. */
-  const commit = (batch: LogBatch | null, offset: LogOffset | undefined): void => {
-    const results: IntervalResult[] = [];
-    db.transaction(() => {
-      if (batch) {
-        for (const ev of batch.packets) detector.ingest(ev, undefined, (r) => results.push(r));
-        for (const e of batch.errors) repo.addCounter('error', e.reason, 1);
-        for (const n of batch.losses) repo.addCounter('loss', n.kind, n.count);
-        pendingInterval = pendingInterval || batch.packets.length > 0;
-      } else {
-        const r = detector.closeInterval();
-        if (r) results.push(r);
-        pendingInterval = false;
-      }
-      cache.flush();
-      counters.save(repo, detector.totals);
-      counters.saveMode(repo, config.detect.compat);
-      repo.setMeta('engine', detector.meta);
-      if (offset) offsets.save(offset, Date.now());
-    })();
-    for (const r of results) report(r);
-  };
-
-  const onBatch = (batch: LogBatch): void => {
-    lastBatch = Date.now();
-    commit(batch, batch.offset);
-  };
-  const followers: { idle(): Promise<void>; stop(): Promise<void>; done: Promise<void> }[] = [];
-  for (const path of l.files) {
-    const f = new FileFollower({
-      path, parser: newLineParser(config), start: offsets.get(path), fromEnd: l.fromEnd, batchSize: l.batchSize,
-      pollIntervalMs: l.pollInterval * 1000, readChunk: l.readChunk, onBatch,
-      onNotice: (n) => {
-        opts.notice(n.kind === 'error' ? `${n.path}: ${n.message}` : `${n.path}: ${n.kind}${'to' in n ? ` → ${n.to}` : ''}`);
-      },
-    });
-    await f.start();
-    followers.push(f);
-  }
-  if (l.journal) {
-    const j = new JournalFollower({
-      parser: newLineParser(config), start: offsets.get('journal'), fromEnd: l.fromEnd, journalctl: l.journalctl,
-      batchSize: l.batchSize, flushIntervalMs: l.flushInterval * 1000, onBatch,
-      onNotice: (n) => {
-        opts.notice(`journal: ${n.kind}${n.kind === 'error' ? `: ${n.message}` : ''}`);
-      },
-    });
-    await j.start();
-    followers.push(j);
-  }
-
-  // the open interval is closed when input has been quiet for a check interval, so levels do not wait for new packets
-  const ciMs = config.detect.checkInterval * 1000;
-  const retention = new Retention(db);
-  let lastPrune = Date.now();
-  const timer = setInterval(() => {
-    try {
-      if (pendingInterval && Date.now() - lastBatch >= ciMs) commit(null, undefined);
-      const every = config.store.compactInterval * 1000;
-      if (config.store.retention > 0 && every > 0 && Date.now() - lastPrune >= every) {
-        lastPrune = Date.now();
-        // retention runs on event time: replaying an old log must not prune what it just read
-        const cutoff = detector.meta.lastTime - config.store.retention * 1000;
-        cache.forget(cutoff);
-        const r = retention.prune(cutoff);
-        if (r.sources > 0) opts.notice(`retention: pruned ${r.sources} sources not seen for ${config.store.retention} s, freed ${r.freedPages} pages`);
-      }
-    } catch (e) {
-      opts.notice(`housekeeping failed: ${(e as Error).message}`);
+  // follow reads files and journald; syslog listeners belong to serve
+  const cfg: Config = { ...config, logs: { ...config.logs, syslogListen: [] } };
+  const db: Db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+  try {
+    const repo = new ScanStateRepo(db);
+    const storedMode = repo.getMeta('mode');
+    const mode = cfg.detect.compat ? 'psad compatibility' : 'probewatch';
+    if (storedMode !== undefined && storedMode !== mode) {
+      opts.notice(`the store was written in ${JSON.stringify(storedMode)} mode; continuing in ${mode} mode`);
     }
-  }, Math.min(ciMs, 1000));
-  timer.unref();
-  let stopped = false;
-  const done = Promise.all(followers.map((f) => f.done)).then(() => undefined);
-  return {
-    async idle() {
-      await Promise.all(followers.map((f) => f.idle()));
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await Promise.all(followers.map((f) => f.stop()));
-      if (pendingInterval) commit(null, undefined);
-      db.close();
-    },
-    done,
-  };
+    const detectReader = new DetectProfileReader(db);
+    const core: ProfileReader = { read: (ip) => detectReader.one(ip) };
+    const reader = new StoreProfileReader(db, core);
+    const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); } });
+    // HOME_NET is one psad key feeding detect and respond; the detect value (when a network list) also guards blocking
+    const detectHome = cfg.detect.homeNet.map((n) => n.replace(/[[\]]/g, '').trim()).filter((n) => n !== '' && n.toLowerCase() !== 'any');
+    const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
+      clock, homeNet: detectHome, logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
+    });
+    const pipeline = logPipeline({
+      db, config: cfg, clock, log, enrich, response, reader,
+      onResults: (results) => {
+        for (const r of results) {
+          for (const { ip, change } of r.changes) opts.notice(`${ip} danger level ${change.level} (${change.reason})`);
+          opts.onChange?.(r);
+        }
+      },
+    });
+    if (!pipeline) throw pwError('PW_ERR_USAGE', ['nothing to follow: give --log FILE… or --journal']);
+    if (cfg.respond.autoIds || response.blocks().length > 0) await response.start();
+    enrich.worker.start();
+    await pipeline.start();
+    let stopping: Promise<void> | undefined;
+    return {
+      stop() {
+        stopping ??= (async () => {
+          try {
+            await pipeline.stop();
+            await enrich.stop();
+            await response.stop(5000);
+          } finally {
+            if (db.open) db.close();
+          }
+        })();
+        return stopping;
+      },
+    };
+  } catch (e) {
+    if (db.open) db.close();
+    throw e;
+  }
 }
 
 export const followCommand: Command = {
   name: 'follow',
-  summary: 'follow log files or journald into the store with psad daemon semantics (crash-safe resume)',
+  summary: 'follow log files or journald into the store with psad daemon semantics and response rules (crash-safe resume)',
   usage: USAGE,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
@@ -186,7 +139,6 @@ export const followCommand: Command = {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-      void session.done.then(stop);
     });
     return 0;
   },

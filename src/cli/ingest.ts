@@ -147,8 +147,11 @@ export async function ingest(config: Config, files: readonly string[], opts: { q
         const results: IntervalResult[] = [];
         db.transaction(() => {
           if (batch) {
-            for (const ev of batch.packets) {
-              detector.ingest(ev, undefined, (r) => results.push(r));
+            // FW_SEARCH_ALL N: FW_MSG_SEARCH is matched against the whole line, as psad does
+            const texts = config.detect.fwSearchAll ? undefined : batch.texts;
+            for (let i = 0; i < batch.packets.length; i++) {
+              const ev = batch.packets[i]!;
+              detector.ingest(ev, texts?.[i], (r) => results.push(r));
               if (ev.tcpOptions !== undefined) fp.push(ev);
             }
             for (const e of batch.errors) repo.addCounter('error', e.reason, 1);

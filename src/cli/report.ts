@@ -1,5 +1,5 @@
 // The readable scan report of `analyze` and `status` (after psad -A / psad -S): levels, top signatures, attackers and
-// ports, prefixes and protocol counters, then per-source detail. Attacker-controlled text is escaped.
+// ports, prefixes and protocol counters, scan types and chains/interfaces, then per-source detail. Attacker-controlled text is escaped.
 import type { SourceProfile } from '../domain/profile.ts';
 import type { ParseStatsSummary } from '../logs/parse-stats.ts';
 
@@ -123,6 +123,27 @@ export function renderReport(r: ReportData): string {
   for (const [p, n] of r.prefixes) out.push(`      "${safe(p)}": ${n}`);
   out.push('', '    Total protocol packet counters:');
   for (const [p, n] of r.protocols) out.push(`      ${p.padStart(8)}: ${n} pkts`);
+  const shown = `level ${Math.max(1, r.minDangerLevel)} and above, top ${r.details.length}`;
+  out.push('', `[+] Scan types (sources at ${shown}):`);
+  const types = new Map<string, number>();
+  for (const p of r.details) for (const t of p.scanTypes) types.set(t, (types.get(t) ?? 0) + 1);
+  if (types.size === 0) out.push('        [NONE]');
+  for (const [t, n] of [...types].sort((a, b) => b[1] - a[1])) out.push(`      ${safe(t)}: ${n} source${n === 1 ? '' : 's'}`);
+  out.push('', `[+] Chains and interfaces (packets from sources at ${shown}):`);
+  const where = new Map<string, number>();
+  for (const p of r.details) {
+    for (const d of p.destinations) {
+      for (const c of d.chains) {
+        const k = `${c.chain}\t${c.inIf || c.outIf || '-'}`;
+        where.set(k, (where.get(k) ?? 0) + c.packets);
+      }
+    }
+  }
+  if (where.size === 0) out.push('        [NONE]');
+  for (const [k, n] of [...where].sort((a, b) => b[1] - a[1])) {
+    const [chain = '', intf = ''] = k.split('\t');
+    out.push(`      Chain: ${safe(chain)}, Intf: ${safe(intf)}: ${n} pkts`);
+  }
   out.push('', `[+] Source detail (level ${Math.max(1, r.minDangerLevel)} and above):`);
   if (r.details.length === 0) out.push('        [NONE]');
   for (const p of r.details) out.push('', ...detail(p));

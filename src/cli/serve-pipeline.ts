@@ -39,6 +39,8 @@ export interface PipelineDeps {
   response: ResponseService;
   /** Full profiles, for the alert context (OS guess, rDNS, whois, geo). */
   reader: ProfileReader;
+  /** Sees every committed interval result before the response rules do (`follow` prints the level changes). */
+  onResults?: (results: readonly IntervalResult[]) => void;
 }
 
 /** The log intake: one readiness check per source. */
@@ -140,6 +142,7 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
 
   /** After the commit: queue enrichment for sources that changed level, and run the response rules. */
   const react = (results: readonly IntervalResult[]): void => {
+    if (results.length > 0) d.onResults?.(results);
     const items = [];
     for (const r of results) {
       for (const { ip, change } of r.changes) {
@@ -170,8 +173,11 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
     const results: IntervalResult[] = [];
     db.transaction(() => {
       if (batch) {
-        for (const ev of batch.packets) {
-          detector.ingest(ev, undefined, (r) => results.push(r));
+        // FW_SEARCH_ALL N: psad matches FW_MSG_SEARCH against the whole line (psad:1595), so the line goes along
+        const texts = config.detect.fwSearchAll ? undefined : batch.texts;
+        for (let i = 0; i < batch.packets.length; i++) {
+          const ev = batch.packets[i]!;
+          detector.ingest(ev, texts?.[i], (r) => results.push(r));
           if (ev.tcpOptions !== undefined) fingerprinter.push(ev);
         }
         for (const e of batch.errors) repo.addCounter('error', e.reason, 1);

@@ -24,6 +24,8 @@ export interface LogBatch {
   source: string;
   /** Complete packets, in line order. */
   packets: PacketEvent[];
+  /** The line of each packet (same index): psad matches FW_MSG_SEARCH against the whole line, not only the prefix. */
+  texts: string[];
   /** Rate-limit notices. */
   losses: LossNotice[];
   /** Firewall lines that could not be read. */
@@ -41,6 +43,7 @@ export class BatchBuilder {
   readonly source: string;
   readonly #chars: number;
   #packets: PacketEvent[] = [];
+  #texts: string[] = [];
   #losses: LossNotice[] = [];
   #errors: BatchError[] = [];
   #lines = 0;
@@ -57,11 +60,11 @@ export class BatchBuilder {
     return this.#lines;
   }
 
-  /** Adds one line's result (`text` is only kept for errors). */
+  /** Adds one line's result (`text` is kept for packets, for the FW_MSG_SEARCH filter, and cut for errors). */
   add(r: ParseResult, text: string, line: number): void {
     this.#lines++;
     switch (r.kind) {
-      case 'packet': this.#packets.push(r.event); break;
+      case 'packet': this.#packets.push(r.event); this.#texts.push(text); break;
       case 'skip': this.#skipped++; break;
       case 'loss': this.#losses.push(r.notice); break;
       case 'error': {
@@ -76,11 +79,12 @@ export class BatchBuilder {
   /** The batch so far (with the offset after it) and a fresh start. */
   take(offset?: LogOffset): LogBatch {
     const b: LogBatch = {
-      source: this.source, packets: this.#packets, losses: this.#losses, errors: this.#errors, lines: this.#lines,
+      source: this.source, packets: this.#packets, texts: this.#texts, losses: this.#losses, errors: this.#errors, lines: this.#lines,
       skipped: this.#skipped,
     };
     if (offset) b.offset = offset;
     this.#packets = [];
+    this.#texts = [];
     this.#losses = [];
     this.#errors = [];
     this.#lines = 0;

@@ -186,7 +186,9 @@ export class JournalFollower {
         const c = cursorOf(text);
         if (c !== null) this.#cursor = c;
       }
-      b.add(parser.parseJournalEntry(entry, n), text, n);
+      // the kernel message, not the JSON around it, is the line FW_MSG_SEARCH is matched against
+      const message = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).MESSAGE : undefined;
+      b.add(parser.parseJournalEntry(entry, n), typeof message === 'string' ? message : text, n);
       if (b.size >= size) await this.#flush();
     }
     this.#scheduleFlush(this.#o.flushIntervalMs ?? 1000);

@@ -34,9 +34,10 @@ export function openStore(dataDir: string, opts: OpenOptions = {}): Db {
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
   if (!opts.readonly) {
     if (dataDir !== ':memory:') {
-      db.pragma('journal_mode = WAL');
-      // auto_vacuum must be set before the first table exists to take effect; incremental lets retention compact in steps
+      // auto_vacuum must be set before the first table exists — and before journal_mode = WAL, which writes the header
+      // of a new file and so fixes auto_vacuum at NONE; incremental lets retention compact in steps
       db.pragma('auto_vacuum = INCREMENTAL');
+      db.pragma('journal_mode = WAL');
     }
     // NORMAL in WAL mode: a power loss can lose the last transactions but never corrupts; offsets are saved in the same
     // transaction as the counts they cover, so replay after such a loss re-reads exactly what was lost

@@ -13,6 +13,7 @@ afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
 const CASES = new URL('../../fixtures/cases/', import.meta.url).pathname;
 const STOCK = new URL('../../fixtures/psad/psad.conf', import.meta.url).pathname;
 const BIN = new URL('../../bin/probewatch.js', import.meta.url).pathname;
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 
 /** Runs the CLI in-process, capturing stdout and stderr. */
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -45,6 +46,8 @@ describe('probewatch analyze', () => {
     expect(r.out).toContain('Scan types: Nmap -sT or -sS scan');
     expect(r.out).toContain('Signature match: "MISC Microsoft SQL Server communication attempt"');
     expect(r.out).toContain('Scanned ports: TCP 1000-1500');
+    expect(r.out).toMatch(/\[\+\] Scan types \(sources at level 1 and above, top 1\):\n {6}Nmap -sT or -sS scan: 1 source\n/);
+    expect(r.out).toMatch(/\[\+\] Chains and interfaces \(packets from sources at [^)]*\):\n {6}Chain: INPUT, Intf: eth1: 1002 pkts\n/);
   });
 
   it('--json gives one document with full profiles, totals and errors', async () => {
@@ -97,6 +100,20 @@ describe('probewatch analyze', () => {
     expect(r3.code).toBe(2);
     expect((await cli('analyze')).code).toBe(2);
   });
+
+  it('draws a progress bar with lines/s on a terminal, not into a pipe', () => {
+    // util-linux script(1) gives the child a pseudo-terminal, as an operator's shell would
+    const run = (tty: boolean): string => {
+      const cmd = [process.execPath, '--import', 'tsx', MAIN, 'analyze', '--json', c1].map((a) => `'${a}'`).join(' ');
+      const r = tty
+        ? spawnSync('script', ['-qec', `${cmd} >/dev/null`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 })
+        : spawnSync('sh', ['-c', `${cmd} >/dev/null`], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(0);
+      return `${r.stdout}${r.stderr}`;
+    };
+    expect(run(true)).toMatch(/3,886 lines 100\.0% +[\d,]+ lines\/s/);
+    expect(run(false)).not.toMatch(/lines\/s/);
+  }, 120_000);
 
   it('reads stdin ("-") in a real process', () => {
     const r = spawnSync(process.execPath, [BIN, 'analyze', '--json', '-'], { input: readFileSync(synLog), encoding: 'utf8', timeout: 60_000 });

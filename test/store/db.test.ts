@@ -14,6 +14,8 @@ describe('store', () => {
     dirs.push(dir);
     const db = openStore(join(dir, 'data'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // incremental auto-vacuum (2), so retention can give pruned pages back; WAL first would have fixed it at NONE
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
     expect(versions).toEqual(MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
     db.close();
