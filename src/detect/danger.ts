@@ -57,8 +57,14 @@ const NO_CHANGES: DangerChange[] = [];
  * Assigns the level for one source at the end of interval `interval`. psad compatibility: only destinations of this
  * interval count, and tot_dsts is their number (so slow sweeps never add up). Own mode: every live destination counts,
  * and DL1_UNIQUE_HOSTS 0 disables the destination-count criteria as psad.conf documents (psad makes every source DL1).
+ *
+ * `memo` (own mode) remembers each source object's destination count at its last assignment. A pair without packets
+ * since then, judged again with the same count, can neither raise the level (levels only rise) nor become a sweep it
+ * was not already: such pairs are skipped, so a slow sweep of n hosts costs O(n) per interval, not O(n²) overall. A
+ * source reloaded from the store is a new object, unknown to the memo, and gets the full pass.
  */
-export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number): DangerChange[] {
+export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number,
+  memo?: WeakMap<SourceState, number>): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
   const push = (c: DangerChange | null): void => {
@@ -81,8 +87,14 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
     if (compat ? p.interval === interval && p.live : p.live) totDsts++;
   }
   if (totDsts === 0) return changes;
+  let prevDsts = -1;
+  if (memo && !compat) {
+    prevDsts = memo.get(s) ?? -1;
+    memo.set(s, totDsts);
+  }
   for (const p of s.pairs.values()) {
     if (!(compat ? p.interval === interval && p.live : p.live)) continue;
+    if (prevDsts === totDsts && p.interval !== interval) continue;
     const absnum = p.absnum;
     if (absnum < dl1 && (hostsOff || totDsts < h1)) continue;
     const totProtocols = compat ? p.totProtocols : p.wprotos.length;

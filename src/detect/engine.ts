@@ -83,10 +83,16 @@ export class Detector {
   readonly #mode: IntervalMode;
   readonly #ciMs: number;
   #meta: EngineMeta;
-  /** Pairs that may time out, by expiry bucket (flat [ip, dst, …]); only in timed mode without persistence. */
-  readonly #schedule = new Map<number, string[]>();
+  /**
+   * Pairs that may time out, by expiry bucket; only in timed mode without persistence. Objects, not addresses: an entry
+   * whose pair was rescheduled to a later bucket since is dropped by one field test instead of two map lookups (a pair
+   * with packets spread over hours is rescheduled with nearly every packet).
+   */
+  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[] }>();
   /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
   readonly #bucketMs: number;
+  /** Destination counts at each source's last level assignment (see assignDanger). */
+  readonly #dangerMemo = new WeakMap<SourceState, number>();
   /** Sources whose level changed during packets of the open interval (auto_dl, invalid ICMP). */
   #pending: { ip: string; change: DangerChange }[] = [];
 
@@ -255,8 +261,12 @@ export class Detector {
       if (pair.expBucket !== bucket) {
         pair.expBucket = bucket;
         const list = this.#schedule.get(bucket);
-        if (list) list.push(s.ip, pair.dst);
-        else this.#schedule.set(bucket, [s.ip, pair.dst]);
+        if (list) {
+          list.srcs.push(s);
+          list.pairs.push(pair);
+        } else {
+          this.#schedule.set(bucket, { srcs: [s], pairs: [pair] });
+        }
       }
     }
     if (track) markPair(s, dst);
@@ -372,7 +382,7 @@ export class Detector {
     const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     this.#dir.forEachTouched(interval, (s) => {
-      for (const c of assignDanger(s, interval, o, s.lastSeen)) changes.push({ ip: s.ip, change: c });
+      for (const c of assignDanger(s, interval, o, s.lastSeen, this.#dangerMemo)) changes.push({ ip: s.ip, change: c });
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
         for (const p of s.pairs.values()) {
           if (p.interval !== interval) continue;
@@ -399,7 +409,13 @@ export class Detector {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
       if (b < last) this.#schedule.delete(b);
-      for (const x of list) due.push(x);
+      const { srcs, pairs } = list;
+      for (let i = 0; i < pairs.length; i++) {
+        const p = pairs[i]!;
+        // rescheduled to a later bucket (checked there) or already ended: nothing to do here
+        if (p.expBucket !== b || !p.live) continue;
+        due.push(srcs[i]!.ip, p.dst);
+      }
     }
     const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
