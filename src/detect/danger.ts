@@ -14,28 +14,64 @@ export function raise(s: SourceState, level: number, reason: string, time: numbe
   return change;
 }
 
-/** psad's port range over tcp, udp and udplite of a pair (psad:5075-5089): the end port is 0 when there are no ports. */
-function portSpan(p: PairState): { start: number; end: number } {
+/**
+ * psad's port range over tcp, udp and udplite of a pair (psad:5075-5089): start in `spanLo`, end in `spanHi` (0 when there
+ * are no ports). Module-level results instead of an object: this runs for every live pair of every touched source.
+ */
+let spanLo = 65535;
+let spanHi = 0;
+let spanAny = false;
+function portSpan(p: PairState): void {
   let start = 65535;
   let end = 0;
-  for (const proto of ['tcp', 'udp', 'udplite']) {
-    const r = p.wranges[proto];
-    if (!r) continue;
-    if (start > r.lo) start = r.lo;
-    if (end < r.hi) end = r.hi;
+  const w = p.wranges;
+  const t = w.tcp;
+  const u = w.udp;
+  const l = w.udplite;
+  if (t) {
+    if (start > t.lo) start = t.lo;
+    if (end < t.hi) end = t.hi;
   }
-  return { start, end };
+  if (u) {
+    if (start > u.lo) start = u.lo;
+    if (end < u.hi) end = u.hi;
+  }
+  if (l) {
+    if (start > l.lo) start = l.lo;
+    if (end < l.hi) end = l.hi;
+  }
+  spanLo = start;
+  spanHi = end;
+  // own mode asks whether the window holds any range at all (only tcp/udp/udplite ranges are ever written)
+  spanAny = t !== undefined || u !== undefined || l !== undefined || hasOtherKey(w);
 }
+
+function hasOtherKey(w: PairState['wranges']): boolean {
+  for (const k in w) if (k !== 'tcp' && k !== 'udp' && k !== 'udplite') return true;
+  return false;
+}
+
+const NO_CHANGES: DangerChange[] = [];
 
 /**
  * Assigns the level for one source at the end of interval `interval`. psad compatibility: only destinations of this
  * interval count, and tot_dsts is their number (so slow sweeps never add up). Own mode: every live destination counts,
  * and DL1_UNIQUE_HOSTS 0 disables the destination-count criteria as psad.conf documents (psad makes every source DL1).
+ *
+ * `memo` (own mode) remembers each source object's destination count at its last assignment. A pair without packets
+ * since then, judged again with the same count, can neither raise the level (levels only rise) nor become a sweep it
+ * was not already: such pairs are skipped, so a slow sweep of n hosts costs O(n) per interval, not O(n²) overall. A
+ * source reloaded from the store is a new object, unknown to the memo, and gets the full pass.
  */
-export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number): DangerChange[] {
-  const changes: DangerChange[] = [];
+export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number,
+  memo?: WeakMap<SourceState, number>): DangerChange[] {
+  // no array until something changes: most calls change nothing (returned list is read-only to callers)
+  let changes = NO_CHANGES;
   const push = (c: DangerChange | null): void => {
-    if (c) changes.push(c);
+    if (c) {
+      if (changes === NO_CHANGES) changes = [];
+      changes.push(c);
+    }
   };
   if (s.interval === interval) {
     push(raise(s, s.curSigDl, 'signature', time));
@@ -45,19 +81,29 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
   const [dl1, dl2, dl3, dl4, dl5] = o.dangerLevels as [number, number, number, number, number];
   const [h1, h2, h3, h4, h5] = o.uniqueHosts as [number, number, number, number, number];
   const hostsOff = !compat && h1 === 0;
-  const pairs: PairState[] = [];
+  // two passes over the pairs instead of collecting them: tot_dsts first, then the levels
+  let totDsts = 0;
   for (const p of s.pairs.values()) {
-    if (compat ? p.interval === interval && p.live : p.live) pairs.push(p);
+    if (compat ? p.interval === interval && p.live : p.live) totDsts++;
   }
-  const totDsts = pairs.length;
-  for (const p of pairs) {
+  if (totDsts === 0) return changes;
+  let prevDsts = -1;
+  if (memo && !compat) {
+    prevDsts = memo.get(s) ?? -1;
+    memo.set(s, totDsts);
+  }
+  for (const p of s.pairs.values()) {
+    if (!(compat ? p.interval === interval && p.live : p.live)) continue;
+    if (prevDsts === totDsts && p.interval !== interval) continue;
     const absnum = p.absnum;
-    const totProtocols = compat ? p.totProtocols : p.wprotos.length;
-    const { start, end } = portSpan(p);
-    // psad tests `if ($e_port)`: a pair whose only port is 0 is treated like ICMP (range = packets)
-    const hasPorts = compat ? end !== 0 : Object.keys(p.wranges).length > 0;
-    const range = hasPorts ? end - start : absnum;
     if (absnum < dl1 && (hostsOff || totDsts < h1)) continue;
+    const totProtocols = compat ? p.totProtocols : p.wprotos.length;
+    portSpan(p);
+    const start = spanLo;
+    const end = spanHi;
+    // psad tests `if ($e_port)`: a pair whose only port is 0 is treated like ICMP (range = packets)
+    const hasPorts = compat ? end !== 0 : spanAny;
+    const range = hasPorts ? end - start : absnum;
     const rangeHit = range >= o.portRangeScanThreshold;
     const protoHit = totProtocols >= o.protocolScanThreshold;
     const hostHit = !hostsOff && totDsts >= h1;
@@ -67,14 +113,14 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
     let changed = false;
     const a = raise(s, packetLevel, packetReason, time);
     if (a) {
-      changes.push(a);
+      push(a);
       changed = true;
     }
     if (!hostsOff) {
       const hostLevel = totDsts < h2 ? 1 : totDsts < h3 ? 2 : totDsts < h4 ? 3 : totDsts < h5 ? 4 : 5;
       const b = raise(s, hostLevel, 'hosts', time);
       if (b) {
-        changes.push(b);
+        push(b);
         changed = true;
       }
     }

@@ -4,7 +4,7 @@ import { parseIp } from '../domain/address.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
-import { EMPTY_COUNTS, EMPTY_SIGS, markPair, markPort, markSig, newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
+import { EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, markPair, markPort, markSig, newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
 import type { DangerChange, PairInterval, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
@@ -53,8 +53,14 @@ function bump(rec: Record<string, number>, key: string, n = 1): void {
   rec[key] = (rec[key] ?? 0) + n;
 }
 
-function addUnique(list: string[], v: string): void {
+/**
+ * `list` with `v` added once. Lists start as the shared frozen EMPTY_LIST and get an exact-size literal on their first
+ * value (an array grown by push reserves room for 17): most pairs only ever hold one protocol, flag string or host.
+ */
+function withUnique(list: string[], v: string): string[] {
+  if (list.length === 0) return [v];
   if (!list.includes(v)) list.push(v);
+  return list;
 }
 
 /** psad's protocol name for an event ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
@@ -77,10 +83,16 @@ export class Detector {
   readonly #mode: IntervalMode;
   readonly #ciMs: number;
   #meta: EngineMeta;
-  /** Pairs that may time out, by expiry bucket (flat [ip, dst, …]); only in timed mode without persistence. */
-  readonly #schedule = new Map<number, string[]>();
+  /**
+   * Pairs that may time out, by expiry bucket; only in timed mode without persistence. Objects, not addresses: an entry
+   * whose pair was rescheduled to a later bucket since is dropped by one field test instead of two map lookups (a pair
+   * with packets spread over hours is rescheduled with nearly every packet).
+   */
+  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[] }>();
   /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
   readonly #bucketMs: number;
+  /** Destination counts at each source's last level assignment (see assignDanger). */
+  readonly #dangerMemo = new WeakMap<SourceState, number>();
   /** Sources whose level changed during packets of the open interval (auto_dl, invalid ICMP). */
   #pending: { ip: string; change: DangerChange }[] = [];
 
@@ -125,19 +137,17 @@ export class Detector {
 
     // ---- psad's parse_NF_pkt_str filters, in its order
     const prefix = ev.prefix;
-    const hasPrefix = prefix.length > 0 && /\S/.test(prefix);
+    // the parser hands out the same string while the prefix repeats (nearly always): its tests run once per change
+    if (prefix !== this.#pfx) this.#newPrefix(prefix);
+    const hasPrefix = this.#pfxHas;
     if (hasPrefix) {
-      if (r.ignorePrefix?.test(prefix)) return this.#skip('log-prefix', ev);
+      if (this.#pfxIgnored) return this.#skip('log-prefix', ev);
       t.prefix(prefix);
     }
     const intf = ev.chain === 'OUTPUT' ? ev.outIf : ev.inIf;
     if (compat && intf === '') return this.#skip('psad-no-interface', ev);
     if (r.ignoreInterfaces.size > 0 && r.ignoreInterfaces.has(intf)) return this.#skip('interface', ev);
-    let sid = 0;
-    if (hasPrefix && (r.sidLiteral === null || prefix.includes(r.sidLiteral))) {
-      const m = r.sidRe.exec(prefix);
-      if (m) sid = Number(m[1]);
-    }
+    const sid = this.#pfxSid;
     if (r.fwSearch && sid === 0) {
       const text = line ?? prefix;
       if (!r.fwSearch.some((re) => re.test(text))) return this.#skip('fw-search', ev);
@@ -251,8 +261,12 @@ export class Detector {
       if (pair.expBucket !== bucket) {
         pair.expBucket = bucket;
         const list = this.#schedule.get(bucket);
-        if (list) list.push(s.ip, pair.dst);
-        else this.#schedule.set(bucket, [s.ip, pair.dst]);
+        if (list) {
+          list.srcs.push(s);
+          list.pairs.push(pair);
+        } else {
+          this.#schedule.set(bucket, { srcs: [s], pairs: [pair] });
+        }
       }
     }
     if (track) markPair(s, dst);
@@ -262,7 +276,7 @@ export class Detector {
       if (check !== 'ok') {
         if (pair.icmpInvalid === EMPTY_COUNTS) pair.icmpInvalid = {};
         bump(pair.icmpInvalid, `${proto}\t${ev.icmpType ?? -1}\t${check === 'bad-code' ? String(ev.icmpCode ?? -1) : ''}\t${ev.chain}`);
-        addUnique(pair.slots, proto);
+        pair.slots = withUnique(pair.slots, proto);
         this.#note(s, raise(s, 2, 'icmp', time));
       }
     }
@@ -283,17 +297,17 @@ export class Detector {
     // QUIRK (psad:1281): psad adds one protocol whenever the pair's slot for it is undefined; only tcp/udp/udplite port
     // tracking, signature hits and invalid ICMP define slots, so ICMP without such hits counts once per packet
     if (!pair.slots.includes(proto)) pair.totProtocols++;
-    addUnique(pair.wprotos, proto);
+    pair.wprotos = withUnique(pair.wprotos, proto);
     bump(pair.chains, this.#chainKey(ev.chain, intf, proto));
     // per-interval data only matters for psad's labels (compatibility); own mode labels from the cumulative fields
     if (pair.interval !== interval) {
       pair.interval = interval;
-      pair.cur = compat ? { flags: [], protos: [], topera: false, masscan: false, mirai: false } : null;
+      pair.cur = compat ? { flags: EMPTY_LIST as string[], protos: EMPTY_LIST as string[], topera: false, masscan: false, mirai: false } : null;
     }
     const cur: PairInterval | null = pair.cur;
-    if (cur) addUnique(cur.protos, proto);
+    if (cur) cur.protos = withUnique(cur.protos, proto);
     if (isTcp) {
-      if (cur) addUnique(cur.flags, fText);
+      if (cur) cur.flags = withUnique(cur.flags, fText);
       if (pair.flags === EMPTY_COUNTS) pair.flags = {};
       bump(pair.flags, fText);
     }
@@ -310,13 +324,13 @@ export class Detector {
     if (isTcp && ev.tcpOptions) s.sawTcpOptions = true;
     const host = ev.host;
     if (host) {
-      if (pair.hosts.length < MAX_PAIR_HOSTS) addUnique(pair.hosts, host);
+      if (pair.hosts.length < MAX_PAIR_HOSTS) pair.hosts = withUnique(pair.hosts, host);
       bump(s.sensors, host);
     }
     const pfx = hasPrefix ? prefix : '*noprfx*';
     bump(pair.prefixes, pfx);
     if (proto === 'tcp' || proto === 'udp' || proto === 'udplite') {
-      addUnique(pair.slots, proto);
+      pair.slots = withUnique(pair.slots, proto);
       widen(pair.wranges, proto, dp);
       widen(pair.ranges, proto, dp);
       const k = portKey(proto, dp);
@@ -368,7 +382,7 @@ export class Detector {
     const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     this.#dir.forEachTouched(interval, (s) => {
-      for (const c of assignDanger(s, interval, o, s.lastSeen)) changes.push({ ip: s.ip, change: c });
+      for (const c of assignDanger(s, interval, o, s.lastSeen, this.#dangerMemo)) changes.push({ ip: s.ip, change: c });
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
         for (const p of s.pairs.values()) {
           if (p.interval !== interval) continue;
@@ -395,7 +409,13 @@ export class Detector {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
       if (b < last) this.#schedule.delete(b);
-      for (const x of list) due.push(x);
+      const { srcs, pairs } = list;
+      for (let i = 0; i < pairs.length; i++) {
+        const p = pairs[i]!;
+        // rescheduled to a later bucket (checked there) or already ended: nothing to do here
+        if (p.expBucket !== b || !p.live) continue;
+        due.push(srcs[i]!.ip, p.dst);
+      }
     }
     const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
@@ -423,7 +443,7 @@ export class Detector {
     // psad adds a protocol when a tcp/udp/icmp hit defines the pair's slot (psad:2265); "ip" hits define it silently
     if (!pair.slots.includes(slot)) {
       if (slot !== 'ip') pair.totProtocols++;
-      pair.slots.push(slot);
+      pair.slots = withUnique(pair.slots, slot);
     }
     let sh = s.sigs.get(sid);
     const isNew = sh === undefined;
@@ -437,6 +457,25 @@ export class Detector {
     if (ev.dport !== undefined && sh.dports.length < MAX_SIG_DPORTS && !sh.dports.includes(dp)) sh.dports.push(dp);
     if (this.#dir.tracksChanges) markSig(s, sid);
     this.totals.sig(sid, msg, proto, isNew);
+  }
+
+  #pfx = '';
+  #pfxHas = false;
+  #pfxIgnored = false;
+  #pfxSid = 0;
+
+  /** Caches what the filters say about a log prefix (psad's IGNORE_LOG_PREFIXES and fwsnort SID tests). */
+  #newPrefix(prefix: string): void {
+    const r = this.rules;
+    this.#pfx = prefix;
+    this.#pfxHas = prefix.length > 0 && /\S/.test(prefix);
+    this.#pfxIgnored = this.#pfxHas && (r.ignorePrefix?.test(prefix) ?? false);
+    let sid = 0;
+    if (this.#pfxHas && (r.sidLiteral === null || prefix.includes(r.sidLiteral))) {
+      const m = r.sidRe.exec(prefix);
+      if (m) sid = Number(m[1]);
+    }
+    this.#pfxSid = sid;
   }
 
   readonly #pkt: SigPacket = newSigPacket();
@@ -496,7 +535,9 @@ export class Detector {
  * read chunk's) memory; a source kept for hours must not keep that alive.
  */
 function own(s: string): string {
-  return s.length > 12 ? s.split('').join('') : s;
+  // V8 copies slices shorter than 13 characters; a longer one is flattened from a fresh concatenation (one small copy,
+  // where split/join built an array of one-character strings)
+  return s.length > 12 ? ` ${s}`.slice(1) : s;
 }
 
 function widen(ranges: Record<string, { lo: number; hi: number }>, proto: string, port: number): void {

@@ -16,6 +16,34 @@ export function nmapOption(flags: string, compat: boolean): string {
   }
 }
 
+const NONE: readonly string[] = Object.freeze([]);
+const NO_MARKS = Object.freeze({ topera: false, masscan: false, mirai: false });
+// labels are built from a handful of flag strings: build each once (this runs for every pair of a reported source in
+// every interval it sends packets)
+const SWEEP = new Map<string, string>();
+const TOPERA = new Map<string, string>();
+const MASSCAN = new Map<string, string>();
+const NMAP = new Map<string, string>();
+
+function cached(cache: Map<string, string>, v: string, head: string, tail: string): string {
+  let label = cache.get(v);
+  if (label === undefined) {
+    label = head + v + tail;
+    if (cache.size < 256) cache.set(v, label);
+  }
+  return label;
+}
+
+/** Own keys of a flag-count record (the shared empty record has none). */
+function flagKeys(rec: Readonly<Record<string, number>>): readonly string[] {
+  let out: string[] | null = null;
+  for (const k in rec) {
+    if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
+    (out ??= []).push(k);
+  }
+  return out ?? NONE;
+}
+
 function add(p: PairState, label: string): boolean {
   if (p.scanTypes.includes(label)) return false;
   // the shared empty list is replaced, never written to
@@ -33,9 +61,9 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
   const compat = o.compat;
   const cur = p.cur;
   let changed = false;
-  const flags = compat ? (cur?.flags ?? []) : Object.keys(p.flags);
-  const protos = compat ? (cur?.protos ?? []) : p.wprotos.length > 0 ? p.wprotos : [];
-  const marks = compat ? { topera: cur?.topera ?? false, masscan: cur?.masscan ?? false, mirai: cur?.mirai ?? false } : p.sticky;
+  const flags = compat ? (cur?.flags ?? NONE) : flagKeys(p.flags);
+  const protos = compat ? (cur?.protos ?? NONE) : p.wprotos;
+  const marks = compat ? (cur ?? NO_MARKS) : p.sticky;
   if (protos.length >= o.protocolScanThreshold) {
     changed = add(p, 'Nmap -sO IP protocol scan') || changed;
     tag(s, 'protocol-scan');
@@ -43,13 +71,13 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
   for (const f of flags) {
     let label: string;
     if (!compat && p.sweep) {
-      label = `Port sweep ${f} scan`;
+      label = cached(SWEEP, f, 'Port sweep ', ' scan');
       tag(s, 'port-sweep');
     } else if (marks.topera) {
-      label = `Topera ${f} scan`;
+      label = cached(TOPERA, f, 'Topera ', ' scan');
       tag(s, 'topera');
     } else if (marks.masscan) {
-      label = `Masscan ${f} scan`;
+      label = cached(MASSCAN, f, 'Masscan ', ' scan');
       tag(s, 'masscan');
     } else if (marks.mirai) {
       label = 'Mirai botnet default credentials scan';
@@ -59,12 +87,12 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
     } else {
       const opt = nmapOption(f, compat);
       if (!opt) continue;
-      label = `Nmap ${opt} scan`;
+      label = cached(NMAP, opt, 'Nmap ', ' scan');
       tag(s, 'nmap');
     }
     changed = add(p, label) || changed;
   }
-  const udp = compat ? protos.includes('udp') : Object.keys(p.ranges).includes('udp');
+  const udp = compat ? protos.includes('udp') : Object.prototype.hasOwnProperty.call(p.ranges, 'udp');
   if (udp) {
     changed = add(p, 'Nmap -sU scan') || changed;
     tag(s, 'nmap');

@@ -271,10 +271,10 @@ export function sourceCounts(s: SourceState): SourceCounts {
 /** A new, empty pair (window not yet live). */
 export function newPairState(dst: string, time: number): PairState {
   return {
-    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: [], wprotos: [], wranges: {}, packets: 0, first: time,
-    last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS, prefixes: {},
+    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: EMPTY_LIST as string[], wprotos: EMPTY_LIST as string[],
+    wranges: {}, packets: 0, first: time, last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS, prefixes: {},
     sigs: EMPTY_SIGS, icmpInvalid: EMPTY_COUNTS,
-    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS, hosts: [], interval: -1, cur: null,
+    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS, hosts: EMPTY_LIST as string[], interval: -1, cur: null,
   };
 }
 
@@ -283,8 +283,8 @@ export function expirePair(p: PairState): void {
   p.live = false;
   p.absnum = 0;
   p.totProtocols = 0;
-  p.slots = [];
-  p.wprotos = [];
+  p.slots = EMPTY_LIST as string[];
+  p.wprotos = EMPTY_LIST as string[];
   p.wranges = {};
 }
 

@@ -134,11 +134,29 @@ export class YearInference {
     return NaN;
   }
 
+  #psadNowHour = -1;
+  #psadYear = 0;
+  #psadKey = -1;
+  #psadBase = NaN;
+
   #psadTime(now: number, mo: number, d: number, h: number, mi: number, s: number): number {
     // psad date_time(): Date_to_Time(This_Year(), …) reads the stamp as UTC; a future result loses 356 (sic) days.
-    const year = new Date(now).getUTCFullYear();
-    if (d > daysInMonth(year, mo)) return NaN; // Date::Calc rejects Feb 29 in a common year
-    const t = Date.UTC(year, mo - 1, d, h, mi, s);
+    // The year of "now" can only change at a UTC hour boundary, and lines of one hour share their base: both cached.
+    const nowHour = Math.floor(now / HOUR_MS);
+    if (nowHour !== this.#psadNowHour) {
+      this.#psadNowHour = nowHour;
+      this.#psadYear = new Date(now).getUTCFullYear();
+      this.#psadKey = -1;
+    }
+    const key = (mo * 32 + d) * 24 + h;
+    if (key !== this.#psadKey) {
+      this.#psadKey = key;
+      const year = this.#psadYear;
+      // Date::Calc rejects Feb 29 in a common year
+      this.#psadBase = d > daysInMonth(year, mo) ? NaN : Date.UTC(year, mo - 1, d, h, 0, 0);
+    }
+    if (Number.isNaN(this.#psadBase)) return NaN;
+    const t = this.#psadBase + mi * 60_000 + s * 1000;
     return t > now ? t - 356 * DAY_MS : t;
   }
 }
