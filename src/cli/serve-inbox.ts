@@ -133,6 +133,8 @@ function inboxIntake(db: Db, cfg: Config, log: Logger, leases: StoreLeases, targ
       return Promise.resolve();
     },
     ready: () => running,
+    // not an input that can be unavailable: /readyz lists the configured sources only
+    checks: () => [],
     detail: () => `${batches} batches (${lines} lines) handed over by ingest since start`,
   };
 }

@@ -69,7 +69,7 @@ describe('probewatch ingest', () => {
     const d = tmp();
     const data = join(d, 'data');
     const config = loadConfig({ env: { ...env, PROBEWATCH_API_TOKENS: 'read:ingest-token-0123456789ab' }, flags: { 'data-dir': data, listen: '127.0.0.1:0' } }).config;
-    const svc = await Service.start({ config: { ...config, api: { ...config.api, indexInterval: 0.1 } }, logger: stderrLogger('fatal') });
+    const svc = await Service.start({ config: { ...config, api: { ...config.api, indexInterval: 0.1 }, detect: { ...config.detect, checkInterval: 1 } }, logger: stderrLogger('fatal') });
     try {
       const log = join(d, 'backfill.log');
       writeFileSync(log, scanLog('203.0.113.77', 20));
