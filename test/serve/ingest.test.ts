@@ -65,7 +65,7 @@ describe('probewatch ingest', () => {
     }
   });
 
-  it('works beside a running serve on the same data directory, which shows the result', async () => {
+  it('works beside a running serve on the same data directory, which shows the result', { timeout: 90_000 }, async () => {
     const d = tmp();
     const data = join(d, 'data');
     const config = loadConfig({ env: { ...env, PROBEWATCH_API_TOKENS: 'read:ingest-token-0123456789ab' }, flags: { 'data-dir': data, listen: '127.0.0.1:0' } }).config;
