@@ -38,7 +38,8 @@ scan types, signatures, chains and interfaces, and the malformed lines it could 
   --psad-conf FILE   psad.conf to take settings from; turns on psad compatibility (psad -A verdicts, quirks included)
   --json             one JSON document {sources, totals, errors} instead of the report
   --data-dir DIR     keep the state in DIR's store (merged with what is there) instead of memory
-  --mmdb FILE        GeoIP/ASN database for the report (repeatable); --whois adds whois lookups
+  --mmdb FILE        GeoIP/ASN database for the report (repeatable; replaces the configured and bundled ones)
+  --whois            add whois and reverse DNS (from enrich.minDangerLevel up; --no-rdns keeps rDNS off)
 Exit 0 when the input was read (malformed lines are counted, not fatal), 1 when an input could not be read,
 2 on a usage or configuration error.`;
 
@@ -125,9 +126,10 @@ export const analyzeCommand: Command = {
       };
       report.notes = notes;
       const wantEnrich = (values.mmdb?.length ?? 0) > 0 || values.whois === true;
-      if (wantEnrich && !enricher) notice('enrichment (--mmdb/--whois) is not available in this build; reporting without it');
+      // loaded only when asked for: the geo databases cost half a second to open
+      const enrichWith = wantEnrich ? enricher ?? (await import('./analyze-enrich.ts')).analyzeEnricher(config) : null;
       const enrich = async (profiles: SourceProfile[]): Promise<void> => {
-        if (wantEnrich && enricher) await enricher(profiles, { mmdb: values.mmdb ?? [], whois: values.whois === true, rdns: values['no-rdns'] !== true });
+        if (enrichWith) await enrichWith(profiles, { mmdb: values.mmdb ?? [], whois: values.whois === true, rdns: values['no-rdns'] !== true });
       };
       if (values.json) {
         await writeJson(allProfiles(session, fromStore), report, enrich);

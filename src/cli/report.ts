@@ -44,12 +44,31 @@ function rangeText(low: number, high: number): string {
   return low === high ? String(low) : `${low}-${high}`;
 }
 
+/** Where the source is and who holds it, when analyze was asked to enrich (--mmdb, --whois); psad -A -w's whois part. */
+function enrichmentLines(p: SourceProfile): string[] {
+  const out: string[] = [];
+  const g = p.geo;
+  if (g && (g.country !== null || g.city !== null)) out.push(`    Location: ${[g.city, g.country].filter((x) => x !== null).map((x) => safe(x)).join(', ')}`);
+  if (p.as && p.as.number !== null) out.push(`    AS: ${p.as.number}${p.as.organization !== null ? ` ${safe(p.as.organization)}` : ''}`);
+  if (p.rdns?.name) out.push(`    rDNS: ${safe(p.rdns.name)}${p.rdns.confirmed ? '' : ' (not forward-confirmed)'}`);
+  const w = p.whois;
+  if (w) {
+    const parts = [w.netname, w.orgName, w.country, w.range ?? w.cidrs[0] ?? null].filter((x): x is string => x !== null && x !== '');
+    out.push(`    whois (${safe(w.server ?? w.registry ?? '?')}): ${parts.map(safe).join(' | ') || 'unparsed'}${w.abuse ? `, abuse ${safe(w.abuse)}` : ''}`);
+  }
+  for (const [name, st] of Object.entries(p.enrichment)) {
+    if (st.state === 'failed') out.push(`    ${name}: failed${st.reason ? ` (${safe(st.reason)})` : ''}`);
+  }
+  return out;
+}
+
 function detail(p: SourceProfile): string[] {
   const out: string[] = [];
   const sigCount = p.signatures.reduce((n, s) => n + s.count, 0);
   out.push(`SRC:  ${p.ip}, DL: ${p.dangerLevel}, Dsts: ${p.destinations.length}, Pkts: ${p.packets}, ` +
     `Protocols: ${p.protocols.map((x) => x.proto).join(', ')}, Unique sigs: ${p.signatures.length}, Sig count: ${sigCount}`);
   out.push(`    First seen: ${p.firstSeen}  Last seen: ${p.lastSeen}`);
+  out.push(...enrichmentLines(p));
   if (p.scanTypes.length > 0) out.push(`    Scan types: ${p.scanTypes.map(safe).join('; ')}`);
   if (p.chains.length > 0) out.push(`    Chains: ${p.chains.join(', ')}  Interfaces: ${p.interfaces.map(safe).join(', ') || '-'}`);
   if (p.sensors.length > 0) out.push(`    Logged by: ${p.sensors.map(safe).join(', ')}`);

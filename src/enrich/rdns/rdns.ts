@@ -4,6 +4,7 @@ import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { parseIp } from '../../domain/address.ts';
 import type { RdnsInfo } from '../../domain/profile.ts';
+import { DnsFormatError, queryPtr, reverseName } from './ptr-query.ts';
 
 /** DNS as rDNS needs it; injectable so tests use a fake and never reach a real resolver. */
 export interface DnsResolver {
@@ -16,19 +17,38 @@ export interface DnsResolver {
 const NO_DATA = new Set(['ENOTFOUND', 'ENODATA', 'NXDOMAIN', 'ENONAME']);
 
 /**
- * The system resolver through node:dns. Node's PTR call does not expose the record's TTL, so the cache lifetime comes
- * from the forward record's TTL (clamped by rdnsMinTtl/rdnsMaxTtl), which node does report.
+ * The system resolver: the name servers of /etc/resolv.conf (or `servers`). PTR queries go out through our own UDP
+ * query so the record's TTL is kept (node:dns reverse() drops it); a truncated or unreadable answer falls back to
+ * node:dns without a TTL (the forward record's TTL then bounds the cache). Forward lookups use node:dns, which reports
+ * TTLs.
  */
-export function systemResolver(timeoutMs: number): DnsResolver {
+export function systemResolver(timeoutMs: number, servers?: readonly string[]): DnsResolver {
   const r = new Resolver({ timeout: Math.max(100, Math.floor(timeoutMs / 2)), tries: 2 });
+  if (servers && servers.length > 0) r.setServers([...servers]);
+  const nodeReverse = async (ip: string): Promise<{ names: string[]; ttl: number | null }> => {
+    try {
+      return { names: await r.reverse(ip), ttl: null };
+    } catch (e) {
+      if (NO_DATA.has((e as NodeJS.ErrnoException).code ?? '')) return { names: [], ttl: null };
+      throw e;
+    }
+  };
   return {
     async reverse(ip) {
-      try {
-        return { names: await r.reverse(ip), ttl: null };
-      } catch (e) {
-        if (NO_DATA.has((e as NodeJS.ErrnoException).code ?? '')) return { names: [], ttl: null };
-        throw e;
+      const parsed = parseIp(ip);
+      if (!parsed) return { names: [], ttl: null };
+      const name = reverseName(parsed);
+      let lastError: unknown = null;
+      for (const server of r.getServers()) {
+        try {
+          const a = await queryPtr(server, name, Math.max(100, Math.floor(timeoutMs / 2)));
+          return a === 'truncated' ? await nodeReverse(ip) : a;
+        } catch (e) {
+          if (e instanceof DnsFormatError) return nodeReverse(ip);
+          lastError = e; // unreachable or silent: ask the next server, as the system resolver would
+        }
       }
+      throw lastError instanceof Error ? lastError : new Error('no DNS server configured');
     },
     async forward(name, family) {
       try {
