@@ -10,6 +10,8 @@ import { newToken, parseTokenSpecs, readTokenFile, TokenStore } from './api/toke
 import type { TokenEntry } from './api/tokens.ts';
 import { createEnrichRuntime } from './cli/enrich-runtime.ts';
 import type { EnrichRuntime } from './cli/enrich-runtime.ts';
+import { takeServeLease } from './cli/serve-inbox.ts';
+import type { ServeHandoff } from './cli/serve-inbox.ts';
 import { captureIntake } from './cli/serve-intakes.ts';
 import { logPipeline } from './cli/serve-pipeline.ts';
 import { ProfileReader as DetectProfileReader } from './store/profile-read.ts';
@@ -152,6 +154,7 @@ export class Service {
   /** Resolves once the service has stopped (by stop() or a signal). */
   readonly stopped: Promise<void> = new Promise((r) => { this.#closed = r; });
   #signalHandlers: [NodeJS.Signals, () => void][] = [];
+  #handoff: ServeHandoff | undefined;
 
   private constructor(opts: ServiceOptions, parts: {
     db: Db; app: FastifyInstance; store: ApiStore; enrich: EnrichRuntime; response: ResponseService; tokens: TokenStore; registry: Registry; intakes: Intake[];
@@ -179,6 +182,7 @@ export class Service {
     const tokens = new TokenStore(loadTokens(cfg, log));
     const db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
     const started = clock.now();
+    let handoff: ServeHandoff | undefined;
     try {
       const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
       const reader = new StoreProfileReader(db, core);
@@ -194,8 +198,10 @@ export class Service {
         logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
       const capture = captureIntake(db, cfg, clock, log);
-      const logs = logPipeline({ db, config: cfg, clock, log, enrich, response, reader });
-      const intakes: Intake[] = [...(opts.intakes ?? []), ...(logs ? [logs] : []), ...(capture ? [capture] : [])];
+      // the serve lease comes before any detection state is loaded: an ingest running detection itself hands over first
+      handoff = await takeServeLease(db, cfg, log);
+      const logs = logPipeline({ db, config: cfg, clock, log, enrich, response, reader, always: true });
+      const intakes: Intake[] = [...(opts.intakes ?? []), ...(logs ? [logs, handoff.intake(logs)] : []), ...(capture ? [capture] : [])];
       const checks = (): ReadinessCheck[] => [
         { name: 'store', ready: db.open, detail: db.open ? `open (${cfg.core.dataDir})` : 'closed' },
         ...intakes.flatMap((i) => (i.checks ? i.checks() : [{ name: i.name, ready: i.ready(), detail: i.detail() }])),
@@ -216,6 +222,7 @@ export class Service {
         ...(rollups ? { dashboard: rollups.queries } : { uiDir: false as const }),
       });
       const svc = new Service({ ...opts, logger: log, clock }, { db, app, store, enrich, response, tokens, registry, intakes });
+      svc.#handoff = handoff;
       svc.#metrics();
       // the firewall is only touched when blocking is in use: a plain serve on a fresh machine changes no rules
       if (cfg.respond.autoIds || response.blocks().length > 0) await response.start();
@@ -246,6 +253,7 @@ export class Service {
       if (opts.signals) svc.#signals();
       return svc;
     } catch (e) {
+      handoff?.release();
       if (db.open) db.close();
       throw e;
     }
@@ -285,6 +293,8 @@ export class Service {
       // the index is a read model: whatever it did not reach is rebuilt from the outbox at the next start
       try { this.store.indexer.step(); } catch { /* best effort */ }
     } finally {
+      // the lease goes last, after the final flush: a waiting ingest may then run detection on the store itself
+      this.#handoff?.release();
       if (this.db.open) this.db.close();
       this.#log.log('info', 'stopped');
       this.#closed();

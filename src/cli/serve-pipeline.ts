@@ -41,6 +41,8 @@ export interface PipelineDeps {
   reader: ProfileReader;
   /** Sees every committed interval result before the response rules do (`follow` prints the level changes). */
   onResults?: (results: readonly IntervalResult[]) => void;
+  /** Build the pipeline even when no log source is configured (batches handed over by `probewatch ingest`). */
+  always?: boolean;
 }
 
 /** The log intake: one readiness check per source. */
@@ -50,6 +52,12 @@ export interface LogIntake extends Intake {
   lines(): number;
   /** Reloads detection rules and p0f signatures (SIGHUP) without losing state; returns notes. */
   reload(next: Config): string[];
+  /**
+   * Commits a batch read elsewhere (handed over by `probewatch ingest`) like one of its own, in one transaction with
+   * `claim`, which runs first: when it returns false (another process took the batch) nothing is counted. Sources only
+   * such batches touched get no alerts, scripts or blocks; enrichment is queued as for any change.
+   */
+  commitForeign(batch: LogBatch, claim: () => boolean): boolean;
 }
 
 /** Whether any log source is configured. */
@@ -119,7 +127,8 @@ export function noticeFor(s: SourceState, previous: DangerLevel, change: DangerC
 /** Builds the log intake, or null when no log source is configured. */
 export function logPipeline(d: PipelineDeps): LogIntake | null {
   const { db, config, clock, log } = d;
-  if (!hasLogSources(config)) return null;
+  if (!hasLogSources(config) && d.always !== true) return null;
+  const anySource = hasLogSources(config);
   const { rules, sources: dataSources } = loadDetectRules(config);
   for (const n of dataSources.notes) log.log('warn', `detect: ${n}`);
   const notice = (m: string): void => { log.log('warn', `detect: ${m}`); };
@@ -139,6 +148,10 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
   let pendingInterval = false;
   let lines = 0;
   const started = clock.now();
+  // sources the current interval saw only in handed-over batches: their level changes trigger no response (backfills
+  // are history, not an attack in progress)
+  const foreignOnly = new Set<string>();
+  const live = new Set<string>();
 
   /** After the commit: queue enrichment for sources that changed level, and run the response rules. */
   const react = (results: readonly IntervalResult[]): void => {
@@ -159,8 +172,12 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
           geo: { country: p.geo?.country ?? null, city: p.geo?.city ?? null, asn: p.as?.number ?? null, org: p.as?.organization ?? null },
         } : undefined;
         // handle() decides synchronously and never rejects; its actions must not hold up reading
-        void d.response.handle(noticeFor(s, previous, change, context));
+        if (!foreignOnly.has(ip) || live.has(ip)) void d.response.handle(noticeFor(s, previous, change, context));
       }
+    }
+    if (results.length > 0) {
+      foreignOnly.clear();
+      live.clear();
     }
     if (items.length > 0) {
       d.enrich.queue.enqueue(items, clock.now());
@@ -169,10 +186,16 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
   };
 
   /** One batch (or an interval close): its effects, the engine state, its fingerprints and its offset, in one transaction. */
-  const commit = (batch: LogBatch | null): void => {
+  const commit = (batch: LogBatch | null, claim?: () => boolean): boolean => {
     const results: IntervalResult[] = [];
+    let claimed = true;
     db.transaction(() => {
+      if (claim && !claim()) {
+        claimed = false;
+        return;
+      }
       if (batch) {
+        for (const ev of batch.packets) (claim ? foreignOnly : live).add(ev.src);
         // FW_SEARCH_ALL N: psad matches FW_MSG_SEARCH against the whole line (psad:1595), so the line goes along
         const texts = config.detect.fwSearchAll ? undefined : batch.texts;
         for (let i = 0; i < batch.packets.length; i++) {
@@ -198,8 +221,9 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
         guesses = [];
       }
       if (batch?.offset) offsets.save(batch.offset, clock.now());
-    })();
+    }).immediate();
     react(results);
+    return claimed;
   };
 
   const sources = new LogSources({
@@ -221,7 +245,7 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
   return {
     name: 'logs',
     async start() {
-      await sources.start();
+      if (anySource) await sources.start();
       state = 'reading';
       // the open interval is closed when input has been quiet for a check interval, so levels do not wait for packets
       timer = setInterval(() => {
@@ -248,10 +272,11 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
       if (pendingInterval && db.open) commit(null);
       state = 'stopped';
     },
-    ready: () => sources.ready,
+    ready: () => !anySource || sources.ready,
     detail: () => `${state}; ${lines} lines since start (${Math.round(lines / Math.max(1, (clock.now() - started) / 1000))}/s)`,
     checks: () => sources.status().map((s) => ({ name: s.source.startsWith('syslog:') || s.source === 'journal' ? s.source : `log:${s.source}`, ready: s.ready, detail: s.ready ? 'reading' : 'not open' })),
     lines: () => lines,
+    commitForeign: (batch, claim) => { lastBatch = clock.now(); return commit(batch, claim); },
     reload(next: Config): string[] {
       // new rules and signatures, the same sources: scan state lives in the cache and the engine meta carries over;
       // a bad file throws here and the running rules stay

@@ -1,5 +1,5 @@
 // `probewatch ingest`: log and pcap files into a store, alone and beside a running serve on the same data directory.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,15 @@ const dirs: string[] = [];
 const tmp = (): string => { const d = mkdtempSync(join(tmpdir(), 'pw-ingest-')); dirs.push(d); return d; };
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 const env = { ...process.env, PROBEWATCH_DRY_RUN: '1', PROBEWATCH_WHOIS: 'false', PROBEWATCH_RDNS: 'false' };
+
+/** Runs the CLI without blocking this process's event loop (an in-process serve must keep running). */
+function cli(args: string[]): Promise<{ status: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(root, 'bin/probewatch.js'), ...args], { env, encoding: 'utf8' }, (e, _out, stderr) => {
+      resolve({ status: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stderr });
+    });
+  });
+}
 
 /** A scan of `ports` ports from `src`, as ISO-stamped kernel LOG lines (one per second from 2026-01-10 12:00). */
 function scanLog(src: string, ports: number): string {
@@ -56,17 +65,18 @@ describe('probewatch ingest', () => {
     }
   });
 
-  it('works beside a running serve on the same data directory, which shows the result', async () => {
+  it('works beside a running serve on the same data directory, which shows the result', { timeout: 90_000 }, async () => {
     const d = tmp();
     const data = join(d, 'data');
     const config = loadConfig({ env: { ...env, PROBEWATCH_API_TOKENS: 'read:ingest-token-0123456789ab' }, flags: { 'data-dir': data, listen: '127.0.0.1:0' } }).config;
-    const svc = await Service.start({ config: { ...config, api: { ...config.api, indexInterval: 0.1 } }, logger: stderrLogger('fatal') });
+    const svc = await Service.start({ config: { ...config, api: { ...config.api, indexInterval: 0.1 }, detect: { ...config.detect, checkInterval: 1 } }, logger: stderrLogger('fatal') });
     try {
       const log = join(d, 'backfill.log');
       writeFileSync(log, scanLog('203.0.113.77', 20));
-      const r = spawnSync(process.execPath, [join(root, 'bin/probewatch.js'), 'ingest', '--data-dir', data, log], { env, encoding: 'utf8' });
+      const r = await cli(['ingest', '--data-dir', data, log]);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/21 lines, 20 packets counted/);
+      expect(r.stderr).toMatch(/21 lines handed over to and counted by the running serve/);
       const h = { authorization: 'Bearer ingest-token-0123456789ab' };
       expect((await fetch(`${svc.address}/sources/203.0.113.77`, { headers: h })).status).toBe(200);
       let items: { ip: string }[] = [];

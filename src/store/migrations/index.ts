@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3';
 import { core } from './001-core.ts';
 import { detectSchema } from './002-detect.ts';
+import { ingestInbox } from './008-ingest-inbox.ts';
 import { osGuesses } from './010-os-guesses.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
@@ -16,4 +17,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, osGuesses, enrichSchema, response, apiIndex, dashboardRollups];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, enrichSchema, response, apiIndex, dashboardRollups];
