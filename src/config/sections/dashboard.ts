@@ -11,6 +11,7 @@ export const dashboard = section('dashboard', 'Browser dashboard and its rollups
   openHourPorts: 2000,
   levelChangeRetention: 30 * 86_400,
   sourceHoursRetention: 92 * 86_400,
+  uiDir: '',
 }, {
   enabled: {
     kind: 'bool', env: 'PROBEWATCH_DASHBOARD',
@@ -47,5 +48,9 @@ export const dashboard = section('dashboard', 'Browser dashboard and its rollups
   sourceHoursRetention: {
     kind: 'duration', min: 86_400,
     doc: 'How long per-source packets per hour (the source page chart) are kept; one row per source per active hour.',
+  },
+  uiDir: {
+    kind: 'path', env: 'PROBEWATCH_UI_DIR',
+    doc: 'Directory of the built page (npm run build:ui writes one); empty = the build shipped with probewatch (dist/ui). Lets you serve a customised or freshly built page.',
   },
 });
