@@ -122,12 +122,16 @@ function startServe(config: string, data: string): Promise<string> {
   });
 }
 
-async function signIn(token: string): Promise<void> {
-  await page.goto(`${url}/ui/#/`);
+async function signIn(token: string, navigate = true): Promise<void> {
+  if (navigate) await page.goto(`${url}/ui/#/`);
   await page.waitForSelector('#signin');
   await page.fill('#token', token);
   await page.click('#signin button[type=submit]');
-  await page.waitForSelector('#card-sources');
+  // signed in: the header appears and the route in the address bar renders (the overview, or the page one was on)
+  await page.waitForSelector('#signout').catch(async (e: unknown) => {
+    await shot('signin-failure', false);
+    throw new Error(`${String(e)}\nsign-in: ${(await page.textContent('#main'))?.slice(0, 300) ?? ''}`);
+  });
 }
 
 async function overviewReady(): Promise<void> {
@@ -238,8 +242,22 @@ describe.skipIf(missing.length > 0)('dashboard against a real serve', () => {
     await page.fill('#token', 'not-a-valid-token-at-all');
     await page.click('#signin button[type=submit]');
     await page.waitForFunction(() => (document.getElementById('signin-error')?.textContent ?? '').includes('not accepted'));
-    problems.length = 0; // the refusals above are the test's own doing
-    await signIn(READ);
+    problems.length = 0; // the refusals above (and the page's own "no session yet" probe) are the test's own doing
+    await signIn(READ, false);
+    await overviewReady();
+    // a cookie session: HttpOnly, SameSite=Strict, not Secure over plain http; the page keeps no token anywhere
+    const cookie = (await ctx!.cookies(url)).find((c) => c.name === 'pw_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', secure: false, path: '/' });
+    const stored = await page.evaluate(() => {
+      const all = (st: Storage): (string | null)[] => Array.from({ length: st.length }, (_, i) => `${st.key(i) ?? ''}=${st.getItem(st.key(i) ?? '') ?? ''}`);
+      return JSON.stringify([all(sessionStorage), all(localStorage), document.cookie]);
+    });
+    expect(stored).not.toContain(READ);
+    expect(stored).not.toContain('pw_session');
+    // the cookie works for the API; a reload keeps the session
+    const viaCookie = await fetch(`${url}/dashboard/session`, { headers: { cookie: `pw_session=${cookie!.value}` } });
+    expect(await viaCookie.json()).toMatchObject({ scope: 'read' });
+    await page.reload();
     await overviewReady();
   });
 
@@ -374,10 +392,17 @@ describe.skipIf(missing.length > 0)('dashboard against a real serve', () => {
   });
 
   it('admin token: block and unblock (dry run: recorded, the firewall untouched)', async () => {
+    const before = (await ctx!.cookies(url)).find((c) => c.name === 'pw_session')!.value;
     await page.click('#signout');
     await page.waitForSelector('#signin');
-    await signIn(ADMIN);
-    await overviewReady();
+    // signing out ends the session on the server, not only in the page
+    await until('the session ended', async () => (await fetch(`${url}/dashboard/session`, { headers: { cookie: `pw_session=${before}` } })).status === 401);
+    await signIn(ADMIN, false);
+    // CSRF: an admin session cookie alone cannot POST; with the header the page sends, it can
+    const admin = (await ctx!.cookies(url)).find((c) => c.name === 'pw_session')!.value;
+    const forged = await fetch(`${url}/blocks`, { method: 'POST', headers: { cookie: `pw_session=${admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ ip: '192.0.2.200' }) });
+    expect(forged.status).toBe(401);
+    expect((await forged.json() as { detail: string }).detail).toContain('x-probewatch-csrf');
     const ip = '175.16.199.7';
     await page.goto(`${url}/ui/#/source/${encodeURIComponent(ip)}`);
     await page.waitForSelector('#block-btn');
