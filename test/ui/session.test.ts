@@ -19,7 +19,8 @@ async function signIn(token: string): Promise<{ status: number; cookie: string; 
   return { status: r.statusCode, cookie: setCookie.split(';')[0] ?? '', setCookie, body: r.json() };
 }
 
-describe('dashboard cookie sessions', () => {
+// each case builds an app with response validation: seconds on a loaded 2-core CI box
+describe('dashboard cookie sessions', { timeout: 90_000 }, () => {
   it('sign-in sets an HttpOnly SameSite=Strict cookie with the token scope; the cookie reads data; sign-out ends it', async () => {
     f = fixture();
     app = await f.app();
