@@ -219,7 +219,8 @@ export class Service {
         readiness: { checks }, blocks: response, blockDefaultSeconds: cfg.respond.autoBlockTimeout, runtime, tokens,
         settings: cfg.api, clock, registry, version: opts.version ?? '0.1.0', hostname: hostname(),
         logger: { level: LEVELS.indexOf(cfg.core.logLevel as Level) >= LEVELS.indexOf('debug') ? 'debug' : 'warn' },
-        ...(rollups ? { dashboard: rollups.queries } : { uiDir: false as const }),
+        sessions: { lifetime: cfg.dashboard.sessionLifetime, max: cfg.dashboard.maxSessions },
+        ...(rollups ? { dashboard: rollups.queries, ...(cfg.dashboard.uiDir ? { uiDir: cfg.dashboard.uiDir } : {}) } : { uiDir: false as const }),
       });
       const svc = new Service({ ...opts, logger: log, clock }, { db, app, store, enrich, response, tokens, registry, intakes });
       svc.#handoff = handoff;

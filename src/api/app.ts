@@ -18,6 +18,7 @@ import { feedHandlers } from './handlers/feed.ts';
 import { opsHandlers } from './handlers/ops.ts';
 import { sourceHandlers } from './handlers/sources.ts';
 import { uiHandlers } from './handlers-ui.ts';
+import { CSRF_HEADER, SESSION_COOKIE, SessionStore, cookieValue } from './sessions.ts';
 import { registerUiStatic } from './ui-static.ts';
 import { apiMetrics } from './metrics.ts';
 import { problem, toProblem } from './problem.ts';
@@ -79,7 +80,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const epoch = deps.feed.position().epoch;
   const sse = new SseHub(deps.feed, deps.sources, settings, epoch, deps.clock);
   const metrics = apiMetrics(registry, deps.feed, deps.stats, () => sse.size);
-  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics };
+  const sessions = new SessionStore(deps.tokens, deps.clock, deps.sessions ?? { lifetime: 8 * 3600, max: 1000 });
+  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics, sessions };
 
   app.setErrorHandler((err, req, reply) => {
     const p = toProblem(err);
@@ -111,7 +113,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     const url = req.routeOptions.url;
     const required = url === undefined ? null : scopes.get(`${req.method === 'HEAD' ? 'GET' : req.method} ${url}`);
     if (required === undefined || required === null) { done(); return; }
-    const r = deps.tokens.check(req.headers.authorization);
+    // a bearer header wins; without one, the dashboard's session cookie (issue 7) stands in for the token
+    const viaCookie = req.headers.authorization === undefined && cookieValue(req.headers.cookie, SESSION_COOKIE) !== null;
+    const r = viaCookie ? sessions.check(req.headers.cookie) : deps.tokens.check(req.headers.authorization);
+    if (r.ok && viaCookie && req.method !== 'GET' && req.method !== 'HEAD' && req.headers[CSRF_HEADER] !== '1') {
+      done(new ProbewatchError('PW_ERR_UNAUTHORIZED', [`a session cookie needs the ${CSRF_HEADER}: 1 header on ${req.method}`]));
+      return;
+    }
     if (!r.ok) {
       done(new ProbewatchError('PW_ERR_UNAUTHORIZED', [r.reason === 'missing' ? 'send Authorization: Bearer TOKEN' : 'unknown or malformed token'], { invalid: r.reason !== 'missing' }));
       return;

@@ -8,6 +8,7 @@ import type { DashboardQueries } from '../domain/dashboard.ts';
 import type { SseHub } from './sse.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { TokenStore } from './tokens.ts';
+import type { SessionSettings, SessionStore } from './sessions.ts';
 
 /** API settings: the `api` configuration section. */
 export type ApiSettings = Config['api'];
@@ -25,6 +26,8 @@ export interface ApiDeps {
   blockDefaultSeconds?: number;
   /** Dashboard rollups (issue 7); absent → the /dashboard operations answer 503. */
   dashboard?: DashboardQueries;
+  /** Dashboard cookie sessions: lifetime and cap (dashboard.sessionLifetime, dashboard.maxSessions); default 8 h, 1000. */
+  sessions?: SessionSettings;
   /** Built dashboard files (default dist/ui); false serves no page at /ui/. */
   uiDir?: string | false;
   /** Live daemon rates for /stats. */
@@ -57,4 +60,6 @@ export interface ApiContext {
   spec: string;
   sse: SseHub;
   metrics: ApiMetrics;
+  /** Dashboard cookie sessions. */
+  sessions: SessionStore;
 }

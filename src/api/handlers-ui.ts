@@ -1,11 +1,12 @@
 // Dashboard data endpoints (openapi.yaml "dashboard" block): overview, ports, countries, level changes, source timeline.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pwError } from '../domain/errors.ts';
 import { windowRange } from '../domain/dashboard.ts';
 import type { DashboardQueries, DashboardWindow, SourceTimeline } from '../domain/dashboard.ts';
 import type { ApiContext } from './deps.ts';
 import { pathIp } from './handlers/sources.ts';
 import { parseTime } from './query.ts';
+import { SESSION_COOKIE } from './sessions.ts';
 
 /** Window and end of a dashboard query, as validated by the spec. */
 interface WindowQuery {
@@ -23,9 +24,24 @@ export function uiHandlers(ctx: ApiContext) {
   const end = (q: WindowQuery): number => (q.end === undefined ? deps.clock.now() : parseTime(q.end, 'end'));
   return {
     getDashboardSession(req: FastifyRequest): { scope: 'read' | 'admin'; version: string } {
-      // the auth hook already let the request through; this only tells the page which controls to show
-      const r = deps.tokens.check(req.headers.authorization);
+      // the auth hook already let the request through (bearer or cookie); this only tells the page which controls to show
+      const r = req.headers.authorization === undefined ? ctx.sessions.check(req.headers.cookie) : deps.tokens.check(req.headers.authorization);
       return { scope: r.ok ? r.scope : 'read', version: ctx.version };
+    },
+
+    createDashboardSession(req: FastifyRequest<{ Body: { token: string } }>, reply: FastifyReply): { scope: 'read' | 'admin'; version: string; expires: string } {
+      const { id, auth } = ctx.sessions.create(req.body.token);
+      if (!auth.ok) throw pwError('PW_ERR_UNAUTHORIZED', ['unknown or malformed token'], { invalid: true });
+      const secure = req.protocol === 'https' ? '; Secure' : '';
+      reply.header('set-cookie', `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${String(ctx.sessions.lifetime)}${secure}`);
+      reply.code(201);
+      return { scope: auth.scope, version: ctx.version, expires: new Date(deps.clock.now() + ctx.sessions.lifetime * 1000).toISOString() };
+    },
+
+    deleteDashboardSession(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+      ctx.sessions.end(req.headers.cookie);
+      const secure = req.protocol === 'https' ? '; Secure' : '';
+      return reply.code(204).header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`).send();
     },
 
     getDashboardOverview(req: FastifyRequest<{ Querystring: WindowQuery }>) {

@@ -44,7 +44,11 @@ export class TokenStore {
     if (header === undefined || header.length === 0) return { ok: false, reason: 'missing' };
     const m = /^Bearer[ ]+([\x21-\x7e]{1,4096})[ ]*$/i.exec(header);
     if (!m) return { ok: false, reason: 'malformed' };
-    const presented = sha256(m[1]!);
+    return this.checkDigest(sha256(m[1]!));
+  }
+
+  /** Checks a token given as its SHA-256 (a dashboard session keeps only that). */
+  checkDigest(presented: Buffer): AuthResult {
     // every entry is compared, matched or not, so timing says nothing about which token (or how much of it) matched
     let found: TokenEntry | undefined;
     for (const e of this.#entries) {

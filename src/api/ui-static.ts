@@ -34,10 +34,13 @@ interface Asset {
   etag: string;
 }
 
-/** The built dashboard next to the code: dist/ui beside dist/api, or the repository's dist/ui when running from src. */
+/**
+ * The built dashboard next to the code: dist/ui beside dist/api, or the repository's dist/ui when running from src
+ * (src/ui beside src/api holds the sources, index.html included, but no bundle: app.js tells a build apart).
+ */
 export function defaultUiDir(): string {
   const beside = fileURLToPath(new URL('../ui/', import.meta.url));
-  if (existsSync(join(beside, 'index.html'))) return beside;
+  if (existsSync(join(beside, 'app.js'))) return beside;
   return fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 }
 

@@ -1,7 +1,8 @@
-// The page's only way to the server: fetch with the session's bearer token, problem+json errors, and an SSE reader
-// over fetch (EventSource cannot send an Authorization header).
+// The page's only way to the server: fetch with the session cookie (HttpOnly: the page never sees it or the token),
+// problem+json errors, and an SSE reader over fetch (to send Last-Event-ID and notice a 401 the way EventSource cannot).
 
-const KEY = 'probewatch-token';
+/** Sent on every request: the server wants it on a cookie-authenticated POST/DELETE (CSRF defence). */
+const CSRF = { 'x-probewatch-csrf': '1' } as const;
 
 /** An API error: the problem document's code and detail. */
 export class ApiError extends Error {
@@ -12,17 +13,6 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
-}
-
-/** The token of this browser session, or null. */
-export function token(): string | null {
-  return sessionStorage.getItem(KEY);
-}
-
-/** Keeps `t` for this browser session (gone when the tab or browser closes). */
-export function setToken(t: string | null): void {
-  if (t === null) sessionStorage.removeItem(KEY);
-  else sessionStorage.setItem(KEY, t);
 }
 
 /** Called when the server refuses the token (401): the page goes back to sign-in. */
@@ -47,11 +37,9 @@ export function url(path: string, params: Params = {}): string {
 }
 
 async function request<T>(method: string, path: string, params?: Params, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  const t = token();
-  if (t) headers.authorization = `Bearer ${t}`;
+  const headers: Record<string, string> = { accept: 'application/json', ...CSRF };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url(path, params), { method, headers, body: body === undefined ? null : JSON.stringify(body), cache: 'no-store' });
+  const res = await fetch(url(path, params), { method, headers, body: body === undefined ? null : JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
   if (res.status === 204) return undefined as T;
   const text = await res.text();
   let data: unknown = null;
@@ -91,7 +79,7 @@ export interface SseEvent {
 }
 
 /**
- * Reads a text/event-stream with the token, calling `onEvent` per event; reconnects after `retryMs` with Last-Event-ID
+ * Reads a text/event-stream with the session cookie, calling `onEvent` per event; reconnects after `retryMs` with Last-Event-ID
  * until `signal` aborts. Resolves when aborted.
  */
 export async function stream(path: string, onEvent: (e: SseEvent) => void, signal: AbortSignal, onState?: (up: boolean) => void): Promise<void> {
@@ -101,11 +89,9 @@ export async function stream(path: string, onEvent: (e: SseEvent) => void, signa
   const stopped = (): boolean => signal.aborted;
   while (!stopped()) {
     try {
-      const headers: Record<string, string> = { accept: 'text/event-stream' };
-      const t = token();
-      if (t) headers.authorization = `Bearer ${t}`;
+      const headers: Record<string, string> = { accept: 'text/event-stream', ...CSRF };
       if (lastId) headers['last-event-id'] = lastId;
-      const res = await fetch(path, { headers, signal, cache: 'no-store' });
+      const res = await fetch(path, { headers, signal, cache: 'no-store', credentials: 'same-origin' });
       if (res.status === 401) {
         onUnauthorized();
         return;

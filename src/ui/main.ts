@@ -1,5 +1,5 @@
-// The dashboard page: sign-in with an API token (kept for the browser session), header, live strip and the two views.
-import { ApiError, get, setToken, token, whenUnauthorized } from './api.ts';
+// The dashboard page: sign-in with an API token (traded for an HttpOnly session cookie), header, live strip and the two views.
+import { ApiError, del, get, post, whenUnauthorized } from './api.ts';
 import { byId, h } from './dom.ts';
 import { ZONE } from './format.ts';
 import { startLive } from './live.ts';
@@ -24,10 +24,13 @@ function currentTheme(): 'dark' | 'light' {
 }
 
 let scope: 'read' | 'admin' = 'read';
+/** Whether a session is open (the cookie itself is HttpOnly: the page cannot read it). */
+let signedIn = false;
 let disposeView: () => void = () => undefined;
 let stopLive: () => void = () => undefined;
 
 function signIn(message = ''): void {
+  signedIn = false;
   stopLive();
   disposeView();
   byId('live').replaceChildren();
@@ -36,14 +39,15 @@ function signIn(message = ''): void {
   const err = h('p', { class: 'error', role: 'alert', id: 'signin-error' }, message);
   const form = h('form', { class: 'signin', id: 'signin' },
     h('h1', {}, 'Sign in'),
-    h('p', {}, 'Paste an API token (read or admin). It is kept for this browser session only and sent to this server alone.'),
+    h('p', {}, 'Paste an API token (read or admin). The server answers with a session cookie (HttpOnly, this site only); the page keeps no token.'),
     h('label', { for: 'token' }, 'Token'), input,
     h('button', { type: 'submit', class: 'primary' }, 'Open dashboard'), err,
     h('p', { class: 'muted small' }, 'serve writes one to DATA_DIR/api.token when no token is configured.'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    setToken(input.value.trim());
-    void start();
+    post('/dashboard/session', { token: input.value.trim() }).then(() => start(), (x: unknown) => {
+      signIn(x instanceof ApiError && (x.status === 401 || x.status === 400) ? 'That token was not accepted.' : `Cannot reach the server: ${x instanceof Error ? x.message : String(x)}`);
+    });
   });
   byId('main').replaceChildren(form);
   input.focus();
@@ -66,8 +70,11 @@ function header(route: Route): void {
   });
   const out = h('button', { type: 'button', id: 'signout' }, 'Sign out');
   out.addEventListener('click', () => {
-    setToken(null);
-    signIn();
+    // the form only once the server has ended the session: a quick sign-in cannot race the cookie being cleared
+    signedIn = false;
+    stopLive();
+    disposeView();
+    void del('/dashboard/session').catch(() => undefined).then(() => { signIn(); });
   });
   nav.replaceChildren(h('a', { href: '#/', class: 'navlink' }, 'Overview'), h('label', { class: 'win' }, 'Window ', sel), theme,
     h('span', { class: 'scope', title: 'token scope' }, scope), out);
@@ -98,19 +105,16 @@ function render(): void {
 }
 
 async function start(): Promise<void> {
-  if (!token()) {
-    signIn();
-    return;
-  }
   try {
     const s = await get<{ scope: 'read' | 'admin'; version: string }>('/dashboard/session');
     scope = s.scope;
     byId('version').textContent = `probewatch ${s.version}`;
   } catch (e) {
-    setToken(null);
-    signIn(e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`);
+    // no session yet (or it ended): the sign-in form, without alarm
+    signIn(e instanceof ApiError && e.status === 401 ? '' : `Cannot reach the server: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
+  signedIn = true;
   if (!location.hash) history.replaceState(null, '', routeHash(readRoute('#/')));
   stopLive();
   stopLive = startLive(byId('live'), (ip) => { go({ view: 'source', ip, window: readRoute().window }); });
@@ -119,7 +123,7 @@ async function start(): Promise<void> {
 
 applyTheme();
 byId('zone').textContent = `Times in ${ZONE}; hover a time for UTC.`;
-whenUnauthorized(() => { setToken(null); signIn('The server no longer accepts this token.'); });
-window.addEventListener('hashchange', () => { if (token()) render(); });
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { if (!localStorage.getItem(THEME_KEY) && token()) render(); });
+whenUnauthorized(() => { if (signedIn) signIn('The session ended (signed out elsewhere, expired, or the token was withdrawn).'); });
+window.addEventListener('hashchange', () => { if (signedIn) render(); });
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { if (!localStorage.getItem(THEME_KEY) && signedIn) render(); });
 void start();

@@ -11,6 +11,9 @@ export const dashboard = section('dashboard', 'Browser dashboard and its rollups
   openHourPorts: 2000,
   levelChangeRetention: 30 * 86_400,
   sourceHoursRetention: 92 * 86_400,
+  uiDir: '',
+  sessionLifetime: 8 * 3600,
+  maxSessions: 1000,
 }, {
   enabled: {
     kind: 'bool', env: 'PROBEWATCH_DASHBOARD',
@@ -47,5 +50,17 @@ export const dashboard = section('dashboard', 'Browser dashboard and its rollups
   sourceHoursRetention: {
     kind: 'duration', min: 86_400,
     doc: 'How long per-source packets per hour (the source page chart) are kept; one row per source per active hour.',
+  },
+  uiDir: {
+    kind: 'path', env: 'PROBEWATCH_UI_DIR',
+    doc: 'Directory of the built page (npm run build:ui writes one); empty = the build shipped with probewatch (dist/ui). Lets you serve a customised or freshly built page.',
+  },
+  sessionLifetime: {
+    kind: 'duration', min: 60, max: 30 * 86_400,
+    doc: 'How long a dashboard sign-in (cookie session) lasts; longer asks for the token less often, shorter limits what a stolen cookie is worth.',
+  },
+  maxSessions: {
+    kind: 'int', min: 1, max: 1_000_000,
+    doc: 'Dashboard sessions kept in memory; past it the oldest is signed out. Higher suits many viewers, costs about 100 bytes each.',
   },
 });
