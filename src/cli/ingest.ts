@@ -24,6 +24,7 @@ import type { Command } from './command.ts';
 import { loadDetectRules } from './detect-setup.ts';
 import { fingerprintFile, loadSignatureFiles } from './fingerprint-pipeline.ts';
 import { recordToGuess } from './fingerprint-store.ts';
+import { withFileEnv } from './file-env.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { CounterWriter } from './scan-session.ts';
 
@@ -206,7 +207,7 @@ export const ingestCommand: Command = {
     }
     if (positionals.length === 0) throw pwError('PW_ERR_USAGE', ['give at least one FILE']);
     if (values['data-dir'] === undefined && process.env.PROBEWATCH_DATA_DIR === undefined) throw pwError('PW_ERR_USAGE', ['--data-dir DIR is required']);
-    const { config } = loadConfig(configLayersFromArgs(values));
+    const { config } = loadConfig(configLayersFromArgs(withFileEnv(values)));
     const r = await ingest(config, positionals, { quiet: values.quiet === true });
     if (values.quiet !== true) {
       process.stderr.write(`probewatch ingest: ${r.lines} lines, ${r.packets} packets counted, ${r.fingerprints} fingerprints, ${r.changes} danger-level changes into ${config.core.dataDir}\n`);
