@@ -86,7 +86,7 @@ function rfc3164(host: string, dport: number): string {
 const rfc5424 = (host: string, dport: number): string => `<4>1 ${new Date().toISOString()} ${host} kernel - - - ${body(dport)}`;
 
 describe('serve syslog receiver (child process, configured by environment only)', () => {
-  it('takes RFC 3164 over UDP and RFC 5424 over octet-counted TCP, and the profile says which sensors saw the source', async () => {
+  it('takes RFC 3164 over UDP and RFC 5424 over octet-counted TCP, and the profile says which sensors saw the source', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-syslog-'));
     dirs.push(dir);
     const [udp, tcp] = [await freePort(), await freePort()];
