@@ -33,6 +33,9 @@ import type { ApiStore } from './store/queries/index.ts';
 import { StoreProfileReader } from './store/queries/profile-reader.ts';
 import { SqliteResponseLog } from './store/response-log.ts';
 
+/** Longest the search index may hold the event loop in one go (ms). */
+const INDEX_SLICE_MS = 40;
+
 /** Log levels in order. */
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 /** A log level. */
@@ -344,11 +347,37 @@ export class Service {
 
   #maintenance(): void {
     const s = this.config.api;
-    // the read model follows the outbox: bounded steps so the event loop keeps answering requests
+    // The read model follows the outbox in slices of at most INDEX_SLICE_MS, so the event loop keeps answering requests
+    // and reading logs. Step sizes adapt to what fits (a step of api.indexBatch sources took ~0.5-1 s at a million
+    // sources and stalled every request behind it); while the index lags, slices follow each other with a yield to I/O
+    // in between, instead of one per api.indexInterval.
+    let batch = Math.min(s.indexBatch, 100);
+    let running = false;
+    const slice = (): void => {
+      if (!this.db.open || this.#stopping) { running = false; return; }
+      let caughtUp = false;
+      try {
+        const deadline = performance.now() + INDEX_SLICE_MS;
+        while (!caughtUp && performance.now() < deadline) {
+          const t = performance.now();
+          const r = this.store.indexer.step(batch);
+          const ms = performance.now() - t;
+          caughtUp = r.caughtUp;
+          // aim at steps of half a slice: big enough to amortise the transaction, small enough to stop in time
+          if (r.sources > 0) batch = Math.max(Math.min(50, s.indexBatch), Math.min(s.indexBatch, Math.round((batch * INDEX_SLICE_MS) / 2 / Math.max(0.5, ms))));
+        }
+      } catch (e) {
+        this.#log.log('error', `search index step failed: ${(e as Error).message}`);
+        caughtUp = true;
+      }
+      if (caughtUp) running = false;
+      else setImmediate(slice);
+    };
     this.#every(s.indexInterval * 1000, () => {
-      const deadline = Date.now() + 50;
-      while (Date.now() < deadline && !this.store.indexer.step().caughtUp);
       this.store.stats.sample();
+      if (running) return;
+      running = true;
+      slice();
     });
     this.#every(10_000, () => { this.store.compactor.step(5000); });
     this.#every(60_000, () => { this.store.indexer.gc(); });

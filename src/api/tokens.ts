@@ -89,8 +89,9 @@ export interface TokenFile {
 
 /**
  * Reads a token file: one token per non-empty line (surrounding blanks trimmed, `#` lines are comments), each with admin
- * rights. The file is the secret: refused when others can read or anyone but the owner can write it; a group-readable
- * file is accepted with a warning (a service group may need it).
+ * rights. The file is the secret: refused (PW_ERR_TOKEN_FILE_INSECURE) when its group or others have any permission on
+ * it — 0600 or 0400 only. A group-readable file is refused too, not warned about: every token in it is an admin token, and
+ * a warning in a daemon's log is read after the fact. `warnings` stays for notes that do not weaken the secret.
  */
 export function readTokenFile(path: string): TokenFile {
   let mode: number;
@@ -102,8 +103,8 @@ export function readTokenFile(path: string): TokenFile {
     throw pwError('PW_ERR_INPUT_UNREADABLE', [path, (e as Error).message], { file: path });
   }
   const octal = `0${mode.toString(8)}`;
-  if (mode & 0o026) throw pwError('PW_ERR_TOKEN_FILE_INSECURE', [path, octal], { file: path });
-  const warnings = mode & 0o040 ? [`token file ${path} is readable by its group (mode ${octal}); 0600 is safer`] : [];
+  if (mode & 0o077) throw pwError('PW_ERR_TOKEN_FILE_INSECURE', [path, octal], { file: path });
+  const warnings: string[] = [];
   const entries: TokenEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();

@@ -1,32 +1,38 @@
-// The enrichment `analyze --mmdb FILE… [--whois]` adds to its report: geo/ASN, whois and rDNS onto finished profiles.
-import type { Config } from '../config/schema.ts';
+// The enrichment `analyze --mmdb FILE… [--whois]` adds to its report: geo/ASN from the databases, whois and reverse DNS
+// only with --whois (an offline report makes no network query unless asked), and each provider's state per source.
 import type { SourceProfile } from '../domain/profile.ts';
-import { enrichOffline } from '../enrich/offline.ts';
-import type { AnalyzeEnricher } from './analyze.ts';
+import type { EnrichSettings } from '../enrich/providers.ts';
+import { offlineEnricher } from '../enrich/offline.ts';
+import type { OfflineEnricher } from '../enrich/offline.ts';
+import type { AnalyzeEnricher, AnalyzeEnrichment } from './analyze.ts';
 
-/**
- * Enriches profiles in place from the loaded settings: `--mmdb` files replace the configured and bundled databases,
- * whois (and rDNS, unless --no-rdns or enrich.rdns is off) only with --whois, since an offline report should not reach
- * out to registries unasked; whois and rDNS still only from enrich.minDangerLevel up.
- */
-export function analyzeEnricher(config: Config): AnalyzeEnricher {
-  return async (profiles: SourceProfile[], opts) => {
-    const settings = {
-      ...config.enrich,
-      mmdb: opts.mmdb.length > 0 ? opts.mmdb : config.enrich.mmdb,
-      bundledGeo: opts.mmdb.length > 0 ? false : config.enrich.bundledGeo,
-      whois: opts.whois && config.enrich.whois,
-      rdns: opts.whois && opts.rdns && config.enrich.rdns,
-    };
-    const found = await enrichOffline(profiles.map((p) => ({ ip: p.ip, dangerLevel: p.dangerLevel })), settings);
-    for (const p of profiles) {
-      const e = found.get(p.ip);
-      if (!e) continue;
-      p.geo = e.geo;
-      p.as = e.as;
-      p.whois = e.whois;
-      p.rdns = e.rdns;
-      p.enrichment = e.enrichment;
-    }
+/** The analyze enricher over the loaded `enrich` settings; `close()` it when the report is written. */
+export function analyzeEnricher(settings: EnrichSettings): { enrich: AnalyzeEnricher; close: () => Promise<void> } {
+  let session: OfflineEnricher | null = null;
+  const open = (opts: AnalyzeEnrichment): OfflineEnricher => {
+    // --mmdb replaces the configured and bundled databases; --no-whois / --no-rdns (in settings) always win
+    session ??= offlineEnricher({
+      ...settings,
+      mmdb: opts.mmdb.length > 0 ? opts.mmdb : settings.mmdb,
+      whois: opts.whois && settings.whois,
+      rdns: opts.rdns && settings.rdns,
+    });
+    return session;
+  };
+  return {
+    async enrich(profiles: SourceProfile[], opts: AnalyzeEnrichment): Promise<void> {
+      if (profiles.length === 0) return;
+      const found = await open(opts).enrich(profiles.map((p) => ({ ip: p.ip, dangerLevel: p.dangerLevel })));
+      for (const p of profiles) {
+        const e = found.get(p.ip);
+        if (!e) continue;
+        p.geo = e.geo;
+        p.as = e.as;
+        p.whois = e.whois;
+        p.rdns = e.rdns;
+        p.enrichment = e.enrichment;
+      }
+    },
+    close: async () => { await session?.close(); },
   };
 }

@@ -38,8 +38,10 @@ scan types, signatures, chains and interfaces, and the malformed lines it could 
   --psad-conf FILE   psad.conf to take settings from; turns on psad compatibility (psad -A verdicts, quirks included)
   --json             one JSON document {sources, totals, errors} instead of the report
   --data-dir DIR     keep the state in DIR's store (merged with what is there) instead of memory
-  --mmdb FILE        GeoIP/ASN database for the report (repeatable; replaces the configured and bundled ones)
-  --whois            add whois and reverse DNS (from enrich.minDangerLevel up; --no-rdns keeps rDNS off)
+  --mmdb FILE        GeoIP/ASN database for the report and each --json source (repeatable; replaces the
+                     configured and bundled ones)
+  --whois            also ask the registries' whois servers (and reverse DNS unless --no-rdns) about sources at
+                     enrich.minDangerLevel or above; without it an offline report makes no network query
 Exit 0 when the input was read (malformed lines are counted, not fatal), 1 when an input could not be read,
 2 on a usage or configuration error.`;
 
@@ -126,16 +128,25 @@ export const analyzeCommand: Command = {
       };
       report.notes = notes;
       const wantEnrich = (values.mmdb?.length ?? 0) > 0 || values.whois === true;
-      // loaded only when asked for: the geo databases cost half a second to open
-      const enrichWith = wantEnrich ? enricher ?? (await import('./analyze-enrich.ts')).analyzeEnricher(config) : null;
+      // the composition root's enricher unless a test installed one; loaded only when asked for (maxmind, whoiser)
+      const own = wantEnrich && !enricher ? (await import('./analyze-enrich.ts')).analyzeEnricher(config.enrich) : null;
+      const fn = enricher ?? own?.enrich ?? null;
+      // reverse DNS is a network query like whois: only with --whois
+      // --no-whois / --no-rdns win over --whois, whatever the order they are given in
+      const whois = values.whois === true && values['no-whois'] !== true;
+      const eopts = { mmdb: values.mmdb ?? [], whois, rdns: whois && values['no-rdns'] !== true };
       const enrich = async (profiles: SourceProfile[]): Promise<void> => {
-        if (enrichWith) await enrichWith(profiles, { mmdb: values.mmdb ?? [], whois: values.whois === true, rdns: values['no-rdns'] !== true });
+        if (wantEnrich && fn) await fn(profiles, eopts);
       };
-      if (values.json) {
-        await writeJson(allProfiles(session, fromStore), report, enrich);
-      } else {
-        await enrich(report.details);
-        process.stdout.write(renderReport(report));
+      try {
+        if (values.json) {
+          await writeJson(allProfiles(session, fromStore), report, enrich);
+        } else {
+          await enrich(report.details);
+          process.stdout.write(renderReport(report));
+        }
+      } finally {
+        await own?.close();
       }
       for (const n of notes) if (values.json) notice(n);
       return run.unreadable.length > 0 ? 1 : 0;

@@ -29,6 +29,7 @@ import { fingerprintFile, loadSignatureFiles } from './fingerprint-pipeline.ts';
 import { decodeBatch, encodeBatch, INBOX_FORMAT } from './inbox-codec.ts';
 import { Progress } from './ingest-progress.ts';
 import { recordToGuess } from './fingerprint-store.ts';
+import { withFileEnv } from './file-env.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { CounterWriter } from './scan-session.ts';
 
@@ -290,7 +291,7 @@ export const ingestCommand: Command = {
     }
     if (positionals.length === 0) throw pwError('PW_ERR_USAGE', ['give at least one FILE']);
     if (values['data-dir'] === undefined && process.env.PROBEWATCH_DATA_DIR === undefined) throw pwError('PW_ERR_USAGE', ['--data-dir DIR is required']);
-    const { config } = loadConfig(configLayersFromArgs(values));
+    const { config } = loadConfig(configLayersFromArgs(withFileEnv(values)));
     const r = await ingest(config, positionals, { quiet: values.quiet === true, wait: values['no-wait'] !== true });
     if (values.quiet !== true) {
       const handed = r.handedOver === 0 ? ''

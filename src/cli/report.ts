@@ -44,20 +44,22 @@ function rangeText(low: number, high: number): string {
   return low === high ? String(low) : `${low}-${high}`;
 }
 
-/** Where the source is and who holds it, when analyze was asked to enrich (--mmdb, --whois); psad -A -w's whois part. */
+/** Geo, AS, whois and rDNS lines (psad -A's whois block and more), and providers that failed or were skipped. */
 function enrichmentLines(p: SourceProfile): string[] {
   const out: string[] = [];
-  const g = p.geo;
-  if (g && (g.country !== null || g.city !== null)) out.push(`    Location: ${[g.city, g.country].filter((x) => x !== null).map((x) => safe(x)).join(', ')}`);
-  if (p.as && p.as.number !== null) out.push(`    AS: ${p.as.number}${p.as.organization !== null ? ` ${safe(p.as.organization)}` : ''}`);
-  if (p.rdns?.name) out.push(`    rDNS: ${safe(p.rdns.name)}${p.rdns.confirmed ? '' : ' (not forward-confirmed)'}`);
+  const t = (x: string | number | null | undefined): string => (x === null || x === undefined || x === '' ? '-' : safe(String(x)));
+  if (p.geo) out.push(`    Geo: ${t(p.geo.country)}${p.geo.city ? `, ${safe(p.geo.city)}` : ''}${p.geo.anonymous ? `  Anonymous: ${Object.entries(p.geo.anonymous).filter(([, v]) => v).map(([k]) => k).join(', ') || 'no'}` : ''}`);
+  if (p.as) out.push(`    AS: ${p.as.number === null ? '-' : `AS${p.as.number}`} ${t(p.as.organization)}${p.as.network ? ` (${safe(p.as.network)})` : ''}`);
   const w = p.whois;
   if (w) {
-    const parts = [w.netname, w.orgName, w.country, w.range ?? w.cidrs[0] ?? null].filter((x): x is string => x !== null && x !== '');
-    out.push(`    whois (${safe(w.server ?? w.registry ?? '?')}): ${parts.map(safe).join(' | ') || 'unparsed'}${w.abuse ? `, abuse ${safe(w.abuse)}` : ''}`);
+    out.push(`    Whois (${t(w.server ?? w.registry)}): ${w.parsed ? [w.netname, w.orgName, w.range, w.country].filter(Boolean).map((x) => safe(String(x))).join(', ') : 'unparsed answer kept raw (--json)'}`);
+    if (w.abuse) out.push(`        Abuse: ${safe(w.abuse)}`);
+    for (const d of w.descr.slice(0, 3)) out.push(`        Descr: ${safe(d)}`);
   }
-  for (const [name, st] of Object.entries(p.enrichment)) {
-    if (st.state === 'failed') out.push(`    ${name}: failed${st.reason ? ` (${safe(st.reason)})` : ''}`);
+  if (p.rdns?.name) out.push(`    rDNS: ${safe(p.rdns.name)}${p.rdns.confirmed ? '' : ' (not forward-confirmed)'}`);
+  const odd = Object.entries(p.enrichment).filter(([, s]) => s.state === 'failed' || (s.state === 'skipped' && s.reason));
+  if (out.length > 0 || odd.length > 0) {
+    out.push(`    Enrichment: ${Object.entries(p.enrichment).map(([k, s]) => `${k} ${s.state}${s.reason && s.state !== 'done' ? ` (${safe(s.reason)})` : ''}`).join('; ')}`);
   }
   return out;
 }
@@ -72,6 +74,7 @@ function detail(p: SourceProfile): string[] {
   if (p.scanTypes.length > 0) out.push(`    Scan types: ${p.scanTypes.map(safe).join('; ')}`);
   if (p.chains.length > 0) out.push(`    Chains: ${p.chains.join(', ')}  Interfaces: ${p.interfaces.map(safe).join(', ') || '-'}`);
   if (p.sensors.length > 0) out.push(`    Logged by: ${p.sensors.map(safe).join(', ')}`);
+  out.push(...enrichmentLines(p));
   if (p.dangerHistory.length > 0) {
     out.push(`    Danger level history: ${p.dangerHistory.map((h) => `${h.level} (${h.reason}, ${h.time})`).join(' → ')}`);
   }

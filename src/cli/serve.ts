@@ -12,6 +12,7 @@ import type { SettingDoc } from '../config/define.ts';
 import { Service } from '../service.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
+import { withFileEnv } from './file-env.ts';
 import { configLayersFromArgs } from './load-config.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -78,7 +79,8 @@ export const serveCommand: Command = {
     '                 [--log FILE]... [--journal] [--syslog-listen udp://HOST:PORT|tcp://HOST:PORT]... [--interface IF]...',
     '                 [--mmdb FILE]... [--no-whois] [--no-rdns] [--log-level LEVEL]',
     '',
-    'Every flag has a PROBEWATCH_* environment variable and a configuration key (probewatch config --reference).',
+    'Every flag has a PROBEWATCH_* environment variable and a configuration key (probewatch config --reference);',
+    '--config and --psad-conf are PROBEWATCH_CONFIG and PROBEWATCH_PSAD_CONF. Flags win over the environment.',
     'Without configuration: data under /var/lib/probewatch (root) or ~/.local/state/probewatch, the API on 127.0.0.1:8080',
     'with a token created in DATA_DIR/api.token, and the kernel log (kern.log, messages or journald) as input.',
     'SIGTERM/SIGINT stop (exit 0 after flushing, 1 past api.shutdownTimeout); SIGHUP reloads the configuration.',
@@ -90,7 +92,8 @@ export const serveCommand: Command = {
       process.stdout.write(`${serveCommand.usage}\n`);
       return 0;
     }
-    const load = (): Config => withDefaults(loadConfig(configLayersFromArgs(values)));
+    const args = withFileEnv(values);
+    const load = (): Config => withDefaults(loadConfig(configLayersFromArgs(args)));
     const svc = await Service.start({ config: load(), reload: load, signals: true, version: process.env.npm_package_version ?? '0.1.0' });
     await svc.stopped;
     return 0;

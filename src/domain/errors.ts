@@ -29,7 +29,7 @@ export const ERROR_CODES = {
   PW_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 1, message: 'unsupported content type: %s' },
   PW_ERR_RATE_LIMITED: { status: 429, exit: 1, message: 'too many requests; retry in %s' },
   PW_ERR_UNAVAILABLE: { status: 503, exit: 1, message: 'service unavailable: %s' },
-  PW_ERR_TOKEN_FILE_INSECURE: { status: 500, exit: 2, message: 'token file %s is accessible by other users (mode %s); chmod 600 it' },
+  PW_ERR_TOKEN_FILE_INSECURE: { status: 500, exit: 2, message: 'token file %s is accessible by other users (mode %s): its group and others must have no access; chmod 600 it' },
   PW_ERR_LISTEN: { status: 500, exit: 1, message: 'cannot listen on %s: %s' },
   // response (alerts, scripts, blocking)
   PW_ERR_BLOCK_REFUSED: { status: 409, exit: 3, message: 'refusing to block %s: %s' },

@@ -2,7 +2,8 @@
 import type { DangerLevel, SourceProfile } from '../domain/profile.ts';
 import { isoTime, systemClock } from '../domain/clock.ts';
 import type { ProviderState } from '../domain/profile.ts';
-import type { EnrichSettings, ProviderDeps } from './providers.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { EnrichSettings, ProviderDeps, Providers } from './providers.ts';
 import { buildProviders } from './providers.ts';
 import { MemoryWhoisCache } from './whois/memory-cache.ts';
 
@@ -29,8 +30,32 @@ const st = (state: ProviderState['state'], reason: string | null, extra: Partial
  * for offline reports) and `rdns` likewise.
  */
 export async function enrichOffline(sources: readonly OfflineSource[], settings: EnrichSettings, deps: ProviderDeps = {}): Promise<Map<string, OfflineEnrichment>> {
-  const clock = deps.clock ?? systemClock;
+  const session = offlineEnricher(settings, deps);
+  try {
+    return await session.enrich(sources);
+  } finally {
+    await session.close();
+  }
+}
+
+/** Providers opened once for many calls (a streamed `analyze --json` enriches page after page). */
+export interface OfflineEnricher {
+  /** Enriches one batch; whois netblocks found by earlier batches cost no query. */
+  enrich(sources: readonly OfflineSource[]): Promise<Map<string, OfflineEnrichment>>;
+  /** Stops the whois pacer. */
+  close(): Promise<void>;
+}
+
+/** Opens the providers once: the databases are read and the whois cache and pacing are shared by every batch. */
+export function offlineEnricher(settings: EnrichSettings, deps: ProviderDeps = {}): OfflineEnricher {
   const p = buildProviders(settings, { ...deps, whoisCache: deps.whoisCache ?? new MemoryWhoisCache() });
+  return {
+    enrich: (sources) => enrichWith(p, sources, settings, deps.clock ?? systemClock),
+    close: async () => { await p.pacer?.stop(); },
+  };
+}
+
+async function enrichWith(p: Providers, sources: readonly OfflineSource[], settings: EnrichSettings, clock: Clock): Promise<Map<string, OfflineEnrichment>> {
   const out = new Map<string, OfflineEnrichment>();
   const jobs: Promise<void>[] = [];
   for (const s of sources) {
@@ -81,6 +106,5 @@ export async function enrichOffline(sources: readonly OfflineSource[], settings:
     }
   }
   await Promise.all(jobs);
-  await p.pacer?.stop();
   return out;
 }

@@ -83,7 +83,7 @@ describe('authentication and scopes', () => {
     expect(() => parseTokenSpecs(['read:sha256:abc'])).toThrow(/64 hex/);
   });
 
-  it('reads token files and refuses ones other users can read', () => {
+  it('reads token files and refuses ones its group or other users can access', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-tok-'));
     try {
       const file = join(dir, 'tokens');
@@ -93,12 +93,12 @@ describe('authentication and scopes', () => {
       expect(t.entries.map((e) => [e.scope, e.origin])).toEqual([['admin', `${file}:3`], ['admin', `${file}:4`]]);
       expect(t.warnings).toEqual([]);
       expect(new TokenStore(t.entries).check('Bearer token-one-0123456789abcdef').ok).toBe(true);
-      chmodSync(file, 0o640);
-      expect(readTokenFile(file).warnings[0]).toMatch(/readable by its group/);
-      chmodSync(file, 0o644);
-      expect(() => readTokenFile(file)).toThrow(/accessible by other users \(mode 0644\)/);
-      chmodSync(file, 0o620);
-      expect(() => readTokenFile(file)).toThrow(/PW_ERR|accessible/);
+      chmodSync(file, 0o400);
+      expect(readTokenFile(file).entries).toHaveLength(2);
+      for (const mode of [0o640, 0o644, 0o620, 0o604, 0o602, 0o610, 0o660]) {
+        chmodSync(file, mode);
+        expect(() => readTokenFile(file), mode.toString(8)).toThrow(`accessible by other users (mode 0${mode.toString(8)})`);
+      }
       chmodSync(file, 0o600);
       writeFileSync(file, 'has a space in it 0123456789\n');
       expect(() => readTokenFile(file)).toThrow(/blanks/);

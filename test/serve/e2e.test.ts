@@ -28,7 +28,7 @@ function line(dport: number, opts: { ttl?: number; window?: number; len?: number
 }
 
 describe('serve end to end', () => {
-  it('turns appended log lines into a profile with danger level, OS guess and geo/ASN', async () => {
+  it('turns appended log lines into a profile with danger level, OS guess and geo/ASN', { timeout: 90_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-e2e-'));
     dirs.push(dir);
     const log = join(dir, 'kern.log');

@@ -106,11 +106,11 @@ export class SearchIndexer {
     return Math.max(0, this.#latest.get()! - this.watermark());
   }
 
-  /** Indexes the sources of the next `batch` outbox rows in one transaction. */
-  step(): StepResult {
+  /** Indexes the sources of the next `batch` outbox rows (default `opts.batch`) in one transaction. */
+  step(batch = this.#opts.batch): StepResult {
     return this.#db.transaction((): StepResult => {
       const from = this.watermark();
-      const rows = this.#changes.all(from, this.#opts.batch);
+      const rows = this.#changes.all(from, batch);
       if (rows.length === 0) return { rows: 0, sources: 0, seq: from, caughtUp: true };
       const seq = rows[rows.length - 1]!.seq;
       const ips = new Set<string>();
@@ -119,7 +119,7 @@ export class SearchIndexer {
       for (const ip of ips) this.#indexOne(ip, seq, now);
       this.#flushCounts();
       this.#meta.set('indexed_seq', String(seq));
-      return { rows: rows.length, sources: ips.size, seq, caughtUp: rows.length < this.#opts.batch };
+      return { rows: rows.length, sources: ips.size, seq, caughtUp: rows.length < batch };
     }).immediate();
   }
 
