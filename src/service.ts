@@ -42,7 +42,7 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type Level = (typeof LEVELS)[number];
 
 /** The scan part of profiles from detection's tables (sources another stage created alone get an empty scan part). */
-function detectCore(db: Db): ProfileReader {
+export function detectCore(db: Db): ProfileReader {
   const r = new DetectProfileReader(db);
   return { read: (ip) => r.one(ip) };
 }

@@ -18,6 +18,7 @@ import { feedHandlers } from './handlers/feed.ts';
 import { opsHandlers } from './handlers/ops.ts';
 import { sourceHandlers } from './handlers/sources.ts';
 import { uiHandlers } from './handlers-ui.ts';
+import { ProfileJsonCache } from './profile-cache.ts';
 import { CSRF_HEADER, SESSION_COOKIE, SessionStore, cookieValue } from './sessions.ts';
 import { registerUiStatic } from './ui-static.ts';
 import { apiMetrics } from './metrics.ts';
@@ -79,9 +80,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const registry = deps.registry ?? new Registry();
   const epoch = deps.feed.position().epoch;
   const sse = new SseHub(deps.feed, deps.sources, settings, epoch, deps.clock);
-  const metrics = apiMetrics(registry, deps.feed, deps.stats, () => sse.size);
   const sessions = new SessionStore(deps.tokens, deps.clock, deps.sessions ?? { lifetime: 8 * 3600, max: 1000 });
-  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics, sessions };
+  const profiles = new ProfileJsonCache(settings.profileCacheMb * 1_048_576);
+  const metrics = apiMetrics(registry, deps.feed, deps.stats, () => sse.size, profiles);
+  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics, sessions, profiles };
 
   app.setErrorHandler((err, req, reply) => {
     const p = toProblem(err);

@@ -1,4 +1,5 @@
 // What buildApp needs: the read interfaces, optional block admin and runtime rates, tokens, settings and a clock.
+import type { ProfileJsonCache } from './profile-cache.ts';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock.ts';
 import type { BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, SourceQueries, StatsQueries } from '../domain/queries.ts';
@@ -59,6 +60,8 @@ export interface ApiContext {
   /** openapi.yaml text. */
   spec: string;
   sse: SseHub;
+  /** Serialised profiles by version (GET /sources/{ip}). */
+  profiles: ProfileJsonCache;
   metrics: ApiMetrics;
   /** Dashboard cookie sessions. */
   sessions: SessionStore;

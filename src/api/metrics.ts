@@ -1,6 +1,7 @@
 // The API's Prometheus metrics: requests by operation and status class, latency, streams, and store gauges on scrape.
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import type { ProfileJsonCache } from './profile-cache.ts';
 import type { ChangeFeed, StatsQueries } from '../domain/queries.ts';
 
 /** The instruments the HTTP hooks update. */
@@ -10,7 +11,7 @@ export interface ApiMetrics {
 }
 
 /** Registers the API metrics on `registry`; store gauges are read when Prometheus scrapes. */
-export function apiMetrics(registry: Registry, feed: ChangeFeed, stats: StatsQueries, sseClients: () => number): ApiMetrics {
+export function apiMetrics(registry: Registry, feed: ChangeFeed, stats: StatsQueries, sseClients: () => number, profiles?: ProfileJsonCache): ApiMetrics {
   const requests = new Counter({
     name: 'probewatch_http_requests_total',
     help: 'HTTP requests by operation id and status class.',
@@ -52,5 +53,20 @@ export function apiMetrics(registry: Registry, feed: ChangeFeed, stats: StatsQue
     registers: [registry],
     collect() { this.set(sseClients()); },
   });
+  if (profiles) {
+    new Gauge({
+      name: 'probewatch_profile_cache_lookups',
+      help: 'GET /sources/{ip} body cache lookups since start, by result (a miss composes the profile from the store).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() { this.set({ result: 'hit' }, profiles.hits); this.set({ result: 'miss' }, profiles.misses); },
+    });
+    new Gauge({
+      name: 'probewatch_profile_cache_bytes',
+      help: 'Memory held by cached GET /sources/{ip} bodies (bounded by api.profileCacheMb).',
+      registers: [registry],
+      collect() { this.set(profiles.size.bytes); },
+    });
+  }
   return { requests, duration };
 }

@@ -192,7 +192,7 @@ export class ScanStateRepo {
     const r = this.#getSource.get(ip);
     if (!r || r.interval === null) return undefined;
     const pairs = new Map<string, PairState>();
-    for (const p of this.#getPairs.iterate(ip)) {
+    for (const p of this.#getPairs.all(ip)) {
       const win = json<Pick<PairState, 'slots' | 'wprotos' | 'wranges'>>(p.win, { slots: [], wprotos: [], wranges: {} });
       const det = json<Partial<PairState>>(p.detail, {});
       pairs.set(p.dst, {
@@ -205,12 +205,12 @@ export class ScanStateRepo {
       });
     }
     const ports = new Map<number, number>();
-    for (const p of this.#getPorts.iterate(ip)) {
+    for (const p of this.#getPorts.all(ip)) {
       const code = (PORT_PROTOS as readonly string[]).indexOf(p.proto);
       if (code >= 0) ports.set(code * 65536 + p.port, p.packets);
     }
     const sigs = new Map<number, SourceSigHit>();
-    for (const h of this.#getSigs.iterate(ip)) {
+    for (const h of this.#getSigs.all(ip)) {
       sigs.set(h.sid, {
         sid: h.sid, msg: h.msg, dl: h.dl as DangerLevel, proto: h.proto, count: h.count, dports: json(h.dports, [] as number[]),
         fwsnort: h.fwsnort === 1, first: h.first_seen, last: h.last_seen,

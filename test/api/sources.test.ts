@@ -65,6 +65,52 @@ describe('GET /sources/{ip}', () => {
   });
 });
 
+describe('GET /sources/{ip} body cache (production path: no response validation)', () => {
+  it('answers from the cache byte for byte what the validated path sends, and never a stale body after a change', async () => {
+    // an own store: the lists below count the shared fixture's sources
+    const g = fixture();
+    g.put('203.0.113.9', { dl: 2, packets: 12, extra: { geo: { country: 'DE', city: 'Berlin' } } });
+    const fast = await g.app({ validateResponses: false });
+    const checking = await g.app();
+    try {
+      const first = await fast.inject({ url: '/sources/203.0.113.9', headers: auth() });
+      const again = await fast.inject({ url: '/sources/203.0.113.9', headers: auth() });
+      const checked = await checking.inject({ url: '/sources/203.0.113.9', headers: auth() });
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.body).toBe(first.body);
+      expect(again.headers.etag).toBe(first.headers.etag);
+      expect(again.headers['last-modified']).toBe(first.headers['last-modified']);
+      expect(JSON.parse(first.body)).toEqual(checked.json());
+      const metrics = async (): Promise<string> => (await fast.inject({ url: '/metrics', headers: auth() })).body;
+      expect(await metrics()).toMatch(/probewatch_profile_cache_lookups\{result="hit"\} 1\b/);
+      // a change in another part of the profile bumps the version: the next answer is composed again
+      g.put('203.0.113.9', { dl: 4, packets: 99, kind: 'enrich', extra: { rdns: { name: 'cached.example.net', confirmed: false } } });
+      const after = await fast.inject({ url: '/sources/203.0.113.9', headers: auth() });
+      expect(after.headers.etag).not.toBe(first.headers.etag);
+      expect(after.json()).toMatchObject({ dangerLevel: 4, packets: 99, rdns: { name: 'cached.example.net' } });
+      expect((await fast.inject({ url: '/sources/203.0.113.9', headers: { ...auth(), 'if-none-match': after.headers.etag as string } })).statusCode).toBe(304);
+    } finally {
+      await fast.close();
+      await checking.close();
+      g.close();
+    }
+  });
+
+  it('with api.profileCacheMb 0 composes every answer', async () => {
+    const g = fixture({ profileCacheMb: 0 });
+    const fast = await g.app({ validateResponses: false });
+    try {
+      g.put('198.51.100.77', { dl: 1, packets: 3 });
+      for (let i = 0; i < 3; i++) expect((await fast.inject({ url: '/sources/198.51.100.77', headers: auth() })).json().packets).toBe(3);
+      expect((await fast.inject({ url: '/metrics', headers: auth() })).body).toMatch(/probewatch_profile_cache_lookups\{result="hit"\} 0\b/);
+    } finally {
+      await fast.close();
+      g.close();
+    }
+  });
+});
+
 describe('GET /sources filters and sorting', () => {
   beforeAll(() => {
     f.put('198.51.100.1', {

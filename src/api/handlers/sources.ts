@@ -10,6 +10,8 @@ import { cursorHeaders, nextLink, pageLimit } from '../paging.ts';
 import { sourceFilter } from '../query.ts';
 import type { SourcesQuery } from '../query.ts';
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** Parses a path address; 400 PW_ERR_INVALID_ADDRESS otherwise. */
 export function pathIp(raw: string): string {
   const ip = parseIp(raw);
@@ -26,25 +28,38 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
 
 /** The sources handlers. */
 export function sourceHandlers(ctx: ApiContext) {
-  const { deps, epoch } = ctx;
+  const { deps, epoch, profiles } = ctx;
+  const validating = deps.validateResponses ?? ctx.settings.validateResponses;
   return {
     getSource(req: FastifyRequest<{ Params: { ip: string } }>, reply: FastifyReply): SourceProfile | FastifyReply {
       const ip = pathIp(req.params.ip);
+      // one indexed read answers revalidation and decides whether the cached body is current
+      const v = deps.sources.version(ip);
+      if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
       const inm = req.headers['if-none-match'];
-      if (inm !== undefined) {
-        // revalidation costs one indexed read, not a profile
-        const v = deps.sources.version(ip);
-        if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
-        if (etagMatches(inm, `"${epoch}-${v.version}"`)) {
-          return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
-        }
+      if (inm !== undefined && etagMatches(inm, `"${epoch}-${v.version}"`)) {
+        return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
+      }
+      const headers = (version: number, updatedAt: number): void => {
+        reply.header('etag', `"${epoch}-${version}"`);
+        reply.header('last-modified', new Date(updatedAt).toUTCString());
+        reply.header('cache-control', 'private, no-cache');
+      };
+      const hit = validating ? undefined : profiles.get(ip, v.version);
+      if (hit !== undefined) {
+        headers(v.version, v.updatedAt);
+        return reply.type(JSON_TYPE).send(hit);
       }
       const vp = deps.sources.get(ip);
       if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);
-      reply.header('etag', `"${epoch}-${vp.version}"`);
-      reply.header('last-modified', new Date(vp.updatedAt).toUTCString());
-      reply.header('cache-control', 'private, no-cache');
-      return vp.profile;
+      headers(vp.version, vp.updatedAt);
+      // response validation checks objects (preSerialization), so a validating server sends the object itself
+      if (validating) return vp.profile;
+      // the route's own serializer (the openapi schema), so a cached body is byte for byte what fastify would send
+      const ser = reply.getSerializationFunction('200', 'application/json') as ((p: unknown) => string) | undefined;
+      const json = ser ? ser(vp.profile) : JSON.stringify(vp.profile);
+      profiles.set(ip, vp.version, json);
+      return reply.type(JSON_TYPE).send(json);
     },
 
     listSources(req: FastifyRequest<{ Querystring: SourcesQuery }>, reply: FastifyReply): unknown {

@@ -24,6 +24,7 @@ export const api = section('api', 'REST API and the serve daemon', {
   ssePollInterval: 0.5,
   sseMaxClients: 64,
   statsCacheTtl: 5,
+  profileCacheMb: 64,
   blocklistMinDangerLevel: 3,
   validateResponses: false,
   shutdownTimeout: 10,
@@ -115,6 +116,10 @@ export const api = section('api', 'REST API and the serve daemon', {
   statsCacheTtl: {
     kind: 'duration', min: 0,
     doc: 'GET /stats answers are cached this long; 0 computes every time.',
+  },
+  profileCacheMb: {
+    kind: 'int', min: 0, max: 65_536,
+    doc: 'Memory (MiB) for serialised GET /sources/{ip} bodies, checked against the stored version on every hit (never stale); 64 MiB holds ~30,000 profiles; 0 reads every profile from the store.',
   },
   blocklistMinDangerLevel: {
     kind: 'int', min: 1, max: 5,
