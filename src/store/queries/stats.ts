@@ -6,6 +6,8 @@ import { ApiMeta } from './meta.ts';
 
 /** Window the change rates are averaged over. */
 const RATE_WINDOW_MS = 5 * 60_000;
+/** Changes read to split the rate by kind; beyond it the split is estimated from the newest ones. */
+export const RATE_SAMPLE = 10_000;
 
 /** SQLite implementation of StatsQueries. */
 export class SqliteStats implements StatsQueries {
@@ -25,7 +27,10 @@ export class SqliteStats implements StatsQueries {
       'SELECT value, sources, label FROM api_counts WHERE facet = ? AND sources > 0 ORDER BY sources DESC, value LIMIT ?');
     this.#all = db.prepare<[string], { value: string; sources: number }>('SELECT value, sources FROM api_counts WHERE facet = ?');
     this.#latest = db.prepare<[], number>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'profile_changes'), 0)").pluck();
-    this.#kinds = db.prepare<[number], { kind: string; n: number }>('SELECT kind, count(*) AS n FROM profile_changes WHERE seq > ? GROUP BY kind');
+    // the newest RATE_SAMPLE changes of the window give the split by kind: a flood of millions of changes in five minutes
+    // must not make /stats count them all (the total is exact from the sequence numbers, the outbox being append-only)
+    this.#kinds = db.prepare<[number], { kind: string; n: number }>(
+      `SELECT kind, count(*) AS n FROM (SELECT kind FROM profile_changes WHERE seq > ? ORDER BY seq DESC LIMIT ${RATE_SAMPLE}) GROUP BY kind`);
     this.sample();
   }
 
@@ -72,7 +77,11 @@ export class SqliteStats implements StatsQueries {
     const out: Record<string, number> = {};
     if (!first) return out;
     const minutes = Math.max((this.#clock.now() - first.t) / 60_000, 1 / 6);
-    for (const r of this.#kinds.all(first.seq)) out[r.kind] = Math.round((r.n / minutes) * 10) / 10;
+    const rows = this.#kinds.all(first.seq);
+    const sampled = rows.reduce((a, r) => a + r.n, 0);
+    // exact when the window holds at most RATE_SAMPLE changes; otherwise the total (sequence numbers) split as sampled
+    const scale = sampled === 0 ? 0 : Math.max(1, (this.#latest.get()! - first.seq) / sampled);
+    for (const r of rows) out[r.kind] = Math.round((r.n * scale / minutes) * 10) / 10;
     return out;
   }
 }
