@@ -188,9 +188,9 @@ export class Service {
     let handoff: ServeHandoff | undefined;
     try {
       const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
-      const reader = new StoreProfileReader(db, core);
+      const reader = new StoreProfileReader(db, core, cfg.enrich);
       const store = apiStore(db, reader, cfg.api, clock);
-      const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock) : null;
+      const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock, cfg.enrich) : null;
       const registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: 'probewatch_process_' });
       const enrichLog: EnrichLog = (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); };
