@@ -6,6 +6,12 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STORE_FILE, openStore } from '../../src/store/db.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import { api as apiSection } from '../../src/config/sections/api.ts';
+import { enrich as enrichSection } from '../../src/config/sections/enrich.ts';
+import { ManualClock } from '../../src/domain/clock.ts';
+import { BaseProfileReader } from '../../src/store/queries/base-profile.ts';
+import { apiStore } from '../../src/store/queries/index.ts';
+import { StoreProfileReader } from '../../src/store/queries/profile-reader.ts';
 import { OsGuessRepository } from '../../src/store/os-guesses.ts';
 import type { OsGuessObservation } from '../../src/store/os-guesses.ts';
 
@@ -16,6 +22,20 @@ function store() {
   const dir = mkdtempSync(join(tmpdir(), 'pw-osg-'));
   dirs.push(dir);
   return openStore(dir);
+}
+
+/** A store written by an older version: every migration but `skip` applied (the test adds rows, then reopens it). */
+function olderStore(skip: number[]): { dir: string; old: Database.Database } {
+  const dir = mkdtempSync(join(tmpdir(), 'pw-osg-'));
+  dirs.push(dir);
+  const old = new Database(join(dir, STORE_FILE));
+  old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  for (const m of MIGRATIONS) {
+    if (skip.includes(m.version)) continue;
+    m.up(old);
+    old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
+  }
+  return { dir, old };
 }
 
 const T = Date.UTC(2026, 0, 2, 3, 4, 5);
@@ -88,16 +108,8 @@ describe('OsGuessRepository', () => {
   });
 
   it('migration 11 merges the per-packet rows an older store holds and records the profile change', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pw-osg-'));
-    dirs.push(dir);
-    // a store as version 10 left it: every migration but 11
-    const old = new Database(join(dir, STORE_FILE));
-    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-    for (const m of MIGRATIONS) {
-      if (m.version === 11) continue;
-      m.up(old);
-      old.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
-    }
+    // a store as version 10 left it: every migration but 11 (41 counts as applied: it touches tool sources, tested below)
+    const { dir, old } = olderStore([11]);
     old.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, updated_at, version) VALUES (?, 4, ?, ?, 0, 5)').run('192.0.2.7', T, T);
     old.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, updated_at, version) VALUES (?, 4, ?, ?, 0, 5)').run('192.0.2.8', T, T);
     const ins = old.prepare(`INSERT INTO os_guesses (ip, mode, via, raw_sig, label, class, name, flavor, quality, tool, dist, muonfp, link, mtu, first_seen, last_seen, count)
@@ -124,6 +136,24 @@ describe('OsGuessRepository', () => {
     // new observations fold into the merged row
     repo.record([{ ...nmap, via: 'log', time: T + 100 }], 1);
     expect(repo.history('192.0.2.7').find((g) => g.label !== null)?.count).toBe(10);
+    db.close();
+  });
+
+  it('migration 41 re-indexes sources with a tool guess, so os=NMap finds them beside their OS guess', () => {
+    const { dir, old } = olderStore([41]);
+    old.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, updated_at, version) VALUES (?, 4, ?, ?, 0, 5)').run('192.0.2.7', T, T);
+    old.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, updated_at, version) VALUES (?, 4, ?, ?, 0, 5)').run('192.0.2.8', T, T);
+    const ins = old.prepare(`INSERT INTO os_guesses (ip, mode, via, label, sig_key, raw_sig, class, name, flavor, quality, tool, dist, muonfp, link, mtu, first_seen, last_seen, count)
+      VALUES (?, 'syn', 'log', ?, '', '4:55+9:0:1460:1024,0:mss::0', ?, ?, ?, 'exact', ?, 9, '', NULL, 1500, ?, ?, 1)`);
+    ins.run('192.0.2.7', 's:!:NMap:SYN scan', '!', 'NMap', 'SYN scan', 1, T, T);
+    ins.run('192.0.2.7', 's:unix:Linux:3.11 and newer', 'unix', 'Linux', '3.11 and newer', 0, T + 5, T + 5);
+    ins.run('192.0.2.8', 's:unix:Linux:3.11 and newer', 'unix', 'Linux', '3.11 and newer', 0, T, T);
+    old.close();
+    const db = openStore(dir);
+    expect(db.prepare('SELECT ip, version, kind FROM profile_changes').all()).toEqual([{ ip: '192.0.2.7', version: 6, kind: 'os' }]);
+    const store = apiStore(db, new StoreProfileReader(db, new BaseProfileReader(db), enrichSection.defaults), apiSection.defaults, new ManualClock(T));
+    store.indexer.catchUp();
+    expect(store.sources.list({ os: ['nmap'] }, 'ip', 10).items.map((x) => [x.ip, x.os])).toEqual([['192.0.2.7', 'Linux 3.11 and newer']]);
     db.close();
   });
 

@@ -9,6 +9,7 @@ import { osGuessIdentity } from './011-os-guess-identity.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
 import { apiIndex } from './040-api-index.ts';
+import { apiOsTerms } from './041-api-os-terms.ts';
 import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
@@ -18,4 +19,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, osGuessIdentity, enrichSchema, response, apiIndex, dashboardRollups];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, osGuessIdentity, enrichSchema, response, apiIndex, apiOsTerms, dashboardRollups];
