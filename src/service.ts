@@ -197,7 +197,7 @@ export class Service {
       const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: enrichLog });
       const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
         // HOME_NET is one psad key for detect and respond: detect's list (when not "any") is never blocked either
-        clock, homeNet: cfg.detect.homeNet.map((n) => n.replace(/[[\]]/g, '').trim()).filter((n) => n !== '' && n.toLowerCase() !== 'any'),
+        clock, homeNet: cfg.detect.homeNet,
         logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
       const capture = captureIntake(db, cfg, clock, log);
