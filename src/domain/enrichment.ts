@@ -123,6 +123,14 @@ export interface EnrichQueuePort {
   enqueue(items: readonly EnqueueItem[], now: number): { queued: number; evicted: number };
 }
 
+/** One slice of the walk for sources that should be queued and are not. */
+export interface UnqueuedSlice {
+  /** Sources of the slice to queue. */
+  due: { ip: string; dangerLevel: number; lastSeen: number }[];
+  /** Cursor of the next slice, or null when the walk is over. */
+  next: string | null;
+}
+
 /** Per-source provider states as the worker uses them (implemented by the store). */
 export interface EnrichStatePort {
   /** Writes provider results (touching the change log when the profile changed); returns whether it changed. */
@@ -132,11 +140,11 @@ export interface EnrichStatePort {
   /** Sources after `cursor` whose geo was not checked against `key`. */
   geoSweep(cursor: string, key: string, limit: number): string[];
   /**
-   * Sources after `cursor` (by address) at `minDanger` or above, not queued, whose `provider` has no result yet (nothing
-   * stored, pending, or skipped by the level policy): never queued at that level (the level was lowered, the bounded
-   * queue dropped them). Walked once per start so "pending" always means queued.
+   * Of the `limit` sources after `cursor` (by address): those at `minDanger` or above, not queued, whose `provider` has
+   * no result yet (nothing stored, pending, or skipped by the level policy) — never queued at that level (the level was
+   * lowered, the bounded queue dropped them). Walked once per start so "pending" always means queued.
    */
-  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[];
+  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): UnqueuedSlice;
   /** Refresh candidates: expired results of sources at `minDanger` or above not queued. */
   expired(provider: ProviderName, now: number, minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[];
 }

@@ -3,7 +3,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { parseIp } from '../domain/address.ts';
 import { isoTime } from '../domain/clock.ts';
 import { policyState } from '../domain/enrichment.ts';
-import type { EnrichPolicy, EnrichStatePort, ProviderName, ProviderWrite, StoredState } from '../domain/enrichment.ts';
+import type { EnrichPolicy, EnrichStatePort, ProviderName, ProviderWrite, StoredState, UnqueuedSlice } from '../domain/enrichment.ts';
 import type { AsInfo, GeoInfo, ProviderState, RdnsInfo, SourceProfile, WhoisInfo } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -37,7 +37,7 @@ export class EnrichStateRepo implements EnrichStatePort {
   readonly #markChecked: Statement<[string, string, string]>;
   readonly #geoSweep: Statement<[string, string, number], string>;
   readonly #expired: Statement<[string, number, number, number], { ip: string; danger: number; last_seen: number }>;
-  readonly #unqueued: Statement<[string, number, string, number], { ip: string; danger: number; last_seen: number }>;
+  readonly #unqueued: Statement<[string, number, number, string], { ip: string; danger: number; last_seen: number; due: number }>;
 
   constructor(db: Database) {
     this.#db = db;
@@ -62,14 +62,17 @@ export class EnrichStateRepo implements EnrichStatePort {
       WHERE e.provider = ? AND e.expires_at <= ? AND s.danger_level >= ?
         AND NOT EXISTS (SELECT 1 FROM enrich_queue q WHERE q.ip = e.ip) LIMIT ?`);
     // a policy skip is stored as 'skipped' with the reason isBelowLevelSkip (domain/enrichment) recognises
-    this.#unqueued = db.prepare<[string, number, string, number], { ip: string; danger: number; last_seen: number }>(`
-      SELECT s.ip, s.danger_level AS danger, s.last_seen FROM sources s
-      WHERE s.ip > ? AND s.danger_level >= ?
+    // walks a bounded slice of sources by address (so one call never scans the whole table); the last row of the slice
+    // comes back as the cursor even when it does not qualify
+    this.#unqueued = db.prepare<[string, number, number, string], { ip: string; danger: number; last_seen: number; due: number }>(`
+      WITH slice AS (SELECT ip, danger_level, last_seen FROM sources WHERE ip > ? ORDER BY ip LIMIT ?)
+      SELECT s.ip, s.danger_level AS danger, s.last_seen,
+        s.danger_level >= ?
         AND NOT EXISTS (SELECT 1 FROM enrich_queue q WHERE q.ip = s.ip)
         AND NOT EXISTS (SELECT 1 FROM enrich_state e WHERE e.ip = s.ip AND e.provider = ?
           AND e.state <> 'pending'
-          AND NOT (e.state = 'skipped' AND (e.reason LIKE 'below enrich.minDangerLevel%' OR e.reason LIKE 'below the minimum danger level%')))
-      ORDER BY s.ip LIMIT ?`);
+          AND NOT (e.state = 'skipped' AND (e.reason LIKE 'below enrich.minDangerLevel%' OR e.reason LIKE 'below the minimum danger level%'))) AS due
+      FROM slice s ORDER BY s.ip`);
   }
 
   /**
@@ -149,9 +152,13 @@ export class EnrichStateRepo implements EnrichStatePort {
     return this.#geoSweep.all(cursor, key, limit);
   }
 
-  /** Sources at `minDanger` or above after `cursor`, not queued, with no `provider` result yet (see EnrichStatePort). */
-  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[] {
-    return this.#unqueued.all(cursor, minDanger, provider, limit).map((r) => ({ ip: r.ip, dangerLevel: r.danger, lastSeen: r.last_seen }));
+  /** Of the `limit` sources after `cursor`: those at `minDanger` or above, not queued, with no `provider` result (see EnrichStatePort). */
+  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): UnqueuedSlice {
+    const rows = this.#unqueued.all(cursor, limit, minDanger, provider);
+    return {
+      due: rows.filter((r) => r.due === 1).map((r) => ({ ip: r.ip, dangerLevel: r.danger, lastSeen: r.last_seen })),
+      next: rows.length < limit ? null : rows[rows.length - 1]!.ip,
+    };
   }
 
   /** Sources at `minDanger` or above whose `provider` result expired and that are not queued (refresh candidates). */

@@ -23,8 +23,8 @@ const LOW0 = '203.0.113.10'; // level 0: detect never queues it
 const LOW1 = '203.0.113.11'; // level 1: queued, geo done, whois/rDNS skipped by policy
 const RISER = '198.51.100.7'; // level 1, later 3
 
-function settings(min: number): EnrichSettings {
-  return { ...structuredClone(enrichSection.defaults), mmdb: [DB('GeoLite2-City-Test.mmdb'), DB('GeoLite2-ASN-Test.mmdb')], minDangerLevel: min };
+function settings(min: number, extra: Partial<EnrichSettings> = {}): EnrichSettings {
+  return { ...structuredClone(enrichSection.defaults), mmdb: [DB('GeoLite2-City-Test.mmdb'), DB('GeoLite2-ASN-Test.mmdb')], minDangerLevel: min, ...extra };
 }
 
 let f: Fixture;
@@ -37,8 +37,8 @@ afterEach(async () => {
   f.close();
 });
 
-function runtime(min: number): EnrichRuntime {
-  const rt = createEnrichRuntime(f.db, settings(min), { resolver, clock: f.clock });
+function runtime(min: number, extra: Partial<EnrichSettings> = {}): EnrichRuntime {
+  const rt = createEnrichRuntime(f.db, settings(min, extra), { resolver, clock: f.clock });
   runtimes.push(rt);
   return rt;
 }
@@ -117,7 +117,8 @@ describe('enrichment below enrich.minDangerLevel', () => {
     expect(reader.read(LOW0)!.enrichment.whois).toMatchObject({ state: 'skipped', reason: 'below enrich.minDangerLevel 1' });
     // nothing about LOW1 changed in the store, yet the rollups follow the new policy
     expect(backlog(lowered)).toBe(1);
-    const rt2 = runtime(1);
+    // one source per slice: the start-up walk goes past LOW0 (below the level) to LOW1
+    const rt2 = runtime(1, { geoBatch: 1 });
     expect(rt2.queue.size()).toBe(0);
     await rt2.worker.runUntilIdle();
     expect(reader.read(LOW1)!.enrichment.whois).toMatchObject({ state: 'skipped', reason: 'documentation address (RFC 5737)' });

@@ -234,14 +234,12 @@ export class EnrichWorker {
   #requeueUnqueued(now: number): boolean {
     const provider = this.#o.whois ? 'whois' : this.#o.rdns ? 'rdns' : null;
     if (!provider || this.#unqueuedCursor === null) return false;
-    const rows = this.#o.state.unqueued(this.#unqueuedCursor, provider, this.#o.minDangerLevel, this.#o.geoBatch);
-    if (rows.length === 0) {
-      this.#unqueuedCursor = null;
-      return false;
+    const slice = this.#o.state.unqueued(this.#unqueuedCursor, provider, this.#o.minDangerLevel, this.#o.geoBatch);
+    this.#unqueuedCursor = slice.next;
+    if (slice.due.length > 0) {
+      this.#o.queue.enqueue(slice.due.map((d) => ({ ip: d.ip, dangerLevel: Math.min(5, Math.max(0, d.dangerLevel)) as 0, lastSeen: d.lastSeen })), now);
     }
-    this.#o.queue.enqueue(rows.map((d) => ({ ip: d.ip, dangerLevel: Math.min(5, Math.max(0, d.dangerLevel)) as 0, lastSeen: d.lastSeen })), now);
-    this.#unqueuedCursor = rows.at(-1)!.ip;
-    return true;
+    return slice.due.length > 0 || slice.next !== null;
   }
 
   #backoff(attempts: number): number {
