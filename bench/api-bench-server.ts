@@ -2,6 +2,7 @@
 import { buildApp } from '../src/api/app.ts';
 import { parseTokenSpecs, TokenStore } from '../src/api/tokens.ts';
 import { api as apiSection } from '../src/config/sections/api.ts';
+import { enrich as enrichSection } from '../src/config/sections/enrich.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { openStore } from '../src/store/db.ts';
 import { detectCore } from '../src/service.ts';
@@ -12,7 +13,7 @@ const [dir, token] = process.argv.slice(2);
 if (!dir || !token) throw new Error('usage: api-bench-server.ts DATA_DIR TOKEN');
 const db = openStore(dir);
 const settings = { ...apiSection.defaults, rateLimitExemptLoopback: true };
-const store = apiStore(db, new StoreProfileReader(db, detectCore(db)), settings, systemClock);
+const store = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), settings, systemClock);
 const app = await buildApp({
   sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
   readiness: { checks: () => [] }, tokens: new TokenStore(parseTokenSpecs([`read:${token}`])), settings, clock: systemClock,

@@ -13,6 +13,7 @@ import { resolve } from '../src/config/load.ts';
 import { Detector } from '../src/detect/engine.ts';
 import { canonicalIp } from '../src/domain/address.ts';
 import { api as apiSection } from '../src/config/sections/api.ts';
+import { enrich as enrichSection } from '../src/config/sections/enrich.ts';
 import { systemClock } from '../src/domain/clock.ts';
 import { openStore } from '../src/store/db.ts';
 import { ScanCache } from '../src/store/scan-cache.ts';
@@ -88,7 +89,7 @@ function buildStore(): void {
   const built = (performance.now() - t) / 1000;
   // the search index (lists, stats, blocklist) as serve builds it from the outbox, timed
   const t1 = performance.now();
-  const { indexer } = apiStore(db, new StoreProfileReader(db, detectCore(db)), { ...apiSection.defaults, indexBatch: 5000 }, systemClock);
+  const { indexer } = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), { ...apiSection.defaults, indexBatch: 5000 }, systemClock);
   indexer.catchUp();
   const indexSecs = (performance.now() - t1) / 1000;
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -188,7 +189,7 @@ try {
   const exportSecs = (performance.now() - t) / 1000;
   // the floor: the same profiles read and serialised in-process, without HTTP or the feed
   const db = openStore(dir, { readonly: true });
-  const reader = new StoreProfileReader(db, detectCore(db));
+  const reader = new StoreProfileReader(db, detectCore(db), enrichSection.defaults);
   const ips = db.prepare('SELECT ip FROM profile_changes ORDER BY seq LIMIT ?').pluck().all(lines) as string[];
   const t2 = performance.now();
   let bytes = 0;

@@ -188,16 +188,16 @@ export class Service {
     let handoff: ServeHandoff | undefined;
     try {
       const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
-      const reader = new StoreProfileReader(db, core);
+      const reader = new StoreProfileReader(db, core, cfg.enrich);
       const store = apiStore(db, reader, cfg.api, clock);
-      const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock) : null;
+      const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock, cfg.enrich) : null;
       const registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: 'probewatch_process_' });
       const enrichLog: EnrichLog = (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); };
       const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: enrichLog });
       const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
         // HOME_NET is one psad key for detect and respond: detect's list (when not "any") is never blocked either
-        clock, homeNet: cfg.detect.homeNet.map((n) => n.replace(/[[\]]/g, '').trim()).filter((n) => n !== '' && n.toLowerCase() !== 'any'),
+        clock, homeNet: cfg.detect.homeNet,
         logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
       });
       const capture = captureIntake(db, cfg, clock, log);

@@ -3,6 +3,7 @@ import { pwError } from '../domain/errors.ts';
 import { toDangerLevel } from '../domain/profile.ts';
 import type { SourceFilter, SourceSort } from '../domain/queries.ts';
 import { parseSearch } from '../domain/search.ts';
+import { osKey } from '../domain/summary.ts';
 
 /** The /sources query as fastify hands it over after schema validation. */
 export interface SourcesQuery {
@@ -40,6 +41,23 @@ function list(values: string[] | undefined, name: string, norm: (s: string) => s
   return out.size > 0 ? [...out] : undefined;
 }
 
+/**
+ * The `os` values: p0f labels contain commas ("Windows 10, 11 or Server 2016+"), so a value with commas stands both for
+ * itself and for the list its commas separate — alternatives all, a label with commas never matches a part by accident
+ * unless that part is itself a name or label.
+ */
+function osValues(values: string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  const out = new Set<string>();
+  for (const v of values) {
+    const whole = osKey(v);
+    if (whole.length > 0) out.add(whole);
+    if (v.includes(',')) for (const part of v.split(',')) if (osKey(part).length > 0) out.add(osKey(part));
+  }
+  if (out.size > MAX_VALUES) throw pwError('PW_ERR_VALIDATION', [`os has more than ${MAX_VALUES} values`]);
+  return out.size > 0 ? [...out] : undefined;
+}
+
 /** Parses an RFC 3339 time to ms; 400 when it is not one. */
 export function parseTime(text: string, name: string): number {
   const t = Date.parse(text);
@@ -66,10 +84,12 @@ export function sourceFilter(q: SourcesQuery): SourceFilter {
     });
   }
   const lower = (s: string): string => s.toLowerCase().replace(/\s+/g, ' ');
-  for (const key of ['os', 'port', 'scanType', 'signature', 'tool', 'sensor'] as const) {
+  for (const key of ['port', 'scanType', 'signature', 'tool', 'sensor'] as const) {
     const v = list(q[key], key, lower);
     if (v) f[key] = v;
   }
+  const os = osValues(q.os);
+  if (os) f.os = os;
   if (f.port) {
     for (const p of f.port) {
       const n = Number(p.slice(p.indexOf('/') + 1));

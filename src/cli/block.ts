@@ -26,7 +26,10 @@ async function open(values: Readonly<Record<string, unknown>>): Promise<{ config
   const { config } = loadConfig(configLayersFromArgs(flags));
   const db = openStore(config.core.dataDir);
   try {
-    const blocker = await createBlocker(config.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, { dryRun: values['dry-run'] === true });
+    // detect.homeNet guards blocking as in serve: an operator's block must not reach what serve would refuse
+    const blocker = await createBlocker(config.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
+      dryRun: values['dry-run'] === true, homeNet: config.detect.homeNet,
+    });
     return { config, db, blocker };
   } catch (e) {
     db.close();

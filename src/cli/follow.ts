@@ -68,10 +68,10 @@ export async function startFollow(config: Config, opts: {
     }
     const detectReader = new DetectProfileReader(db);
     const core: ProfileReader = { read: (ip) => detectReader.one(ip) };
-    const reader = new StoreProfileReader(db, core);
+    const reader = new StoreProfileReader(db, core, cfg.enrich);
     const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); } });
     // HOME_NET is one psad key feeding detect and respond; the detect value (when a network list) also guards blocking
-    const detectHome = cfg.detect.homeNet.map((n) => n.replace(/[[\]]/g, '').trim()).filter((n) => n !== '' && n.toLowerCase() !== 'any');
+    const detectHome = cfg.detect.homeNet;
     const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
       clock, homeNet: detectHome, logger: (lvl, msg) => { log.log(lvl, `respond: ${msg}`); },
     });

@@ -1,7 +1,7 @@
 // Compiles detection settings and psad's data files (handed in as text) into the lookups the detector uses per packet.
-import { parseCidr } from '../domain/address.ts';
 import type { Cidr } from '../domain/address.ts';
 import { pwError } from '../domain/errors.ts';
+import { homeNetText, parseHomeNet } from '../domain/home-net.ts';
 import { AutoDl, parseAutoDl } from './data/auto-dl.ts';
 import { parseIcmpTypes } from './data/icmp-types.ts';
 import type { IcmpTypeTable } from './data/icmp-types.ts';
@@ -106,7 +106,8 @@ function regex(key: string, source: string): RegExp {
 function variables(o: DetectOptions): Map<string, string> {
   const vars = new Map<string, string>();
   const join = (l: readonly string[]): string => (l.length === 0 ? 'any' : l.join(', '));
-  vars.set('HOME_NET', join(o.homeNet));
+  // netmask forms and psad's NOT_USED are read once, the same way as everywhere else HOME_NET is used
+  vars.set('HOME_NET', join(homeNetText(o.homeNet, 'detect.homeNet')));
   vars.set('EXTERNAL_NET', join(o.externalNet));
   for (const entry of o.signatureVariables) {
     const eq = entry.indexOf('=');
@@ -188,15 +189,7 @@ export function compileRules(opts: DetectOptions, data: DetectData): DetectRules
   warnings.push(...autoDlTable.skipped.map((s) => `${data.autoDl.name}: ${s}`));
   const fwsnort = new Map<number, FwsnortRule>();
   for (const f of data.fwsnortRules) for (const r of parseFwsnortRules(f.text)) fwsnort.set(r.sid, r);
-  let homeNet: Cidr[] | null = null;
-  if (!(opts.homeNet.length === 0 || opts.homeNet.some((n) => n.trim().toLowerCase() === 'any'))) {
-    homeNet = [];
-    for (const n of opts.homeNet) {
-      const c = parseCidr(n.replace(/[[\]]/g, ''));
-      if (!c) throw pwError('PW_ERR_CONFIG_VALUE', ['detect.homeNet', `"${n}" is not a network`], { key: 'detect.homeNet' });
-      homeNet.push(c);
-    }
-  }
+  const homeNet: Cidr[] | null = parseHomeNet(opts.homeNet, 'detect.homeNet');
   const ignorePorts = new Map<string, PortSpec>();
   for (const [p, spec] of parsePortSpec(opts.ignorePorts.join(', '))) ignorePorts.set(p, spec);
   return {

@@ -123,6 +123,14 @@ export interface EnrichQueuePort {
   enqueue(items: readonly EnqueueItem[], now: number): { queued: number; evicted: number };
 }
 
+/** One slice of the walk for sources that should be queued and are not. */
+export interface UnqueuedSlice {
+  /** Sources of the slice to queue. */
+  due: { ip: string; dangerLevel: number; lastSeen: number }[];
+  /** Cursor of the next slice, or null when the walk is over. */
+  next: string | null;
+}
+
 /** Per-source provider states as the worker uses them (implemented by the store). */
 export interface EnrichStatePort {
   /** Writes provider results (touching the change log when the profile changed); returns whether it changed. */
@@ -131,6 +139,53 @@ export interface EnrichStatePort {
   state(ip: string, provider: ProviderName): StoredState | null;
   /** Sources after `cursor` whose geo was not checked against `key`. */
   geoSweep(cursor: string, key: string, limit: number): string[];
+  /**
+   * Of the `limit` sources after `cursor` (by address): those at `minDanger` or above, not queued, whose `provider` has
+   * no result yet (nothing stored, pending, or skipped by the level policy) — never queued at that level (the level was
+   * lowered, the bounded queue dropped them). Walked once per start so "pending" always means queued.
+   */
+  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): UnqueuedSlice;
   /** Refresh candidates: expired results of sources at `minDanger` or above not queued. */
   expired(provider: ProviderName, now: number, minDanger: number, limit: number): { ip: string; dangerLevel: number; lastSeen: number }[];
+}
+
+/** What enrichment is asked for at all: lets a profile tell work skipped by policy from work still to do. */
+export interface EnrichPolicy {
+  /** whois and rDNS only from this danger level (enrich.minDangerLevel). */
+  minDangerLevel: number;
+  /** whois switched on (enrich.whois). */
+  whois: boolean;
+  /** Reverse DNS switched on (enrich.rdns). */
+  rdns: boolean;
+}
+
+const BELOW_LEVEL = 'below enrich.minDangerLevel';
+
+/** The reason of a whois/rDNS state skipped because the source is below the level (one wording everywhere). */
+export function belowLevelReason(minDangerLevel: number): string {
+  return `${BELOW_LEVEL} ${minDangerLevel}`;
+}
+
+/** Whether a stored state is a skip by the danger-level policy (also in the wording older stores hold). */
+export function isBelowLevelSkip(s: ProviderState): boolean {
+  return s.state === 'skipped' && typeof s.reason === 'string'
+    && (s.reason.startsWith(BELOW_LEVEL) || s.reason.startsWith('below the minimum danger level'));
+}
+
+/**
+ * The whois or rDNS state a profile shows, from what is stored and the policy. A state skipped by policy is only a
+ * snapshot of the level when the worker saw the source, and many sources (level 0, fingerprint-only, dropped by the
+ * bounded queue) are never visited at all: so when nothing is stored, or only a policy skip, the current level decides —
+ * below the level it is `skipped` (never counted as backlog), at or above it `pending` (a rise queues the source).
+ */
+export function policyState(stored: ProviderState | null, provider: 'whois' | 'rdns', dangerLevel: number, policy: EnrichPolicy): ProviderState {
+  if (stored && !isBelowLevelSkip(stored)) return stored;
+  if (!(provider === 'whois' ? policy.whois : policy.rdns)) {
+    return { state: 'disabled', reason: provider === 'whois' ? 'whois is switched off' : 'reverse DNS is switched off', fetchedAt: null, source: null, build: null };
+  }
+  if (dangerLevel < policy.minDangerLevel) return { state: 'skipped', reason: belowLevelReason(policy.minDangerLevel), fetchedAt: null, source: null, build: null };
+  return {
+    state: 'pending', reason: stored ? `queued: danger level ${dangerLevel} reached enrich.minDangerLevel ${policy.minDangerLevel}` : null,
+    fetchedAt: null, source: null, build: null,
+  };
 }

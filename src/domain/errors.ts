@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   PW_ERR_FIREWALL: { status: 502, exit: 1, message: 'firewall (%s): %s' },
   PW_ERR_NO_FIREWALL: { status: 503, exit: 1, message: 'no usable firewall backend: %s' },
   PW_ERR_SCRIPT_COMMAND: { status: 500, exit: 2, message: 'bad script command %s: %s' },
+  // HOME_NET (detect and respond share psad's key)
+  PW_ERR_HOME_NET: { status: 500, exit: 2, message: 'invalid HOME_NET entry %s in %s: %s' },
 } as const satisfies Record<string, { status: number; exit: number; message: string }>;
 
 /** A registered error code. */

@@ -4,9 +4,37 @@ import type { SourceSummary } from './queries.ts';
 
 /** Current OS guess as one display string: OS or tool name with its flavor, or null. */
 export function osText(p: SourceProfile): string | null {
-  const g = p.os.current;
+  return guessText(p.os.current);
+}
+
+/** How OS and tool names are compared (the `os` filter, index terms, /stats): lower case, whitespace collapsed. */
+export function osKey(s: string): string {
+  return s.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+/** The text of one guess as the breakdowns show it ("Linux 3.11 and newer", "NMap SYN scan"), or null without a name. */
+export function guessText(g: { name: string | null; flavor: string | null } | null): string | null {
   if (!g?.name) return null;
   return g.flavor ? `${g.name} ${g.flavor}` : g.name;
+}
+
+/**
+ * The OS and tool guesses a source is filed under by the `os` filter and the OS breakdown: the current guess (what the
+ * host runs) and every tool match (`!` class: what it was probed with — "NMap SYN scan" beside "Linux 3.11 and newer").
+ * Each as p0f name and display text, current first, tools once each by text.
+ */
+export function osGuesses(p: SourceProfile): { name: string; text: string }[] {
+  const out: { name: string; text: string }[] = [];
+  const seen = new Set<string>();
+  for (const g of [p.os.current, ...p.os.history]) {
+    if (!g?.name || (g !== p.os.current && !g.tool)) continue;
+    const text = guessText(g)!;
+    const k = osKey(text);
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ name: g.name, text });
+  }
+  return out;
 }
 
 /** The busiest ports first (ties by port number). */

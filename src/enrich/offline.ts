@@ -1,6 +1,7 @@
 // Enrichment for offline reports (`probewatch analyze --mmdb FILE… --whois`): geo/ASN, whois and rDNS for a list of sources.
 import type { DangerLevel, SourceProfile } from '../domain/profile.ts';
 import { isoTime, systemClock } from '../domain/clock.ts';
+import { belowLevelReason } from '../domain/enrichment.ts';
 import type { ProviderState } from '../domain/profile.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { EnrichSettings, ProviderDeps, Providers } from './providers.ts';
@@ -74,7 +75,7 @@ async function enrichWith(p: Providers, sources: readonly OfflineSource[], setti
     out.set(ip, e);
     const below = s.dangerLevel < settings.minDangerLevel;
     if (p.whois) {
-      if (below) e.enrichment.whois = st('skipped', `below the minimum danger level ${settings.minDangerLevel}`);
+      if (below) e.enrichment.whois = st('skipped', belowLevelReason(settings.minDangerLevel));
       else {
         const w = p.whois;
         jobs.push(w.lookup(ip).then((r) => {
@@ -92,7 +93,7 @@ async function enrichWith(p: Providers, sources: readonly OfflineSource[], setti
       }
     }
     if (p.rdns) {
-      if (below) e.enrichment.rdns = st('skipped', `below the minimum danger level ${settings.minDangerLevel}`);
+      if (below) e.enrichment.rdns = st('skipped', belowLevelReason(settings.minDangerLevel));
       else {
         jobs.push(p.rdns.lookup(ip).then((r) => {
           if (r.kind === 'done') {

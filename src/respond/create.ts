@@ -3,6 +3,7 @@ import { hostname as osHostname } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
 import { systemClock } from '../domain/clock.ts';
+import { parseHomeNet } from '../domain/home-net.ts';
 import type { BlockRepository, ResponseLogRepository } from '../domain/response.ts';
 import { Blocker } from './blocker.ts';
 import { splitCommand } from './command-line.ts';
@@ -32,13 +33,16 @@ export interface ResponseOptions {
   localAddresses?: () => readonly string[];
   /** Overrides respond.dryRun (the CLI acts for real unless --dry-run). */
   dryRun?: boolean;
-  /** HOME_NET from detection's settings, when the lead wires it (added to respond.homeNet). */
+  /** HOME_NET from detection's settings (detect.homeNet as configured: added to respond.homeNet, same syntax). */
   homeNet?: readonly string[];
   logger?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
 /** The never-block guard from settings. */
 export function guardFrom(r: Config['respond'], o: ResponseOptions = {}): NeverBlock {
+  // each list is checked under its own setting name first, so an error points at the line to fix
+  parseHomeNet(r.homeNet, 'respond.homeNet');
+  parseHomeNet(o.homeNet ?? [], 'detect.homeNet');
   return new NeverBlock({ allowlist: r.allowlist, homeNet: [...r.homeNet, ...(o.homeNet ?? [])], ...(o.localAddresses ? { localAddresses: o.localAddresses } : {}) });
 }
 

@@ -3,13 +3,16 @@ import { networkInterfaces } from 'node:os';
 import { CidrSet, parseCidr, parseIp } from '../domain/address.ts';
 import type { Cidr } from '../domain/address.ts';
 import { pwError } from '../domain/errors.ts';
+import { parseHomeNet } from '../domain/home-net.ts';
 
 /** Settings of the guard. */
 export interface NeverBlockOptions {
   /** Allowlisted addresses and networks. */
   allowlist: readonly string[];
-  /** HOME_NET networks ("any" or empty = not configured). */
+  /** HOME_NET entries as psad.conf writes them (CIDR, IPv4 netmask, comma lists; "any"/NOT_USED/empty = none). */
   homeNet: readonly string[];
+  /** Setting named when a HOME_NET entry is malformed (default respond.homeNet). */
+  homeNetKey?: string;
   /** This machine's addresses; defaults to os.networkInterfaces(), re-read at most every 30 s (DHCP, SLAAC). */
   localAddresses?: () => readonly string[];
 }
@@ -55,7 +58,7 @@ export class NeverBlock {
 
   constructor(opts: NeverBlockOptions) {
     this.#always = ALWAYS.map(([n, why]) => ({ net: parseCidr(n)!, why }));
-    this.#home = new CidrSet(nets(opts.homeNet, 'respond.homeNet'));
+    this.#home = new CidrSet(parseHomeNet(opts.homeNet, opts.homeNetKey ?? 'respond.homeNet') ?? []);
     this.#allow = new CidrSet(nets(opts.allowlist, 'respond.allowlist'));
     this.#local = opts.localAddresses ?? systemAddresses;
   }

@@ -52,13 +52,16 @@ export class EnrichQueue implements EnrichQueuePort {
     this.#db = db;
     this.#opts = opts;
     this.#ensureSource = db.prepare('INSERT OR IGNORE INTO sources (ip, family, first_seen, last_seen, updated_at) VALUES (?, ?, ?, ?, ?)');
-    // a source enters (or rises in) the queue when it has never been enriched, or it reached the whois level and has
-    // no whois answer yet; a source already queued is only raised, and a running one gets its generation bumped
+    // a source enters (or rises in) the queue when it has never been enriched, or it reached the whois level and whois
+    // or rDNS has no answer yet (a skip below the level is none: a rise queues it); a source already queued is only
+    // raised, and a running one gets its generation bumped
     this.#upsert = db.prepare(`
       INSERT INTO enrich_queue (ip, danger, last_seen, enqueued_at)
       SELECT @ip, @danger, @lastSeen, @now
       WHERE NOT EXISTS (SELECT 1 FROM enrich_state WHERE ip = @ip AND provider = 'geo')
-         OR (@danger >= @min AND NOT EXISTS (SELECT 1 FROM enrich_state WHERE ip = @ip AND provider = 'whois' AND state <> 'pending' AND state <> 'skipped'))
+         OR (@danger >= @min AND (
+              NOT EXISTS (SELECT 1 FROM enrich_state WHERE ip = @ip AND provider = 'whois' AND state <> 'pending' AND state <> 'skipped')
+           OR NOT EXISTS (SELECT 1 FROM enrich_state WHERE ip = @ip AND provider = 'rdns' AND state <> 'pending' AND state <> 'skipped')))
       ON CONFLICT (ip) DO UPDATE SET
         gen = gen + (excluded.danger > danger),
         danger = max(danger, excluded.danger),

@@ -2,7 +2,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { parseIp } from '../domain/address.ts';
 import { isoTime } from '../domain/clock.ts';
-import type { EnrichStatePort, ProviderName, ProviderWrite, StoredState } from '../domain/enrichment.ts';
+import { policyState } from '../domain/enrichment.ts';
+import type { EnrichPolicy, EnrichStatePort, ProviderName, ProviderWrite, StoredState, UnqueuedSlice } from '../domain/enrichment.ts';
 import type { AsInfo, GeoInfo, ProviderState, RdnsInfo, SourceProfile, WhoisInfo } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -36,6 +37,7 @@ export class EnrichStateRepo implements EnrichStatePort {
   readonly #markChecked: Statement<[string, string, string]>;
   readonly #geoSweep: Statement<[string, string, number], string>;
   readonly #expired: Statement<[string, number, number, number], { ip: string; danger: number; last_seen: number }>;
+  readonly #unqueued: Statement<[string, number, number, string], { ip: string; danger: number; last_seen: number; due: number }>;
 
   constructor(db: Database) {
     this.#db = db;
@@ -59,6 +61,18 @@ export class EnrichStateRepo implements EnrichStatePort {
       SELECT e.ip, s.danger_level AS danger, s.last_seen FROM enrich_state e JOIN sources s ON s.ip = e.ip
       WHERE e.provider = ? AND e.expires_at <= ? AND s.danger_level >= ?
         AND NOT EXISTS (SELECT 1 FROM enrich_queue q WHERE q.ip = e.ip) LIMIT ?`);
+    // a policy skip is stored as 'skipped' with the reason isBelowLevelSkip (domain/enrichment) recognises
+    // walks a bounded slice of sources by address (so one call never scans the whole table); the last row of the slice
+    // comes back as the cursor even when it does not qualify
+    this.#unqueued = db.prepare<[string, number, number, string], { ip: string; danger: number; last_seen: number; due: number }>(`
+      WITH slice AS (SELECT ip, danger_level, last_seen FROM sources WHERE ip > ? ORDER BY ip LIMIT ?)
+      SELECT s.ip, s.danger_level AS danger, s.last_seen,
+        s.danger_level >= ?
+        AND NOT EXISTS (SELECT 1 FROM enrich_queue q WHERE q.ip = s.ip)
+        AND NOT EXISTS (SELECT 1 FROM enrich_state e WHERE e.ip = s.ip AND e.provider = ?
+          AND e.state <> 'pending'
+          AND NOT (e.state = 'skipped' AND (e.reason LIKE 'below enrich.minDangerLevel%' OR e.reason LIKE 'below the minimum danger level%'))) AS due
+      FROM slice s ORDER BY s.ip`);
   }
 
   /**
@@ -100,8 +114,12 @@ export class EnrichStateRepo implements EnrichStatePort {
     return r ? { ...toState(r), checkedKey: r.checked_key, expiresAt: r.expires_at, blockId: r.block_id } : null;
   }
 
-  /** The enrichment part of a source's profile; providers never written are 'pending'. */
-  view(ip: string): EnrichmentView {
+  /**
+   * The enrichment part of a source's profile. Providers never written are 'pending' — unless `policy` is given with the
+   * source's danger level: then whois and rDNS show what the policy makes of them (skipped below the level, disabled when
+   * switched off, pending at or above it), so work that will never be done is not reported as backlog.
+   */
+  view(ip: string, policy?: { dangerLevel: number; policy: EnrichPolicy }): EnrichmentView {
     const out: EnrichmentView = {
       geo: null, as: null, whois: null, rdns: null,
       enrichment: { geo: PENDING, asn: PENDING, whois: PENDING, rdns: PENDING },
@@ -120,12 +138,27 @@ export class EnrichStateRepo implements EnrichStatePort {
         }
       }
     }
+    if (policy) {
+      const e = out.enrichment;
+      const stored = (s: ProviderState): ProviderState | null => (s === PENDING ? null : s);
+      e.whois = policyState(stored(e.whois), 'whois', policy.dangerLevel, policy.policy);
+      e.rdns = policyState(stored(e.rdns), 'rdns', policy.dangerLevel, policy.policy);
+    }
     return out;
   }
 
   /** Up to `limit` sources after `cursor` (by address text) whose geo was not checked against `key`. */
   geoSweep(cursor: string, key: string, limit: number): string[] {
     return this.#geoSweep.all(cursor, key, limit);
+  }
+
+  /** Of the `limit` sources after `cursor`: those at `minDanger` or above, not queued, with no `provider` result (see EnrichStatePort). */
+  unqueued(cursor: string, provider: 'whois' | 'rdns', minDanger: number, limit: number): UnqueuedSlice {
+    const rows = this.#unqueued.all(cursor, limit, minDanger, provider);
+    return {
+      due: rows.filter((r) => r.due === 1).map((r) => ({ ip: r.ip, dangerLevel: r.danger, lastSeen: r.last_seen })),
+      next: rows.length < limit ? null : rows[rows.length - 1]!.ip,
+    };
   }
 
   /** Sources at `minDanger` or above whose `provider` result expired and that are not queued (refresh candidates). */

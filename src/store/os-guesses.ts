@@ -70,6 +70,14 @@ function toGuess(r: GuessRow): OsGuess {
   };
 }
 
+/**
+ * What tells two guesses of one source, direction and origin apart besides the label: nothing for a match (the raw_sig
+ * holds per-packet TTL and window, which tools such as nmap vary per probe), the raw_sig itself when nothing matched.
+ */
+function sigKey(g: Pick<OsGuessObservation, 'label' | 'rawSig'>): string {
+  return g.label === null || g.label === '' ? g.rawSig : '';
+}
+
 /** The tag a tool guess puts on its source ("NMap SYN scan"). */
 export function toolTag(name: string | null, flavor: string | null): string {
   return flavor ? `${name ?? ''} ${flavor}`.trim() : (name ?? '');
@@ -90,13 +98,20 @@ export class OsGuessRepository {
     this.#changes = changes;
     this.#source = db.prepare(`INSERT INTO sources (ip, family, first_seen, last_seen, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (ip) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`);
-    this.#guess = db.prepare(`INSERT INTO os_guesses (ip, mode, via, raw_sig, label, class, name, flavor, quality, tool, dist, muonfp, link, mtu, first_seen, last_seen, count)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (ip, mode, via, raw_sig, label) DO UPDATE SET
+    // one row per distinct guess (see sigKey); the packet details (raw_sig, distance, …) are the latest observation's,
+    // so an older log replayed later adds to the count without overwriting them
+    this.#guess = db.prepare(`INSERT INTO os_guesses (ip, mode, via, label, sig_key, raw_sig, class, name, flavor, quality, tool, dist, muonfp, link, mtu, first_seen, last_seen, count)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (ip, mode, via, label, sig_key) DO UPDATE SET
         count = count + excluded.count,
         first_seen = min(first_seen, excluded.first_seen),
-        last_seen = max(last_seen, excluded.last_seen),
-        quality = excluded.quality, dist = excluded.dist, muonfp = excluded.muonfp, link = excluded.link, mtu = excluded.mtu`);
+        raw_sig = iif(excluded.last_seen >= last_seen, excluded.raw_sig, raw_sig),
+        quality = iif(excluded.last_seen >= last_seen, excluded.quality, quality),
+        dist = iif(excluded.last_seen >= last_seen, excluded.dist, dist),
+        muonfp = iif(excluded.last_seen >= last_seen, excluded.muonfp, muonfp),
+        link = iif(excluded.last_seen >= last_seen, excluded.link, link),
+        mtu = iif(excluded.last_seen >= last_seen, excluded.mtu, mtu),
+        last_seen = max(last_seen, excluded.last_seen)`);
     this.#tag = db.prepare(`INSERT INTO os_tags (ip, tag, first_seen, last_seen, count) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (ip, tag) DO UPDATE SET count = count + excluded.count,
         first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)`);
@@ -112,12 +127,14 @@ export class OsGuessRepository {
     if (batch.length === 0) return;
     const folded = new Map<string, Agg>();
     for (const g of batch) {
-      const key = `${g.ip}\u0000${g.mode}\u0000${g.via}\u0000${g.rawSig}\u0000${g.label ?? ''}`;
+      const key = `${g.ip}\u0000${g.mode}\u0000${g.via}\u0000${g.label ?? ''}\u0000${sigKey(g)}`;
       const a = folded.get(key);
       if (a) {
         a.count++;
         if (g.time < a.first) a.first = g.time;
-        if (g.time >= a.last) { a.last = g.time; a.dist = g.dist; a.quality = g.quality; a.muonfp = g.muonfp; a.link = g.link; a.mtu = g.mtu; }
+        if (g.time >= a.last) {
+          a.last = g.time; a.rawSig = g.rawSig; a.dist = g.dist; a.quality = g.quality; a.muonfp = g.muonfp; a.link = g.link; a.mtu = g.mtu;
+        }
       } else {
         folded.set(key, { ...g, first: g.time, last: g.time, count: 1 });
       }
@@ -126,7 +143,7 @@ export class OsGuessRepository {
       const touched = new Set<string>();
       for (const a of folded.values()) {
         this.#source.run(a.ip, a.family, a.first, a.last, now);
-        this.#guess.run(a.ip, a.mode, a.via, a.rawSig, a.label ?? '', a.class, a.name, a.flavor, a.quality, a.tool ? 1 : 0, a.dist,
+        this.#guess.run(a.ip, a.mode, a.via, a.label ?? '', sigKey(a), a.rawSig, a.class, a.name, a.flavor, a.quality, a.tool ? 1 : 0, a.dist,
           a.muonfp, a.link, a.mtu, a.first, a.last, a.count);
         if (a.tool && a.label !== null) this.#tag.run(a.ip, toolTag(a.name, a.flavor), a.first, a.last, a.count);
         touched.add(a.ip);

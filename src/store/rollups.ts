@@ -20,6 +20,11 @@ export interface RollupOptions {
   dailyRetention: number;
   levelChangeRetention: number;
   sourceHoursRetention: number;
+  /**
+   * How profiles are derived beyond the stored rows (the enrichment policy: a source below `enrich.minDangerLevel` is not
+   * backlog). When it differs from the key the rollups were counted under, every source is folded again once.
+   */
+  profileKey?: string;
 }
 
 interface StateRow {
@@ -107,6 +112,13 @@ export class RollupWriter {
       const nowHour = hourOf(this.#clock.now());
       let rows = 0;
       const done = new Set<string>();
+      const key = this.#opts.profileKey;
+      if (key !== undefined && this.#meta('profile_key') !== key) {
+        // counted under another policy (or before there was one): re-walk every source; folding is a diff, so only what
+        // the policy changes (the enrichment backlog) moves
+        this.#metaSet.run('backfill', '');
+        this.#metaSet.run('profile_key', key);
+      }
       const backfill = this.#meta('backfill');
       if (backfill !== 'done') {
         // a store that had sources before the dashboard existed: walk them once, in address order

@@ -23,6 +23,8 @@ import { EnrichStateRepo } from '../../src/store/enrich-state.ts';
 import { SqliteWhoisCache } from '../../src/store/enrich-whois.ts';
 import { SqliteDashboard } from '../../src/store/rollups-read.ts';
 import { dashboard as dashboardSection } from '../../src/config/sections/dashboard.ts';
+import { enrich as enrichSection } from '../../src/config/sections/enrich.ts';
+import type { EnrichPolicy } from '../../src/domain/enrichment.ts';
 
 export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
@@ -35,7 +37,7 @@ export type Extra = Partial<Omit<SourceProfile, 'ip' | 'family' | 'packets' | 'd
 export class OverlayReader implements ProfileReader {
   readonly extra = new Map<string, Extra>();
   readonly #store: StoreProfileReader;
-  constructor(db: Db) { this.#store = new StoreProfileReader(db, new BaseProfileReader(db)); }
+  constructor(db: Db, policy: EnrichPolicy = enrichSection.defaults) { this.#store = new StoreProfileReader(db, new BaseProfileReader(db), policy); }
   read(ip: string): SourceProfile | null {
     const p = this.#store.read(ip);
     return p ? { ...p, ...(this.extra.get(ip) ?? {}) } : null;

@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auth, fixture, osGuess, ports, T0, whoisRecord } from './helpers.ts';
 import type { Fixture } from './helpers.ts';
+import { OsGuessRepository } from '../../src/store/os-guesses.ts';
+import type { OsGuessObservation } from '../../src/store/os-guesses.ts';
 
 let f: Fixture;
 let app: FastifyInstance;
@@ -301,5 +303,55 @@ describe('GET /sources paging while data arrives', () => {
     const e = await get(`/sources?limit=1&sort=ip&cursor=${cursor}`);
     expect(e.statusCode).toBe(410);
     expect(e.json<{ code: string }>().code).toBe('PW_ERR_CURSOR_EXPIRED');
+  });
+});
+
+describe('GET /sources?os= and the OS breakdown of /stats', () => {
+  it('matches OS and tool guesses by p0f name or label, and every breakdown entry gives exactly its sources', async () => {
+    const g = fixture();
+    const a = await g.app();
+    try {
+      const repo = new OsGuessRepository(g.db);
+      const t = g.clock.now();
+      const obs = (ip: string, label: string, dt: number): OsGuessObservation => {
+        const [, cls, name, flavor] = label.split(':') as [string, string, string, string];
+        return {
+          ip, family: 4, time: t + dt, label, class: cls, name, flavor: flavor === '' ? null : flavor, quality: 'exact', tool: cls === '!',
+          dist: 9, rawSig: `4:55+9:0:1460:${1024 + dt},0:mss::0`, muonfp: '1024:2:1460:', link: null, mtu: 1500, via: 'log', mode: 'syn',
+        };
+      };
+      for (const ip of ['192.0.2.31', '192.0.2.32', '192.0.2.33', '192.0.2.34', '192.0.2.35']) g.put(ip, { dl: 2 });
+      repo.record([
+        // scanned with nmap, then its own kernel's SYN: current guess Linux, tagged by the NMap tool match
+        obs('192.0.2.31', 's:!:NMap:SYN scan', 0), obs('192.0.2.31', 's:!:NMap:SYN scan', 1), obs('192.0.2.31', 's:unix:Linux:3.11 and newer', 5),
+        obs('192.0.2.32', 's:!:NMap:SYN scan', 0),
+        obs('192.0.2.33', 's:!:NMap:OS detection', 0),
+        // labels with commas: the dashboard passes the whole label as one value
+        obs('192.0.2.34', 's:win:Windows:10, 11 or Server 2016+', 0),
+        obs('192.0.2.35', 's:unix:macOS:11 or newer, or iOS 14 or newer', 0),
+      ], t);
+      g.store.indexer.catchUp();
+      const list = async (q: string): Promise<string[]> => {
+        const r = await a.inject({ url: `/sources?sort=ip&${q}`, headers: auth() });
+        expect(r.statusCode, r.body).toBe(200);
+        return r.json<{ items: { ip: string }[] }>().items.map((x) => x.ip);
+      };
+      expect(await list('os=NMap')).toEqual(['192.0.2.31', '192.0.2.32', '192.0.2.33']);
+      expect(await list('os=nmap%20%20SYN%20scan')).toEqual(['192.0.2.31', '192.0.2.32']);
+      expect(await list('os=linux')).toEqual(['192.0.2.31']);
+      expect(await list(`os=${encodeURIComponent('Windows 10, 11 or Server 2016+')}`)).toEqual(['192.0.2.34']);
+      // a comma still separates alternatives
+      expect(await list('os=windows,macOS')).toEqual(['192.0.2.34', '192.0.2.35']);
+      expect(await list('os=NMap&os=Windows')).toEqual(['192.0.2.31', '192.0.2.32', '192.0.2.33', '192.0.2.34']);
+
+      const stats = (await a.inject({ url: '/stats', headers: auth() })).json<{ topOs: { value: string; sources: number }[] }>();
+      expect(stats.topOs).toContainEqual({ value: 'NMap SYN scan', sources: 2 });
+      expect(stats.topOs).toContainEqual({ value: 'Linux 3.11 and newer', sources: 1 });
+      // what the dashboard does on a click: os=<entry>; the table holds exactly the sources the entry counts
+      for (const e of stats.topOs) expect(await list(`os=${encodeURIComponent(e.value)}`), e.value).toHaveLength(e.sources);
+    } finally {
+      await a.close();
+      g.close();
+    }
   });
 });

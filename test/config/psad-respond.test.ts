@@ -98,4 +98,22 @@ describe('psad.conf → detect and respond', () => {
     const stock = guardFrom(load('HOSTNAME x;\n').respond, { localAddresses: () => [] });
     expect(stock.reason('192.0.2.44')).toBeNull();
   });
+
+  it('HOME_NET in netmask form, bracketed, with IPv6, or NOT_USED reads the same for detection and the guard', () => {
+    const c = load('HOME_NET [192.168.10.0/255.255.255.0, 198.51.100.64/255.255.255.192, 2001:db8:aa::/48];\n');
+    const g = guardFrom(c.respond, { localAddresses: () => [], homeNet: c.detect.homeNet });
+    expect(g.reason('192.168.10.7')).toBe('192.168.10.7 is in HOME_NET (192.168.10.0/24)');
+    expect(g.reason('198.51.100.100')).toBe('198.51.100.100 is in HOME_NET (198.51.100.64/26)');
+    expect(g.reason('198.51.100.130')).toBeNull();
+    expect(g.reason('2001:db8:aa::5')).toMatch(/in HOME_NET \(2001:db8:aa::\/48\)/);
+    expect(g.reason('192.168.11.7')).toBeNull();
+    const unused = load('HOME_NET NOT_USED;\n');
+    expect(guardFrom(unused.respond, { localAddresses: () => [], homeNet: unused.detect.homeNet }).reason('192.168.10.7')).toBeNull();
+    // a typo is a coded error naming the setting, not a silently unprotected network (psad skips what it cannot read)
+    const bad = load('HOME_NET 192.168.10.0/255.255.0.255, 10.0.0.0/8;\n');
+    expect(() => guardFrom(bad.respond, { localAddresses: () => [] })).toThrow(
+      expect.objectContaining({ code: 'PW_ERR_HOME_NET', message: expect.stringMatching(/"192\.168\.10\.0\/255\.255\.0\.255" in respond\.homeNet: netmask .* not contiguous/) }),
+    );
+    expect(() => guardFrom({ ...bad.respond, homeNet: [] }, { localAddresses: () => [], homeNet: bad.detect.homeNet })).toThrow(/in detect\.homeNet/);
+  });
 });

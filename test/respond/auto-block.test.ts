@@ -2,11 +2,12 @@
 // (and never block allowlisted or local sources whatever their level); dry-run touches nothing; the CLI acts on the
 // firewall with or without serve, and a running service picks its changes up through the shared store.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.ts';
+import { loadConfig, resolve } from '../../src/config/load.ts';
+import { importPsadConf } from '../../src/config/psad-conf.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { createResponseService } from '../../src/respond/create.ts';
 import { ATTACKER4, ATTACKER6, TestNet, VICTIM, canUseNetns } from './helpers/netns.ts';
@@ -26,6 +27,7 @@ afterAll(() => {
 });
 
 const BIN = join(import.meta.dirname, '../../bin/probewatch.js');
+const STOCK_PSAD_CONF = join(import.meta.dirname, '../../fixtures/psad/psad.conf');
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('ip', ['netns', 'exec', net.victim, process.execPath, BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
@@ -126,3 +128,44 @@ describe('probewatch block / unblock / blocks', () => {
     await svc.stop();
   }, 90_000);
 });
+
+describe('HOME_NET in psad\'s netmask form', () => {
+  it('is never blocked, automatically or by the block command, while addresses outside it are', async () => {
+    net.inVictim(['nft', 'flush', 'ruleset']); // the tests above leave blocks behind
+    const dir = mkdtempSync(join(tmpdir(), 'pwrsp-home-'));
+    dirs.push(dir);
+    // psad.conf allows a dotted netmask and comma lists, in Snort brackets as its other address variables; ATTACKER4
+    // are 192.0.2.2 and .3, i.e. 192.0.2.2/31
+    const conf = join(dir, 'psad.conf');
+    writeFileSync(conf, `HOME_NET [192.0.2.2/255.255.255.254, ${ATTACKER6[1]}/128];\nHOSTNAME fw-test;\n`);
+    const psad = resolve(importPsadConf(STOCK_PSAD_CONF, [conf]).layers).config;
+    expect(psad.detect.homeNet).toEqual(['[192.0.2.2/255.255.255.254', `${ATTACKER6[1]}/128]`]);
+    const store = new TestStore();
+    stores.push(store);
+    // as serve wires it: respond's own HOME_NET plus detection's
+    const svc = await createResponseService({ ...cfg({ nftTable: 'pwhome', allowlist: [] }), homeNet: psad.respond.homeNet }, { blocks: store.blocks, log: store.log },
+      { runner: net.runner, localAddresses: () => [VICTIM.v4, VICTIM.v6], homeNet: psad.detect.homeNet });
+    await svc.start();
+    expect(await Promise.all([...ATTACKER4, ...ATTACKER6].map((a) => net.reach(a)))).toEqual([true, true, true, true]);
+    await Promise.all([...ATTACKER4, ...ATTACKER6].map((a) => svc.handle(notice(a, 5))));
+    expect(svc.blocks().map((b) => b.ip)).toEqual([ATTACKER6[0]]);
+    expect(await Promise.all([net.reach(ATTACKER4[0]), net.reach(ATTACKER4[1]), net.reach(ATTACKER6[0])])).toEqual([true, true, false]);
+    expect(store.log.recent(ATTACKER4[0], 5).find((e) => e.kind === 'refuse')?.detail.reason).toBe(`${ATTACKER4[0]} is in HOME_NET (192.0.2.2/31)`);
+    expect(store.log.recent(ATTACKER6[1], 5).find((e) => e.kind === 'refuse')?.detail.reason).toMatch(/is in HOME_NET/);
+    await svc.unblock(ATTACKER6[0], 'api');
+    await svc.stop();
+
+    // the block command reads the same psad.conf: exit 3, nothing in the firewall
+    const env = ['--data-dir', join(dir, 'data'), '--psad-conf', conf];
+    const refused = await cli(['block', ATTACKER4[1], ...env]);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`refusing to block ${ATTACKER4[1]}: ${ATTACKER4[1]} is in HOME_NET (192.0.2.2/31)`);
+    expect(await net.reach(ATTACKER4[1])).toBe(true);
+    // a malformed entry stops the command with the coded error instead of leaving the network unprotected
+    writeFileSync(conf, 'HOME_NET 192.0.2.2/255.255.0.255;\n');
+    const bad = await cli(['block', ATTACKER4[1], ...env]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/invalid HOME_NET entry "192\.0\.2\.2\/255\.255\.0\.255" in (detect|respond)\.homeNet: netmask 255\.255\.0\.255 is not contiguous/);
+  }, 60_000);
+});
+

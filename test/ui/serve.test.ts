@@ -319,13 +319,17 @@ describe.skipIf(missing.length > 0)('dashboard against a real serve', () => {
     for (const r of dl3) expect(r.dl).toBeGreaterThanOrEqual(3);
     await page.click('button:has-text("Clear filters")');
     await page.waitForFunction(() => !location.hash.includes('minDangerLevel'));
-    // the OS breakdown is a filter: clicking "NMap SYN scan" keeps exactly the sources with that guess
-    const nmap = [...(await api<{ items: { ip: string; os: string | null }[] }>('/sources?limit=100')).items].filter((x) => x.os === 'NMap SYN scan').length;
-    expect(nmap).toBeGreaterThan(1);
+    // the OS breakdown is a filter: clicking "NMap SYN scan" keeps exactly the sources counted under it — those whose
+    // current guess it is, and those fingerprinted with it beside their OS guess (tagged with the tool match)
+    const all = (await api<{ items: { ip: string; os: string | null; tags: string[] }[] }>('/sources?limit=100')).items;
+    const withNmap = new Set(all.filter((x) => x.os === 'NMap SYN scan' || x.tags.includes('NMap SYN scan')).map((x) => x.ip));
+    expect(all.filter((x) => x.os === 'NMap SYN scan').length).toBeGreaterThan(1);
+    const entry = (await api<{ topOs: { value: string; sources: number }[] }>('/stats?top=100')).topOs.find((e) => e.value === 'NMap SYN scan');
+    expect(entry?.sources).toBe(withNmap.size);
     await page.click('#facet-os li:has(.bar-label:text-is("NMap SYN scan"))');
     await page.waitForFunction(() => location.hash.includes('os='));
-    await page.waitForFunction((n) => document.querySelectorAll('table.sources tbody tr[data-ip]').length === Math.min(25, n), nmap);
-    for (const r of await rows()) expect(r.os).toBe('NMap SYN scan');
+    await page.waitForFunction((n) => document.querySelectorAll('table.sources tbody tr[data-ip]').length === Math.min(25, n), withNmap.size);
+    for (const r of await rows()) expect(withNmap.has(r.ip), r.ip).toBe(true);
     await page.click('button:has-text("Clear filters")');
     await page.waitForFunction(() => !location.hash.includes('os='));
     // typed: an OS name

@@ -62,7 +62,7 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   },
   homeNet: {
     kind: 'list', psad: 'HOME_NET',
-    doc: 'Protected networks ("any" or CIDRs); signatures with $HOME_NET only match these, so a narrow value hides attacks on other hosts.',
+    doc: 'Protected networks ("any"/NOT_USED, or CIDR, IPv4 ADDR/NETMASK and IPv6 CIDR entries, comma-separated), also never blocked; signatures with $HOME_NET only match these, so a narrow value hides attacks on other hosts.',
   },
   externalNet: {
     kind: 'list', psad: 'EXTERNAL_NET',

@@ -276,7 +276,7 @@ export const respond = section('respond', 'Response: alerts, external scripts an
   },
   homeNet: {
     kind: 'list', psad: 'HOME_NET',
-    doc: 'Your networks (CIDRs); never blocked. "any" or empty means not configured.',
+    doc: 'Your networks, never blocked: CIDR, IPv4 ADDR/NETMASK (psad\'s 192.168.10.0/255.255.255.0) or IPv6 CIDR, comma-separated; "any", NOT_USED or empty means none. A malformed entry stops start-up (PW_ERR_HOME_NET).',
   },
   dryRun: {
     kind: 'bool', env: 'PROBEWATCH_DRY_RUN', flag: 'dry-run',

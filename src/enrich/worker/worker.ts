@@ -1,6 +1,7 @@
 // The enrichment worker: geo/ASN for every queued source, whois and rDNS from a danger level up, paced, retried, persistent.
 import type { Clock } from '../../domain/clock.ts';
 import { isoTime } from '../../domain/clock.ts';
+import { belowLevelReason } from '../../domain/enrichment.ts';
 import type { EnrichQueuePort, EnrichStatePort, EnrichTask, ProviderWrite, Registry } from '../../domain/enrichment.ts';
 import type { ProviderState } from '../../domain/profile.ts';
 import type { GeoProvider } from '../geo/geo-provider.ts';
@@ -67,6 +68,7 @@ export class EnrichWorker {
   #wake: (() => void) | null = null;
   #lastMmdbCheck = 0;
   #sweepCursor: string | null = '';
+  #unqueuedCursor: string | null = '';
   readonly stats: WorkerStats = { geo: 0, whois: 0, rdns: 0, retries: 0, failed: 0 };
 
   constructor(opts: WorkerOptions) {
@@ -134,6 +136,7 @@ export class EnrichWorker {
     did = this.#geoBatch(now) || did;
     did = this.#sweep(now) || did;
     did = this.#refresh(now) || did;
+    did = this.#requeueUnqueued(now) || did;
     const free = this.#o.maxInFlight - this.#inFlight.size;
     if (free > 0) {
       for (const task of this.#o.queue.claim(now, free)) {
@@ -186,7 +189,7 @@ export class EnrichWorker {
       for (const t of tasks) {
         const writes = this.#geoWrites(t.ip);
         const net = t.dangerLevel >= this.#o.minDangerLevel;
-        const below = `below the minimum danger level ${this.#o.minDangerLevel}`;
+        const below = belowLevelReason(this.#o.minDangerLevel);
         if (!this.#o.whois) writes.push({ provider: 'whois', state: state('disabled', 'whois is switched off', now), data: null });
         else if (!net && !this.#o.state.state(t.ip, 'whois')) writes.push({ provider: 'whois', state: state('skipped', below, now), data: null });
         if (!this.#o.rdns) writes.push({ provider: 'rdns', state: state('disabled', 'reverse DNS is switched off', now), data: null });
@@ -222,6 +225,21 @@ export class EnrichWorker {
     if (due.length === 0) return false;
     this.#o.queue.enqueue(due.map((d) => ({ ip: d.ip, dangerLevel: Math.min(5, Math.max(0, d.dangerLevel)) as 0, lastSeen: d.lastSeen })), now);
     return true;
+  }
+
+  /**
+   * Once per start: queues sources at the whois/rDNS level that are not queued and have no answer (the level was lowered
+   * since they were seen, or the bounded queue dropped them), so a profile's "pending" always has a queue row behind it.
+   */
+  #requeueUnqueued(now: number): boolean {
+    const provider = this.#o.whois ? 'whois' : this.#o.rdns ? 'rdns' : null;
+    if (!provider || this.#unqueuedCursor === null) return false;
+    const slice = this.#o.state.unqueued(this.#unqueuedCursor, provider, this.#o.minDangerLevel, this.#o.geoBatch);
+    this.#unqueuedCursor = slice.next;
+    if (slice.due.length > 0) {
+      this.#o.queue.enqueue(slice.due.map((d) => ({ ip: d.ip, dangerLevel: Math.min(5, Math.max(0, d.dangerLevel)) as 0, lastSeen: d.lastSeen })), now);
+    }
+    return slice.due.length > 0 || slice.next !== null;
   }
 
   #backoff(attempts: number): number {

@@ -5,9 +5,11 @@ import { core } from './001-core.ts';
 import { detectSchema } from './002-detect.ts';
 import { ingestInbox } from './008-ingest-inbox.ts';
 import { osGuesses } from './010-os-guesses.ts';
+import { osGuessIdentity } from './011-os-guess-identity.ts';
 import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
 import { apiIndex } from './040-api-index.ts';
+import { apiOsTerms } from './041-api-os-terms.ts';
 import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
@@ -17,4 +19,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, enrichSchema, response, apiIndex, dashboardRollups];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, osGuessIdentity, enrichSchema, response, apiIndex, apiOsTerms, dashboardRollups];

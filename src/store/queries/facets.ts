@@ -1,7 +1,7 @@
 // What the search index keeps of a profile: sort columns, filter terms (lower case) and facet labels.
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { SourceSummary } from '../../domain/queries.ts';
-import { osText, portsByPackets, summarize } from '../../domain/summary.ts';
+import { osGuesses, osKey, osText, portsByPackets, summarize } from '../../domain/summary.ts';
 
 /** The display-only summary fields stored as JSON in api_index.summary. */
 export type SummaryExtra = Pick<SourceSummary, 'city' | 'asOrganization' | 'os' | 'ports' | 'scanTypes' | 'tags' | 'sensors' | 'blockedUntil'>;
@@ -63,15 +63,17 @@ export function indexedSource(p: SourceProfile, version: number, maxTerms: numbe
   if (country) add(`cc:${country.toLowerCase()}`, country);
   const asn = p.as?.number ?? null;
   if (asn !== null) add(`asn:${asn}`, p.as?.organization ?? '');
-  const os = osText(p);
-  const current = p.os.current;
-  if (os && current?.name) {
-    add(`osl:${lower(os)}`, os);
-    add(`os:${lower(current.name)}`);
-    add(`os:${lower(os)}`);
-  } else {
+  // the OS breakdown and the os filter share their terms: a source counts under its current guess and under each tool
+  // it was fingerprinted with, and os=X matches exactly the sources counted under X's label or p0f name
+  const guesses = osGuesses(p);
+  if (!osText(p)) {
     add('osl:unknown', 'unknown');
     add('os:unknown');
+  }
+  for (const g of guesses.slice(0, maxTerms)) {
+    add(`osl:${osKey(g.text)}`, g.text);
+    add(`os:${osKey(g.name)}`);
+    add(`os:${osKey(g.text)}`);
   }
   const ports = portsByPackets(p).slice(0, maxTerms);
   for (const pc of ports) {

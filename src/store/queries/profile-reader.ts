@@ -1,5 +1,6 @@
 // The merged profile read from the store: the scan part (detect), then the enrichment and response parts laid over it.
 import type { Database, Statement } from 'better-sqlite3';
+import type { EnrichPolicy } from '../../domain/enrichment.ts';
 import type { SourceProfile } from '../../domain/profile.ts';
 import type { ProfileReader, VersionedProfile } from '../../domain/queries.ts';
 import { EnrichStateRepo } from '../enrich-state.ts';
@@ -14,14 +15,17 @@ import { SqliteResponseLog } from '../response-log.ts';
 export class StoreProfileReader implements ProfileReader {
   readonly #core: ProfileReader;
   readonly #enrich: EnrichStateRepo;
+  readonly #policy: EnrichPolicy;
   readonly #response: SqliteResponseLog;
   readonly #os: OsGuessRepository;
   readonly #anyResponse: Statement<[string, string], number>;
   /** Profile and version in one read, present when the core reader can do it. */
   readonly readVersioned?: (ip: string) => VersionedProfile | null;
 
-  constructor(db: Database, core: ProfileReader) {
+  /** `policy` is the enrichment configuration: whois/rDNS a source is below the level for show as skipped, not pending. */
+  constructor(db: Database, core: ProfileReader, policy: EnrichPolicy) {
     this.#core = core;
+    this.#policy = policy;
     this.#enrich = new EnrichStateRepo(db);
     this.#response = new SqliteResponseLog(db);
     this.#os = new OsGuessRepository(db);
@@ -43,7 +47,7 @@ export class StoreProfileReader implements ProfileReader {
   }
 
   #compose(ip: string, p: SourceProfile): SourceProfile {
-    const e = this.#enrich.view(ip);
+    const e = this.#enrich.view(ip, { dangerLevel: p.dangerLevel, policy: this.#policy });
     const response = this.#anyResponse.get(ip, ip) === 1 ? this.#response.profileState(ip) : { blockedUntil: null, alerts: [], scripts: [] };
     const os = this.#os.forSource(ip);
     // tool tags exist only beside guesses: most sources (log-only) skip the query
