@@ -7,7 +7,12 @@ import { canonicalIp } from '../domain/address.ts';
 import { isoTime } from '../domain/clock.ts';
 import { pwError } from '../domain/errors.ts';
 import { openStore, STORE_FILE } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
+import type { Config } from '../config/schema.ts';
+import type { SourceProfile } from '../domain/profile.ts';
+import type { ProfileLimits } from '../domain/scan-profile.ts';
 import { ProfileReader } from '../store/profile-read.ts';
+import { StoreProfileReader } from '../store/queries/profile-reader.ts';
 import { ScanQuery } from '../store/scan-query.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
@@ -23,6 +28,13 @@ inputs, and the detail of the most dangerous sources.
   --min-dl N   only sources at danger level N (0-5) or above
   --limit N    at most N sources in the detail and in --json (default: detect.reportTopIps; 0 = all)
   --json       {sources: [PROFILE…], totals} instead of text`;
+
+/** Whole profiles as the API shows them: scan state plus OS guesses, enrichment (with its policy) and response state. */
+function mergedProfiles(db: Db, config: Config, ips: readonly string[], limits: ProfileLimits = {}): SourceProfile[] {
+  const detect = new ProfileReader(db, limits);
+  const reader = new StoreProfileReader(db, { read: (ip) => detect.one(ip) }, config.enrich);
+  return ips.map((ip) => reader.read(ip)).filter((p): p is SourceProfile => p !== null);
+}
 
 export const statusCommand: Command = {
   name: 'status',
@@ -67,7 +79,7 @@ export const statusCommand: Command = {
       const offsets = db.prepare<[], { source: string; position: string; line: number; updated_at: number }>(
         'SELECT source, position, line, updated_at FROM log_offsets ORDER BY source').all();
       if (values.json) {
-        const profiles = new ProfileReader(db).many(rows.map((r) => r.ip));
+        const profiles = mergedProfiles(db, config, rows.map((r) => r.ip));
         const levels: Record<string, number> = {};
         q.levelCounts().forEach((n, dl) => (levels[String(dl)] = n));
         const totals = {
@@ -84,7 +96,7 @@ export const statusCommand: Command = {
       if (minDl === 0 || ip !== undefined) {
         // level-0 sources and a named source are shown even below MIN_DANGER_LEVEL
         report.topAttackers = rows.map((a) => ({ ip: a.ip, dl: a.dl, packets: a.packets, sigCount: a.sigCount }));
-        report.details = new ProfileReader(db, { maxPorts: 50 }).many(rows.map((r) => r.ip));
+        report.details = mergedProfiles(db, config, rows.map((r) => r.ip), { maxPorts: 50 });
       }
       let text = renderReport(report);
       if (offsets.length > 0) {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { openStore } from '../../src/store/db.ts';
+import { EnrichStateRepo } from '../../src/store/enrich-state.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pw-cli-'));
 afterAll(() => { rmSync(tmp, { recursive: true, force: true }); });
@@ -141,5 +143,23 @@ describe('probewatch status', () => {
     expect((await cli('status', '--data-dir', data, '--ip', '192.0.2.254')).code).toBe(1);
     expect((await cli('status', '--data-dir', data, '--min-dl', '9')).code).toBe(2);
     expect((await cli('status', '--data-dir', join(tmp, 'none'))).code).toBe(1);
+  });
+
+  it('shows whole profiles: enrichment the store holds, and whois/rDNS policy-skipped below enrich.minDangerLevel', async () => {
+    const db = openStore(data);
+    new EnrichStateRepo(db).write('203.0.113.17', [{
+      provider: 'geo', state: { state: 'done', fetchedAt: '2026-01-10T12:00:00.000Z', source: 'GeoLite2-City' },
+      data: { country: 'NL', countryName: 'Netherlands', city: 'Amsterdam', latitude: 52.37, longitude: 4.89 },
+    }], Date.UTC(2026, 0, 10, 12));
+    db.close();
+    type P = { ip: string; dangerLevel: number; geo: { country: string } | null; enrichment: Record<string, { state: string }> };
+    const doc = JSON.parse((await cli('status', '--data-dir', data, '--json', '--limit', '0')).out) as { sources: P[] };
+    const hit = doc.sources.find((s) => s.ip === '203.0.113.17')!;
+    expect(hit.geo?.country).toBe('NL');
+    expect(hit.enrichment.geo!.state).toBe('done');
+    const low = doc.sources.find((s) => s.dangerLevel === 0 || s.dangerLevel === 1)!;
+    expect(low.enrichment.whois!.state).toBe('skipped');
+    const text = await cli('status', '--data-dir', data, '--ip', '203.0.113.17');
+    expect(text.out).toMatch(/Geo: NL, Amsterdam/);
   });
 });
