@@ -1,5 +1,6 @@
 // One MaxMind DB file: loaded into memory, validated, swapped atomically when the file is replaced, never crashing on a bad one.
 import { readFileSync, statSync } from 'node:fs';
+import { open as openAsync } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import type { Response } from 'maxmind';
@@ -104,6 +105,46 @@ export function loadGeneration(buf: Buffer, key: string): DbGeneration {
   return { reader, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
 }
 
+/** File identity as `reload()` compares it: size, mtime, inode. */
+const statKey = (st: { size: number; mtimeMs: number; ino: number }): string => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
+/** Images read ahead by `prefetchDatabases`, by path, with the identity they were read under; taken once by a load. */
+const prefetched = new Map<string, { stat: string; buf: Buffer }>();
+
+/**
+ * Reads database files into memory in the background (the copy runs on libuv's thread pool), so that a later load
+ * costs no read on the caller's thread: `analyze` starts this before it parses the logs and the databases (150 MB for
+ * the bundled DB-IP and ASN files) are in memory by the time the report is enriched. Never rejects: a file that cannot
+ * be read here is simply read (and its error reported) by the load itself. An image is used only while the file still
+ * has the size, mtime and inode it had when it was read, and it is held until a load of that path takes it (call this
+ only for files about to be opened).
+ */
+export async function prefetchDatabases(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map(async (path) => {
+    const fh = await openAsync(path, 'r').catch(() => null);
+    if (!fh) return;
+    try {
+      const st = await fh.stat();
+      const before = statKey(st);
+      // one buffer of the file's size filled by a few large reads: the copy (and the page faults of the fresh buffer)
+      // happen on the thread pool, where fs.readFile would come back to this thread every 512 KiB
+      const buf = Buffer.allocUnsafeSlow(st.size);
+      let at = 0;
+      while (at < buf.length) {
+        const { bytesRead } = await fh.read(buf, at, Math.min(buf.length - at, 1 << 30), at);
+        if (bytesRead === 0) return;
+        at += bytesRead;
+      }
+      if (statKey(await fh.stat()) !== before) return;
+      prefetched.set(path, { stat: before, buf });
+    } catch {
+      // the synchronous load reads it again and says why it failed
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }));
+}
+
 /**
  * A database file. `reload()` re-reads it when its size, mtime or inode changed: the new image is parsed and probed in
  * full before it replaces the old one, so lookups never see a half-written file; a bad file keeps the old generation.
@@ -146,11 +187,13 @@ export class MmdbFile {
       this.#error = `cannot stat: ${(e as Error).message}`;
       return 'failed';
     }
-    const stat = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const stat = statKey(st);
     if (stat === this.#stat) return 'unchanged';
     if (stat === this.#badStat) return 'failed';
+    const ahead = prefetched.get(this.path);
+    prefetched.delete(this.path);
     try {
-      const buf = readFileSync(this.path);
+      const buf = ahead?.stat === stat ? ahead.buf : readFileSync(this.path);
       // the file may have been replaced again while we read it: only trust an image whose size matches what we stat'ed
       if (buf.length !== st.size) throw new Error('file changed while being read');
       this.#gen = loadGeneration(buf, stat);
