@@ -4,6 +4,7 @@ import type { SourceProfile } from '../domain/profile.ts';
 import type { EnrichSettings } from '../enrich/providers.ts';
 import { planDatabases } from '../enrich/geo/default-dbs.ts';
 import { prefetchDatabases } from '../enrich/geo/mmdb-file.ts';
+import type { Prefetch } from '../enrich/geo/mmdb-file.ts';
 import { offlineEnricher } from '../enrich/offline.ts';
 import type { OfflineEnricher } from '../enrich/offline.ts';
 import type { AnalyzeEnricher, AnalyzeEnrichment } from './analyze.ts';
@@ -16,7 +17,7 @@ export function analyzeEnricher(settings: EnrichSettings): {
   close: () => Promise<void>;
 } {
   let session: OfflineEnricher | null = null;
-  let ahead: Promise<void> | null = null;
+  let ahead: Prefetch | null = null;
   // --mmdb replaces the configured and bundled databases; --no-whois / --no-rdns (in settings) always win
   const effective = (opts: AnalyzeEnrichment): EnrichSettings => ({
     ...settings,
@@ -32,7 +33,7 @@ export function analyzeEnricher(settings: EnrichSettings): {
     },
     async enrich(profiles: SourceProfile[], opts: AnalyzeEnrichment): Promise<void> {
       if (profiles.length === 0) return;
-      if (ahead) await ahead;
+      if (ahead) await ahead.done;
       session ??= offlineEnricher(effective(opts));
       const found = await session.enrich(profiles.map((p) => ({ ip: p.ip, dangerLevel: p.dangerLevel })));
       for (const p of profiles) {
@@ -45,6 +46,9 @@ export function analyzeEnricher(settings: EnrichSettings): {
         p.enrichment = e.enrichment;
       }
     },
-    close: async () => { await session?.close(); },
+    close: async () => {
+      ahead?.release();
+      await session?.close();
+    },
   };
 }

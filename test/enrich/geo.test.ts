@@ -118,7 +118,7 @@ describe('geo/ASN against the MaxMind test databases', () => {
     v4Only(same, 'NL');
     utimesSync(same, 1_700_000_000, 1_700_000_000); // whole seconds: set again exactly after the rewrite
     const st = statSync(same);
-    await prefetchDatabases([same]);
+    await prefetchDatabases([same]).done;
     v4Only(same, 'BE');
     utimesSync(same, 1_700_000_000, 1_700_000_000);
     expect(statSync(same).ino).toBe(st.ino);
@@ -129,12 +129,22 @@ describe('geo/ASN against the MaxMind test databases', () => {
     // replaced (new inode) after the read-ahead: the stale image is not used
     const moved = join(tmp, 'ahead-moved.mmdb');
     v4Only(moved, 'NL');
-    await prefetchDatabases([moved]);
+    await prefetchDatabases([moved]).done;
     v4Only(`${moved}.new`, 'BE');
     renameSync(`${moved}.new`, moved);
     expect(new GeoProvider({ files: [moved], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('BE');
     // a missing or unreadable file is left to the load, which reports it
-    await expect(prefetchDatabases([join(tmp, 'absent.mmdb'), tmp])).resolves.toBeUndefined();
+    await expect(prefetchDatabases([join(tmp, 'absent.mmdb'), tmp]).done).resolves.toBeUndefined();
+    // released before the load: the image is dropped and the load reads the file
+    const dropped = join(tmp, 'ahead-dropped.mmdb');
+    v4Only(dropped, 'NL');
+    utimesSync(dropped, 1_700_000_000, 1_700_000_000);
+    const ahead = prefetchDatabases([dropped]);
+    await ahead.done;
+    ahead.release();
+    v4Only(dropped, 'BE');
+    utimesSync(dropped, 1_700_000_000, 1_700_000_000);
+    expect(new GeoProvider({ files: [dropped], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('BE');
     const g = new GeoProvider({ files: [join(tmp, 'absent.mmdb')], fallback: [] });
     expect(g.describe()[0]!.error).toMatch(/cannot stat/);
   });

@@ -1,6 +1,5 @@
 // One MaxMind DB file: loaded into memory, validated, swapped atomically when the file is replaced, never crashing on a bad one.
-import { readFileSync, statSync } from 'node:fs';
-import { open as openAsync } from 'node:fs/promises';
+import { close, fstatSync, openSync, read, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import type { Response } from 'maxmind';
@@ -111,38 +110,76 @@ const statKey = (st: { size: number; mtimeMs: number; ino: number }): string => 
 /** Images read ahead by `prefetchDatabases`, by path, with the identity they were read under; taken once by a load. */
 const prefetched = new Map<string, { stat: string; buf: Buffer }>();
 
+/** Databases being read ahead. */
+export interface Prefetch {
+  /** Settles (never rejects) when every read finished or failed. */
+  done: Promise<void>;
+  /** Drops the images no load has taken (a start that failed before opening them), now or when their reads finish. */
+  release(): void;
+}
+
 /**
- * Reads database files into memory in the background (the copy runs on libuv's thread pool), so that a later load
- * costs no read on the caller's thread: `analyze` starts this before it parses the logs and the databases (150 MB for
- * the bundled DB-IP and ASN files) are in memory by the time the report is enriched. Never rejects: a file that cannot
- * be read here is simply read (and its error reported) by the load itself. An image is used only while the file still
- * has the size, mtime and inode it had when it was read, and it is held until a load of that path takes it (call this
- only for files about to be opened).
+ * Reads database files into memory in the background, so that a later load costs no read on the caller's thread: the
+ * reads are handed to libuv's thread pool before this returns (a caller that goes on with synchronous work overlaps with
+ * them), and the copy and the page faults of the fresh buffers happen there. `analyze` starts this before it parses the
+ * logs, `serve` before it opens the store: the 150 MB of the bundled DB-IP and ASN files are in memory by the time the
+ * provider opens them. Never rejects: a file that cannot be read here is read (and its error reported) by the load itself.
+ * An image is used only while the file still has the size, mtime and inode it had when it was read, and it is held
+ * until a load of that path takes it or `release()` drops it.
  */
-export async function prefetchDatabases(paths: readonly string[]): Promise<void> {
-  await Promise.all(paths.map(async (path) => {
-    const fh = await openAsync(path, 'r').catch(() => null);
-    if (!fh) return;
+export function prefetchDatabases(paths: readonly string[]): Prefetch {
+  let released = false;
+  const mine = new Map<string, Buffer>();
+  const done = Promise.all(paths.map((path) => new Promise<void>((resolve) => {
+    let fd: number;
+    let buf: Buffer;
+    let before: string;
     try {
-      const st = await fh.stat();
-      const before = statKey(st);
-      // one buffer of the file's size filled by a few large reads: the copy (and the page faults of the fresh buffer)
-      // happen on the thread pool, where fs.readFile would come back to this thread every 512 KiB
-      const buf = Buffer.allocUnsafeSlow(st.size);
-      let at = 0;
-      while (at < buf.length) {
-        const { bytesRead } = await fh.read(buf, at, Math.min(buf.length - at, 1 << 30), at);
-        if (bytesRead === 0) return;
-        at += bytesRead;
-      }
-      if (statKey(await fh.stat()) !== before) return;
-      prefetched.set(path, { stat: before, buf });
+      fd = openSync(path, 'r');
     } catch {
-      // the synchronous load reads it again and says why it failed
-    } finally {
-      await fh.close().catch(() => undefined);
+      resolve(); // the load says why
+      return;
     }
-  }));
+    const finish = (keep: boolean): void => {
+      try {
+        if (keep && !released && statKey(fstatSync(fd)) === before) {
+          prefetched.set(path, { stat: before, buf });
+          mine.set(path, buf);
+        }
+      } catch {
+        // not kept: the load reads the file itself
+      }
+      close(fd, () => { resolve(); });
+    };
+    try {
+      const st = fstatSync(fd);
+      before = statKey(st);
+      buf = Buffer.allocUnsafeSlow(st.size);
+    } catch {
+      finish(false);
+      return;
+    }
+    // a few large reads (one unless the kernel returns short): fs.readFile would come back to this thread every 512 KiB
+    const from = (at: number): void => {
+      if (at >= buf.length) {
+        finish(true);
+        return;
+      }
+      read(fd, buf, at, Math.min(buf.length - at, 1 << 30), at, (err, n) => {
+        if (err || n === 0) finish(false);
+        else from(at + n);
+      });
+    };
+    from(0);
+  }))).then(() => undefined);
+  return {
+    done,
+    release() {
+      released = true;
+      for (const [path, buf] of mine) if (prefetched.get(path)?.buf === buf) prefetched.delete(path);
+      mine.clear();
+    },
+  };
 }
 
 /**
