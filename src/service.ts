@@ -16,6 +16,8 @@ import { captureIntake } from './cli/serve-intakes.ts';
 import { logPipeline } from './cli/serve-pipeline.ts';
 import { ProfileReader as DetectProfileReader } from './store/profile-read.ts';
 import type { EnrichLog } from './enrich/log.ts';
+import { planDatabases } from './enrich/geo/default-dbs.ts';
+import { prefetchDatabases } from './enrich/geo/mmdb-file.ts';
 import type { Config } from './config/schema.ts';
 import { parseIp } from './domain/address.ts';
 import type { Clock } from './domain/clock.ts';
@@ -183,7 +185,16 @@ export class Service {
     const clock = opts.clock ?? systemClock;
     const listen = parseListen(cfg.api.listen);
     const tokens = new TokenStore(loadTokens(cfg, log));
-    const db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+    // the geo/ASN databases (150 MB bundled) are read on the thread pool while the store opens and its readers are built
+    const geoPlan = planDatabases({ mmdb: cfg.enrich.mmdb, mmdbDirs: cfg.enrich.mmdbDirs, bundledGeo: cfg.enrich.bundledGeo });
+    const geoAhead = prefetchDatabases([...geoPlan.files, ...geoPlan.fallback]);
+    let db: Db;
+    try {
+      db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+    } catch (e) {
+      geoAhead.release();
+      throw e;
+    }
     const started = clock.now();
     let handoff: ServeHandoff | undefined;
     try {
@@ -194,7 +205,9 @@ export class Service {
       const registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: 'probewatch_process_' });
       const enrichLog: EnrichLog = (lvl, msg) => { log.log(lvl, `enrich: ${msg}`); };
+      await geoAhead.done;
       const enrich = createEnrichRuntime(db, cfg.enrich, { clock, log: enrichLog });
+      geoAhead.release();
       const response = await createResponseService(cfg.respond, { blocks: new SqliteBlocks(db), log: new SqliteResponseLog(db) }, {
         // HOME_NET is one psad key for detect and respond: detect's list (when not "any") is never blocked either
         clock, homeNet: cfg.detect.homeNet,
@@ -257,6 +270,7 @@ export class Service {
       if (opts.signals) svc.#signals();
       return svc;
     } catch (e) {
+      geoAhead.release();
       handoff?.release();
       if (db.open) db.close();
       throw e;

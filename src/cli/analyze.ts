@@ -102,6 +102,16 @@ export const analyzeCommand: Command = {
           // reported as unreadable by the run
         }
       }
+      const wantEnrich = (values.mmdb?.length ?? 0) > 0 || values.whois === true;
+      // the composition root's enricher unless a test installed one; loaded only when asked for (maxmind, whoiser)
+      const own = wantEnrich && !enricher ? (await import('./analyze-enrich.ts')).analyzeEnricher(config.enrich) : null;
+      const fn = enricher ?? own?.enrich ?? null;
+      // reverse DNS is a network query like whois: only with --whois
+      // --no-whois / --no-rdns win over --whois, whatever the order they are given in
+      const whois = values.whois === true && values['no-whois'] !== true;
+      const eopts = { mmdb: values.mmdb ?? [], whois, rdns: whois && values['no-rdns'] !== true };
+      // the databases are read on the thread pool while the logs are parsed, not after
+      own?.prefetch(eopts);
       const showProgress = values.progress === true || (process.stderr.isTTY && values['no-progress'] !== true);
       const bar = showProgress ? progressBar(total) : null;
       const counters = new CounterWriter();
@@ -127,14 +137,6 @@ export const analyzeCommand: Command = {
         unreadable: run.unreadable, elapsedMs: run.elapsedMs,
       };
       report.notes = notes;
-      const wantEnrich = (values.mmdb?.length ?? 0) > 0 || values.whois === true;
-      // the composition root's enricher unless a test installed one; loaded only when asked for (maxmind, whoiser)
-      const own = wantEnrich && !enricher ? (await import('./analyze-enrich.ts')).analyzeEnricher(config.enrich) : null;
-      const fn = enricher ?? own?.enrich ?? null;
-      // reverse DNS is a network query like whois: only with --whois
-      // --no-whois / --no-rdns win over --whois, whatever the order they are given in
-      const whois = values.whois === true && values['no-whois'] !== true;
-      const eopts = { mmdb: values.mmdb ?? [], whois, rdns: whois && values['no-rdns'] !== true };
       const enrich = async (profiles: SourceProfile[]): Promise<void> => {
         if (wantEnrich && fn) await fn(profiles, eopts);
       };

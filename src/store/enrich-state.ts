@@ -85,8 +85,10 @@ export class EnrichStateRepo implements EnrichStatePort {
       const p = parseIp(ip);
       if (p) this.#ensureSource.run(p.text, p.family, now, now, now);
       let changed = false;
+      // one read of the source's rows rather than one per provider (the geo batch writes four per source)
+      const stored = writes.length > 1 ? new Map(this.#get.all(ip).map((r) => [r.provider, r])) : null;
       for (const w of writes) {
-        const old = this.#one.get(ip, w.provider);
+        const old = stored ? stored.get(w.provider) : this.#one.get(ip, w.provider);
         const row = {
           ip, provider: w.provider, state: w.state.state, reason: w.state.reason ?? null,
           fetched_at: w.state.fetchedAt ? Date.parse(w.state.fetchedAt) : null, source: w.state.source ?? null,
@@ -100,6 +102,7 @@ export class EnrichStateRepo implements EnrichStatePort {
           continue;
         }
         this.#put.run(row);
+        stored?.set(w.provider, row); // a provider written twice in one call compares with what it just wrote
         if (!same) changed = true;
       }
       if (changed) this.#changes.touch(ip, 'enrich', now);

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { GeoProvider } from '../../src/enrich/geo/geo-provider.ts';
 import { MmdbWriter } from '../../src/enrich/geo/mmdb-writer.ts';
 import { bundledDatabases, planDatabases } from '../../src/enrich/geo/default-dbs.ts';
+import { prefetchDatabases } from '../../src/enrich/geo/mmdb-file.ts';
 
 const DB = (n: string): string => new URL(`../../fixtures/enrich/mmdb/${n}`, import.meta.url).pathname;
 const CITY = DB('GeoLite2-City-Test.mmdb');
@@ -108,6 +109,44 @@ describe('geo/ASN against the MaxMind test databases', () => {
     copyFileSync(CITY, live);
     expect(g.reloadChanged()).toBe(true);
     expect(g.lookup('81.2.69.142')!.geo!.city).toBe('London');
+  });
+
+  it('opens from an image read ahead only while the file is the one that was read', async () => {
+    // read ahead, then the file is rewritten in place with the same size, inode and mtime: the image read ahead is used
+    // (that is how the test sees it is used at all: the file now says BE)
+    const same = join(tmp, 'ahead-same.mmdb');
+    v4Only(same, 'NL');
+    utimesSync(same, 1_700_000_000, 1_700_000_000); // whole seconds: set again exactly after the rewrite
+    const st = statSync(same);
+    await prefetchDatabases([same]).done;
+    v4Only(same, 'BE');
+    utimesSync(same, 1_700_000_000, 1_700_000_000);
+    expect(statSync(same).ino).toBe(st.ino);
+    expect(statSync(same).size).toBe(st.size);
+    expect(new GeoProvider({ files: [same], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('NL');
+    // taken once: a second provider reads the file itself
+    expect(new GeoProvider({ files: [same], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('BE');
+    // replaced (new inode) after the read-ahead: the stale image is not used
+    const moved = join(tmp, 'ahead-moved.mmdb');
+    v4Only(moved, 'NL');
+    await prefetchDatabases([moved]).done;
+    v4Only(`${moved}.new`, 'BE');
+    renameSync(`${moved}.new`, moved);
+    expect(new GeoProvider({ files: [moved], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('BE');
+    // a missing or unreadable file is left to the load, which reports it
+    await expect(prefetchDatabases([join(tmp, 'absent.mmdb'), tmp]).done).resolves.toBeUndefined();
+    // released before the load: the image is dropped and the load reads the file
+    const dropped = join(tmp, 'ahead-dropped.mmdb');
+    v4Only(dropped, 'NL');
+    utimesSync(dropped, 1_700_000_000, 1_700_000_000);
+    const ahead = prefetchDatabases([dropped]);
+    await ahead.done;
+    ahead.release();
+    v4Only(dropped, 'BE');
+    utimesSync(dropped, 1_700_000_000, 1_700_000_000);
+    expect(new GeoProvider({ files: [dropped], fallback: [] }).lookup('203.0.113.5')!.geo!.country).toBe('BE');
+    const g = new GeoProvider({ files: [join(tmp, 'absent.mmdb')], fallback: [] });
+    expect(g.describe()[0]!.error).toMatch(/cannot stat/);
   });
 
   it('arbitrary bytes as a database never throw out of the provider', () => {

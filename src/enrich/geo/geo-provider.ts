@@ -63,6 +63,11 @@ export class GeoProvider {
   readonly #clock: Clock;
   readonly #log: EnrichLog;
   #key = '';
+  /** Files per role, recomputed when a generation changes (lookups run per source: no filtering on the hot path). */
+  #roles = new Map<DbRole, MmdbFile[]>();
+  /** The last lookup time and its ISO text: a batch of lookups in one millisecond formats the date once. */
+  #nowMs = Number.NaN;
+  #nowIso = '';
 
   constructor(plan: Pick<DbPlan, 'files' | 'fallback'>, opts: { clock?: Clock; log?: EnrichLog } = {}) {
     this.#primary = plan.files.map((f) => new MmdbFile(f));
@@ -73,6 +78,7 @@ export class GeoProvider {
       if (f.reload() === 'failed') this.#log('warn', `cannot use database ${f.path}: ${f.error ?? ''}`, { path: f.path });
     }
     this.#key = this.#computeKey();
+    this.#roles = this.#computeRoles();
   }
 
   /** Identity of every loaded generation: changes when any database file is replaced (drives the geo refresh). */
@@ -96,7 +102,10 @@ export class GeoProvider {
         this.#log('warn', `database ${f.path} not reloaded, keeping the previous one: ${f.error}`, { path: f.path });
       }
     }
-    if (changed) this.#key = this.#computeKey();
+    if (changed) {
+      this.#key = this.#computeKey();
+      this.#roles = this.#computeRoles();
+    }
     return changed;
   }
 
@@ -109,10 +118,18 @@ export class GeoProvider {
     return [...this.#primary.map((f) => one(f, false)), ...this.#fallback.map((f) => one(f, true))];
   }
 
+  #computeRoles(): Map<DbRole, MmdbFile[]> {
+    const m = new Map<DbRole, MmdbFile[]>();
+    for (const role of ['city', 'country', 'asn', 'anonymous', 'unknown'] as const) {
+      const p = this.#primary.filter((f) => f.generation?.role === role);
+      m.set(role, p.length > 0 ? p : this.#fallback.filter((f) => f.generation?.role === role));
+    }
+    return m;
+  }
+
   /** Files of a role: the primary ones, or the fallback ones when no primary file has that role. */
-  #filesFor(role: DbRole): MmdbFile[] {
-    const p = this.#primary.filter((f) => f.generation?.role === role);
-    return p.length > 0 ? p : this.#fallback.filter((f) => f.generation?.role === role);
+  #filesFor(role: DbRole): readonly MmdbFile[] {
+    return this.#roles.get(role) ?? [];
   }
 
   /** First answer among files of a role for the family, skipping files that refuse it. */
@@ -137,7 +154,12 @@ export class GeoProvider {
   lookup(input: string): GeoResult | null {
     const p = parseIp(input);
     if (!p) return null;
-    const now = isoTime(this.#clock.now());
+    const ms = this.#clock.now();
+    if (ms !== this.#nowMs) {
+      this.#nowMs = ms;
+      this.#nowIso = isoTime(ms);
+    }
+    const now = this.#nowIso;
     const state = (ans: Answer | null, none: string): ProviderState => {
       if (!ans) return { state: 'disabled', reason: none, fetchedAt: null, source: null, build: null };
       const src = ans.file ? { source: ans.file.label, build: ans.file.generation?.build ?? null } : { source: null, build: null };

@@ -1,5 +1,5 @@
 // One MaxMind DB file: loaded into memory, validated, swapped atomically when the file is replaced, never crashing on a bad one.
-import { readFileSync, statSync } from 'node:fs';
+import { close, fstatSync, openSync, read, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import type { Response } from 'maxmind';
@@ -104,6 +104,84 @@ export function loadGeneration(buf: Buffer, key: string): DbGeneration {
   return { reader, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
 }
 
+/** File identity as `reload()` compares it: size, mtime, inode. */
+const statKey = (st: { size: number; mtimeMs: number; ino: number }): string => `${st.size}:${st.mtimeMs}:${st.ino}`;
+
+/** Images read ahead by `prefetchDatabases`, by path, with the identity they were read under; taken once by a load. */
+const prefetched = new Map<string, { stat: string; buf: Buffer }>();
+
+/** Databases being read ahead. */
+export interface Prefetch {
+  /** Settles (never rejects) when every read finished or failed. */
+  done: Promise<void>;
+  /** Drops the images no load has taken (a start that failed before opening them), now or when their reads finish. */
+  release(): void;
+}
+
+/**
+ * Reads database files into memory in the background, so that a later load costs no read on the caller's thread: the
+ * reads are handed to libuv's thread pool before this returns (a caller that goes on with synchronous work overlaps with
+ * them), and the copy and the page faults of the fresh buffers happen there. `analyze` starts this before it parses the
+ * logs, `serve` before it opens the store: the 150 MB of the bundled DB-IP and ASN files are in memory by the time the
+ * provider opens them. Never rejects: a file that cannot be read here is read (and its error reported) by the load itself.
+ * An image is used only while the file still has the size, mtime and inode it had when it was read, and it is held
+ * until a load of that path takes it or `release()` drops it.
+ */
+export function prefetchDatabases(paths: readonly string[]): Prefetch {
+  let released = false;
+  const mine = new Map<string, Buffer>();
+  const done = Promise.all(paths.map((path) => new Promise<void>((resolve) => {
+    let fd: number;
+    let buf: Buffer;
+    let before: string;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      resolve(); // the load says why
+      return;
+    }
+    const finish = (keep: boolean): void => {
+      try {
+        if (keep && !released && statKey(fstatSync(fd)) === before) {
+          prefetched.set(path, { stat: before, buf });
+          mine.set(path, buf);
+        }
+      } catch {
+        // not kept: the load reads the file itself
+      }
+      close(fd, () => { resolve(); });
+    };
+    try {
+      const st = fstatSync(fd);
+      before = statKey(st);
+      buf = Buffer.allocUnsafeSlow(st.size);
+    } catch {
+      finish(false);
+      return;
+    }
+    // a few large reads (one unless the kernel returns short): fs.readFile would come back to this thread every 512 KiB
+    const from = (at: number): void => {
+      if (at >= buf.length) {
+        finish(true);
+        return;
+      }
+      read(fd, buf, at, Math.min(buf.length - at, 1 << 30), at, (err, n) => {
+        if (err || n === 0) finish(false);
+        else from(at + n);
+      });
+    };
+    from(0);
+  }))).then(() => undefined);
+  return {
+    done,
+    release() {
+      released = true;
+      for (const [path, buf] of mine) if (prefetched.get(path)?.buf === buf) prefetched.delete(path);
+      mine.clear();
+    },
+  };
+}
+
 /**
  * A database file. `reload()` re-reads it when its size, mtime or inode changed: the new image is parsed and probed in
  * full before it replaces the old one, so lookups never see a half-written file; a bad file keeps the old generation.
@@ -146,11 +224,13 @@ export class MmdbFile {
       this.#error = `cannot stat: ${(e as Error).message}`;
       return 'failed';
     }
-    const stat = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    const stat = statKey(st);
     if (stat === this.#stat) return 'unchanged';
     if (stat === this.#badStat) return 'failed';
+    const ahead = prefetched.get(this.path);
+    prefetched.delete(this.path);
     try {
-      const buf = readFileSync(this.path);
+      const buf = ahead?.stat === stat ? ahead.buf : readFileSync(this.path);
       // the file may have been replaced again while we read it: only trust an image whose size matches what we stat'ed
       if (buf.length !== st.size) throw new Error('file changed while being read');
       this.#gen = loadGeneration(buf, stat);
