@@ -133,7 +133,19 @@ export class SqliteSourceQueries implements SourceQueries {
     let driver: TermGroup | undefined;
     for (const g of groups) if (!driver || g.estimate < driver.estimate) driver = g;
     const total = this.#total.get() ?? 0;
-    if (driver && driver.estimate > Math.max(this.#opts.driveBelow ?? 2000, total * 0.02)) driver = undefined;
+    const rare = Math.max(this.#opts.driveBelow ?? 2000, total * 0.02);
+    if (driver && driver.estimate > rare) driver = undefined;
+    // a level range few sources are in (levels 3+ are usually rare): walk the level index and sort its few matches,
+    // rather than walking the sort index past a million rows that fail the test (an empty range costs nothing)
+    let byLevel = false;
+    if (filter.minDangerLevel !== undefined || filter.maxDangerLevel !== undefined) {
+      let inRange = 0;
+      for (let l = filter.minDangerLevel ?? 0; l <= (filter.maxDangerLevel ?? 5); l++) inRange += this.#count.get('dl', String(l)) ?? 0;
+      if (inRange <= rare && (!driver || inRange < driver.estimate)) {
+        byLevel = true;
+        driver = undefined;
+      }
+    }
     for (const g of groups) {
       if (g === driver) continue;
       where.push(`EXISTS (SELECT 1 FROM api_terms t WHERE t.term IN (${marks(g.terms.length)}) AND t.ip = i.ip AND t.seq_from <= ? AND t.seq_to > ?)`);
@@ -154,7 +166,7 @@ export class SqliteSourceQueries implements SourceQueries {
     // CROSS JOIN keeps the rare term's matches as the outer loop (SQLite never reorders a CROSS JOIN)
     const from = driver
       ? `(SELECT DISTINCT t.ip FROM api_terms t WHERE t.term IN (${marks(driver.terms.length)}) AND t.seq_from <= ? AND t.seq_to > ?) m CROSS JOIN api_index i ON i.ip = m.ip`
-      : 'api_index i';
+      : byLevel ? 'api_index i INDEXED BY api_index_dl' : 'api_index i';
     const sql = `SELECT i.ip, i.ip_key, i.version, i.family, i.danger_level, i.first_seen, i.last_seen, i.packets, i.country, i.asn, i.summary
       FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${cols.map((c) => `i.${c} ${dir}`).join(', ')} LIMIT ?`;
     if (driver) args.unshift(...driver.terms, snapshotSeq, snapshotSeq);
