@@ -143,7 +143,14 @@ try {
   await load(server.port, () => '/healthz', {});
   // a multiplicative hash walks the million addresses in a scattered order
   const profile = await load(server.port, (i) => `/sources/${addr((Math.imul(i, 2654435761) >>> 0) % N)}`, auth);
-  // a dashboard-like working set: the 10,000 most recently active sources, asked for again and again
+  // a dashboard-like working set: the 10,000 most recently active sources, asked for again and again (one pass first:
+  // a working set is what was asked for before, so its bodies are in the profile cache when the measured run starts)
+  const HOT = Math.min(N, 10_000);
+  for (let i = 0; i < HOT; i += 8) {
+    await Promise.all(Array.from({ length: Math.min(8, HOT - i) }, async (_x, k) => {
+      await (await fetch(`http://127.0.0.1:${server.port}/sources/${addr(i + k)}`, { headers: auth })).arrayBuffer();
+    }));
+  }
   const hot = await load(server.port, (i) => `/sources/${addr((Math.imul(i, 2654435761) >>> 0) % Math.min(N, 10_000))}`, auth);
   const trivial = await load(server.port, () => '/healthz', {});
   const ratio = profile.rps / trivial.rps;

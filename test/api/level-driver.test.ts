@@ -15,7 +15,7 @@ describe('level-filtered lists', () => {
     f.store.indexer.catchUp();
     const seen: string[] = [];
     const prepare = f.db.prepare.bind(f.db);
-    f.db.prepare = ((sql: string) => { seen.push(sql); return prepare(sql); }) as typeof f.db.prepare;
+    f.db.prepare = ((sql: string) => { seen.push(sql); return prepare(sql); });
     try {
       const ips: string[] = [];
       let page = f.store.sources.list({ minDangerLevel: 4 }, '-lastSeen', 3);
