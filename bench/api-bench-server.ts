@@ -1,16 +1,29 @@
 // Child process of bench/api.bench.ts: the real API stack (buildApp, auth, serve's profile reader) over a prepared store, on 127.0.0.1.
-import { buildApp } from '../src/api/app.ts';
-import { parseTokenSpecs, TokenStore } from '../src/api/tokens.ts';
-import { api as apiSection } from '../src/config/sections/api.ts';
-import { enrich as enrichSection } from '../src/config/sections/enrich.ts';
-import { systemClock } from '../src/domain/clock.ts';
-import { openStore } from '../src/store/db.ts';
-import { detectCore } from '../src/service.ts';
-import { apiStore } from '../src/store/queries/index.ts';
-import { StoreProfileReader } from '../src/store/queries/profile-reader.ts';
+// It runs the compiled modules (dist/, as `probewatch serve` does), not the sources through tsx: tsx's transform adds
+// per-closure work that the product does not have.
+import type * as AppModule from '../src/api/app.ts';
+import type * as TokensModule from '../src/api/tokens.ts';
+import type * as ApiSection from '../src/config/sections/api.ts';
+import type * as EnrichSection from '../src/config/sections/enrich.ts';
+import type * as ClockModule from '../src/domain/clock.ts';
+import type * as DbModule from '../src/store/db.ts';
+import type * as ServiceModule from '../src/service.ts';
+import type * as QueriesModule from '../src/store/queries/index.ts';
+import type * as ReaderModule from '../src/store/queries/profile-reader.ts';
+import { dist } from './lib/dist.ts';
 
 const [dir, token] = process.argv.slice(2);
 if (!dir || !token) throw new Error('usage: api-bench-server.ts DATA_DIR TOKEN');
+const { buildApp } = await dist<typeof AppModule>('api/app');
+const { parseTokenSpecs, TokenStore } = await dist<typeof TokensModule>('api/tokens');
+const { api: apiSection } = await dist<typeof ApiSection>('config/sections/api');
+const { enrich: enrichSection } = await dist<typeof EnrichSection>('config/sections/enrich');
+const { systemClock } = await dist<typeof ClockModule>('domain/clock');
+const { openStore } = await dist<typeof DbModule>('store/db');
+const { detectCore } = await dist<typeof ServiceModule>('service');
+const { apiStore } = await dist<typeof QueriesModule>('store/queries/index');
+const { StoreProfileReader } = await dist<typeof ReaderModule>('store/queries/profile-reader');
+
 const db = openStore(dir);
 const settings = { ...apiSection.defaults, rateLimitExemptLoopback: true };
 const store = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), settings, systemClock);

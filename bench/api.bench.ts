@@ -21,6 +21,10 @@ import { apiStore } from '../src/store/queries/index.ts';
 import { StoreProfileReader } from '../src/store/queries/profile-reader.ts';
 import { detectCore } from '../src/service.ts';
 import { line } from './detect-gen.ts';
+import { buildDist, dist } from './lib/dist.ts';
+import type * as DbModule from '../src/store/db.ts';
+import type * as ServiceModule from '../src/service.ts';
+import type * as ReaderModule from '../src/store/queries/profile-reader.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = Number(process.env.BENCH_N ?? 1_000_000);
@@ -125,6 +129,8 @@ async function load(port: number, path: (i: number) => string, headers: Record<s
 }
 
 buildStore();
+// the server and the in-process floor run the compiled code, as `probewatch serve` does
+buildDist();
 // a serving machine keeps its store in the page cache; read it once so the first run does not measure the disk
 const warm = (): number => {
   const fd = openSync(join(dir, 'probewatch.sqlite'), 'r');
@@ -195,8 +201,11 @@ try {
   }
   const exportSecs = (performance.now() - t) / 1000;
   // the floor: the same profiles read and serialised in-process, without HTTP or the feed
-  const db = openStore(dir, { readonly: true });
-  const reader = new StoreProfileReader(db, detectCore(db), enrichSection.defaults);
+  const built = {
+    ...(await dist<typeof DbModule>('store/db')), ...(await dist<typeof ServiceModule>('service')), ...(await dist<typeof ReaderModule>('store/queries/profile-reader')),
+  };
+  const db = built.openStore(dir, { readonly: true });
+  const reader = new built.StoreProfileReader(db, built.detectCore(db), enrichSection.defaults);
   const ips = db.prepare('SELECT ip FROM profile_changes ORDER BY seq LIMIT ?').pluck().all(lines) as string[];
   const t2 = performance.now();
   let bytes = 0;

@@ -1,8 +1,27 @@
 // A bounded LRU of serialised profiles keyed by address and profile version: GET /sources/{ip} answers from it after one indexed read.
-/** Bytes an entry holds: V8 keeps Latin-1 strings at one byte per character, others at two; plus the map entry. */
-function footprint(ip: string, json: string): number {
-  // eslint-disable-next-line no-control-regex -- the test is for code points above Latin-1
-  return (/[^\u0000-\u00ff]/.test(json) ? 2 : 1) * json.length + ip.length + 96;
+
+/** One cached answer: the body as sent (UTF-8 bytes) and the header values that go with it. */
+export interface CachedProfile {
+  /** The profile version the body was made from (sources.version). */
+  version: number;
+  /** The JSON body, already encoded: a hit costs no serialisation, no UTF-8 encoding and no length scan. */
+  body: Buffer;
+  /** The ETag header value, quoted. */
+  etag: string;
+  /** The Last-Modified header value (HTTP date). */
+  lastModified: string;
+}
+
+/** Bytes an entry holds: the body, the header strings, the address key, and the objects and map slot around them. */
+function footprint(ip: string, e: CachedProfile): number {
+  return e.body.length + e.etag.length + e.lastModified.length + ip.length + 200;
+}
+
+/** A body in its own exact-size allocation: a pooled Buffer would keep its whole 8 KiB pool slab alive in the cache. */
+export function ownedUtf8(json: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(json, 'utf8'));
+  b.write(json, 0, 'utf8');
+  return b;
 }
 
 /**
@@ -14,7 +33,7 @@ export class ProfileJsonCache {
   readonly #max: number;
   #bytes = 0;
   // Map keeps insertion order: re-inserting on a hit makes the first key the least recently used
-  readonly #entries = new Map<string, { version: number; json: string; size: number }>();
+  readonly #entries = new Map<string, { entry: CachedProfile; size: number }>();
   hits = 0;
   misses = 0;
 
@@ -23,29 +42,29 @@ export class ProfileJsonCache {
     this.#max = maxBytes;
   }
 
-  /** The body of `ip` at `version`, or undefined (absent, older version, or evicted). */
-  get(ip: string, version: number): string | undefined {
+  /** The answer for `ip` at `version`, or undefined (absent, older version, or evicted). */
+  get(ip: string, version: number): CachedProfile | undefined {
     const e = this.#entries.get(ip);
-    if (e?.version !== version) {
+    if (e?.entry.version !== version) {
       this.misses++;
       return undefined;
     }
     this.hits++;
     this.#entries.delete(ip);
     this.#entries.set(ip, e);
-    return e.json;
+    return e.entry;
   }
 
-  /** Keeps the body of `ip` at `version`, evicting the least recently used bodies past the bound. */
-  set(ip: string, version: number, json: string): void {
-    const size = footprint(ip, json);
+  /** Keeps the answer for `ip`, evicting the least recently used answers past the bound. */
+  set(ip: string, entry: CachedProfile): void {
+    const size = footprint(ip, entry);
     if (size > this.#max) return;
     const old = this.#entries.get(ip);
     if (old) {
       this.#bytes -= old.size;
       this.#entries.delete(ip);
     }
-    this.#entries.set(ip, { version, json, size });
+    this.#entries.set(ip, { entry, size });
     this.#bytes += size;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.#max) break;

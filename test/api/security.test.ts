@@ -83,6 +83,19 @@ describe('authentication and scopes', () => {
     expect(() => parseTokenSpecs(['read:sha256:abc'])).toThrow(/64 hex/);
   });
 
+  it('remembers accepted headers only until the token set changes, and never remembers a refusal', () => {
+    const store = new TokenStore(parseTokenSpecs(['read:first-token-0123456789']));
+    expect(store.check('Bearer first-token-0123456789')).toMatchObject({ ok: true, scope: 'read' });
+    expect(store.check('Bearer first-token-0123456789')).toMatchObject({ ok: true, scope: 'read' });
+    // SIGHUP with the token removed: the remembered header must not outlive it
+    store.replace(parseTokenSpecs(['admin:second-token-0123456789']));
+    expect(store.check('Bearer first-token-0123456789')).toEqual({ ok: false, reason: 'unknown' });
+    expect(store.check('Bearer second-token-0123456789')).toMatchObject({ ok: true, scope: 'admin' });
+    // a flood of distinct headers (accepted or not) keeps answering right past the memo's bound
+    for (let i = 0; i < 600; i++) expect(store.check(`Bearer wrong-token-${i}-0123456789`).ok).toBe(false);
+    expect(store.check('Bearer second-token-0123456789')).toMatchObject({ ok: true, scope: 'admin' });
+  });
+
   it('reads token files and refuses ones its group or other users can access', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-tok-'));
     try {

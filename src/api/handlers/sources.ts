@@ -6,6 +6,8 @@ import type { SourceProfile } from '../../domain/profile.ts';
 import type { ListPosition } from '../../domain/queries.ts';
 import { decodeCursor, encodeCursor, queryHash } from '../cursor.ts';
 import type { ApiContext } from '../deps.ts';
+import { ownedUtf8 } from '../profile-cache.ts';
+import type { CachedProfile } from '../profile-cache.ts';
 import { cursorHeaders, nextLink, pageLimit } from '../paging.ts';
 import { sourceFilter } from '../query.ts';
 import type { SourcesQuery } from '../query.ts';
@@ -26,6 +28,12 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
 
+/** Sends a serialised profile with its validators (a Buffer body: its length is known without a scan of the text). */
+function sendCached(reply: FastifyReply, e: CachedProfile): FastifyReply {
+  return reply.header('etag', e.etag).header('last-modified', e.lastModified).header('cache-control', 'private, no-cache')
+    .type(JSON_TYPE).send(e.body);
+}
+
 /** The sources handlers. */
 export function sourceHandlers(ctx: ApiContext) {
   const { deps, epoch, profiles } = ctx;
@@ -40,26 +48,22 @@ export function sourceHandlers(ctx: ApiContext) {
       if (inm !== undefined && etagMatches(inm, `"${epoch}-${v.version}"`)) {
         return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
       }
-      const headers = (version: number, updatedAt: number): void => {
-        reply.header('etag', `"${epoch}-${version}"`);
-        reply.header('last-modified', new Date(updatedAt).toUTCString());
-        reply.header('cache-control', 'private, no-cache');
-      };
       const hit = validating ? undefined : profiles.get(ip, v.version);
-      if (hit !== undefined) {
-        headers(v.version, v.updatedAt);
-        return reply.type(JSON_TYPE).send(hit);
-      }
+      if (hit !== undefined) return sendCached(reply, hit);
       const vp = deps.sources.get(ip);
       if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);
-      headers(vp.version, vp.updatedAt);
+      const etag = `"${epoch}-${vp.version}"`;
+      const lastModified = new Date(vp.updatedAt).toUTCString();
       // response validation checks objects (preSerialization), so a validating server sends the object itself
-      if (validating) return vp.profile;
+      if (validating) {
+        reply.header('etag', etag).header('last-modified', lastModified).header('cache-control', 'private, no-cache');
+        return vp.profile;
+      }
       // the route's own serializer (the openapi schema), so a cached body is byte for byte what fastify would send
       const ser = reply.getSerializationFunction('200', 'application/json') as ((p: unknown) => string) | undefined;
-      const json = ser ? ser(vp.profile) : JSON.stringify(vp.profile);
-      profiles.set(ip, vp.version, json);
-      return reply.type(JSON_TYPE).send(json);
+      const entry = { version: vp.version, body: ownedUtf8(ser ? ser(vp.profile) : JSON.stringify(vp.profile)), etag, lastModified };
+      profiles.set(ip, entry);
+      return sendCached(reply, entry);
     },
 
     listSources(req: FastifyRequest<{ Querystring: SourcesQuery }>, reply: FastifyReply): unknown {
