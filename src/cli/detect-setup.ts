@@ -9,14 +9,20 @@ import { compileRules } from '../detect/rules.ts';
 import type { DataText, DetectData, DetectRules } from '../detect/rules.ts';
 import { FirewallLineParser } from '../logs/parse-line.ts';
 import { parserOptionsFromSettings } from '../logs/sources.ts';
+import { localNetworks } from './local-nets.ts';
+import type { InterfaceTable } from './local-nets.ts';
 
 /** Directory of the bundled psad data files (signatures/psad in the package). */
 export const BUNDLED_PSAD_DIR = fileURLToPath(new URL('../../signatures/psad/', import.meta.url));
 
 /** Which file each data file came from, and notes for the operator. */
 export interface DataSources {
+  /** Data file setting → the file read. */
   files: Record<string, string>;
+  /** Warnings for the operator (missing configured files, skipped signatures, overridden settings). */
   notes: string[];
+  /** HOME_NET as taken from the interfaces (detect.intfLocalNets in a daemon command), else null. */
+  localNets: string[] | null;
 }
 
 function readData(setting: string, configured: string, bundled: string, notes: string[], files: Record<string, string>): DataText {
@@ -34,10 +40,28 @@ function readData(setting: string, configured: string, bundled: string, notes: s
   }
 }
 
+/** How the rules are used: the daemon commands (follow, serve, ingest) take HOME_NET from the interfaces when configured. */
+export interface RulesUse {
+  /** follow/serve/ingest (psad's daemon) rather than analyze (psad -A, which keeps HOME_NET as configured). */
+  daemon?: boolean;
+  /** The interface table (default: this machine's). */
+  interfaces?: InterfaceTable;
+}
+
 /** Loads and compiles detection rules for a resolved configuration. */
-export function loadDetectRules(config: Config): { rules: DetectRules; sources: DataSources } {
-  const d = config.detect;
+export function loadDetectRules(config: Config, use: RulesUse = {}): { rules: DetectRules; sources: DataSources } {
+  let d = config.detect;
   const notes: string[] = [];
+  let localNets: string[] | null = null;
+  if (use.daemon === true && d.intfLocalNets) {
+    // psad's validate_home_net (psad:3815): with ENABLE_INTF_LOCAL_NETS Y its daemon replaces HOME_NET by the connected
+    // networks ("any" when there are none); blocking keeps the configured value (respond's never-block list)
+    const nets = localNetworks(use.interfaces);
+    const configured = d.homeNet.join(', ');
+    d = { ...d, homeNet: nets.length > 0 ? nets : ['any'] };
+    localNets = d.homeNet;
+    if (configured !== 'any') notes.push(`detect.intfLocalNets is on: signatures' $HOME_NET is this machine's networks, detect.homeNet (${configured}) guards blocking only`);
+  }
   const files: Record<string, string> = {};
   const fwsnortRules: DataText[] = [];
   let classification: DataText | undefined;
@@ -68,7 +92,7 @@ export function loadDetectRules(config: Config): { rules: DetectRules; sources: 
   };
   const rules = compileRules(d, data);
   notes.push(...rules.warnings);
-  return { rules, sources: { files, notes } };
+  return { rules, sources: { files, notes, localNets } };
 }
 
 /** A line parser configured for the detection mode (psad compatibility reads lines as psad does). */

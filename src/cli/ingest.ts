@@ -141,7 +141,7 @@ export async function ingest(config: Config, files: readonly string[], opts: Ing
     }
     const logs = kinds.filter((x) => x.kind === 'log');
     if (logs.length > 0) {
-      const { rules, sources } = loadDetectRules(config);
+      const { rules, sources } = loadDetectRules(config, { daemon: true });
       if (!opts.quiet) for (const n of sources.notes) process.stderr.write(`probewatch ingest: ${n}\n`);
 
       /** Detection in this process: built when first needed, under this process's lease. */

@@ -129,8 +129,13 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
   const { db, config, clock, log } = d;
   if (!hasLogSources(config) && d.always !== true) return null;
   const anySource = hasLogSources(config);
-  const { rules, sources: dataSources } = loadDetectRules(config);
+  const { rules, sources: dataSources } = loadDetectRules(config, { daemon: true });
   for (const n of dataSources.notes) log.log('warn', `detect: ${n}`);
+  if (dataSources.localNets) {
+    log.log('info', `detect: signatures' $HOME_NET is this machine's networks (detect.intfLocalNets): ${dataSources.localNets.join(', ')}`);
+    // lines from other sensors name their own destinations, which these networks do not hold
+    if (config.logs.syslogListen.length > 0) log.log('warn', 'detect: receiving syslog from other hosts with detect.intfLocalNets on: signatures only fire for destinations in this machine\'s networks (set detect.intfLocalNets: false or detect.homeNet on a collector)');
+  }
   const notice = (m: string): void => { log.log('warn', `detect: ${m}`); };
   const cache = new ScanCache(db, { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice });
   const repo = cache.repo;
@@ -280,7 +285,7 @@ export function logPipeline(d: PipelineDeps): LogIntake | null {
     reload(next: Config): string[] {
       // new rules and signatures, the same sources: scan state lives in the cache and the engine meta carries over;
       // a bad file throws here and the running rules stay
-      const loaded = loadDetectRules(next);
+      const loaded = loadDetectRules(next, { daemon: true });
       const nextSigs = loadSignatureFiles(next.fingerprint.signatures);
       detector = new Detector(loaded.rules, cache, 'timed', detector.meta);
       sigs = nextSigs;

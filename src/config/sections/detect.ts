@@ -17,6 +17,7 @@ export const DEFAULT_SIGNATURE_VARIABLES = [
 export const detect = section('detect', 'Scan detection (psad semantics)', {
   compat: false,
   homeNet: ['any'],
+  intfLocalNets: true,
   externalNet: ['any'],
   dangerLevels: [5, 15, 150, 1500, 10000],
   uniqueHosts: [10, 20, 50, 100, 500],
@@ -63,6 +64,10 @@ export const detect = section('detect', 'Scan detection (psad semantics)', {
   homeNet: {
     kind: 'list', psad: 'HOME_NET',
     doc: 'Protected networks ("any"/NOT_USED, or CIDR, IPv4 ADDR/NETMASK and IPv6 CIDR entries, comma-separated), also never blocked; signatures with $HOME_NET only match these, so a narrow value hides attacks on other hosts.',
+  },
+  intfLocalNets: {
+    kind: 'bool', psad: 'ENABLE_INTF_LOCAL_NETS',
+    doc: 'follow, serve and ingest take HOME_NET from the networks of this machine\'s interfaces (not lo or dummy*), in place of homeNet, as psad\'s daemon does (analyze keeps homeNet); turn off on a syslog collector, whose sensors\' addresses are not local.',
   },
   externalNet: {
     kind: 'list', psad: 'EXTERNAL_NET',
