@@ -8,7 +8,7 @@ import { toRecord } from '../fingerprint/record.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
 import { expandInputs, fingerprintFile, loadSignatureFiles, statsLine } from './fingerprint-pipeline.ts';
-import type { InputStats } from './fingerprint-pipeline.ts';
+import type { FileReader, InputStats } from './fingerprint-pipeline.ts';
 import type { GuessStore } from './fingerprint-store.ts';
 import { captureLive } from './fingerprint-live.ts';
 import { configLayersFromArgs } from './load-config.ts';
@@ -24,7 +24,8 @@ Passive OS fingerprinting with p0f v3 semantics. FILE is a pcap or pcapng file, 
   --format json    one JSON array of fingerprint records; ndjson: one record per line
   --data-dir DIR   also keep every guess on the source's profile in DIR's store
   --filter BPF     only fingerprint packets matching this capture filter
-  --reader R       libpcap (node_pcap, default) or js (built-in pcap/pcapng reader, less CPU; no --filter)
+  --reader R       auto (default: js for files, libpcap for --filter and stdin), js (built-in pcap/pcapng
+                   reader, less CPU, same output) or libpcap (node_pcap)
   --interface IF   capture live (root or CAP_NET_RAW); repeatable; stops on Ctrl-C, --duration or --count
   --backend B      live capture binding: cap (default) or pcap (node_pcap: kernel drop counts, capture timestamps)
   --stats          print per-input counters (frames, decode errors, kernel drops) to stderr
@@ -117,7 +118,7 @@ export const fingerprintCommand: Command = {
       } else {
         for (const input of expandInputs(positionals)) {
           try {
-            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter, fc.reader as 'libpcap' | 'js'));
+            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter, fc.reader as FileReader));
           } catch (e) {
             if (!isProbewatchError(e) || e.code !== 'PW_ERR_INPUT_UNREADABLE') throw e;
             encoder.flush();
