@@ -4,13 +4,11 @@ import { loadConfig } from '../config/load.ts';
 import { isProbewatchError, pwError } from '../domain/errors.ts';
 import type { EngineLimits, EngineSink } from '../fingerprint/engine.ts';
 import { P0fEncoder } from '../fingerprint/p0f-encoder.ts';
-import { toRecord } from '../fingerprint/record.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
 import { expandInputs, fingerprintFile, loadSignatureFiles, statsLine } from './fingerprint-pipeline.ts';
 import type { FileReader, InputStats } from './fingerprint-pipeline.ts';
 import type { GuessStore } from './fingerprint-store.ts';
-import { captureLive } from './fingerprint-live.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { LineWriter } from './output.ts';
 
@@ -83,6 +81,8 @@ export const fingerprintCommand: Command = {
       ? (await import('./fingerprint-store.ts')).openGuessStore(config.core.dataDir, fc.storeBatch, db)
       : null;
 
+    // live capture and JSON records are imported only when used: fewer modules to load on every file run
+    const toRecord = format === 'p0f' ? null : (await import('../fingerprint/record.ts')).toRecord;
     const json = { first: true };
     const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
     const sink: EngineSink = format === 'p0f'
@@ -91,7 +91,7 @@ export const fingerprintCommand: Command = {
         : encoder
       : {
           tcp: (ev) => {
-            const rec = toRecord(ev, db);
+            const rec = toRecord!(ev, db);
             store?.addRecord(rec);
             const line = JSON.stringify(rec);
             if (format === 'ndjson') out.line(line);
@@ -107,6 +107,7 @@ export const fingerprintCommand: Command = {
     const all: InputStats[] = [];
     try {
       if (live) {
+        const { captureLive } = await import('./fingerprint-live.ts');
         const stats = await captureLive({
           interfaces: fc.interfaces, backend: fc.liveBackend as 'cap' | 'pcap', filter: fc.bpfFilter, snaplen: fc.snaplen, bufferSize: fc.bufferSize,
           db, sink, limits, durationSec: duration, maxPackets: count, onFlush: () => { encoder.flush(); out.flush(); store?.flush(); },
