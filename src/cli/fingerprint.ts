@@ -1,4 +1,5 @@
 // `probewatch fingerprint`: p0f-identical passive OS fingerprints from capture files or live interfaces.
+import { statSync } from 'node:fs';
 import { linkTypeName } from '../capture/link.ts';
 import { loadConfig } from '../config/load.ts';
 import { isProbewatchError, pwError } from '../domain/errors.ts';
@@ -9,6 +10,7 @@ import type { Command } from './command.ts';
 import { expandInputs, fingerprintFile, loadSignatureFiles, statsLine } from './fingerprint-pipeline.ts';
 import type { FileReader, InputStats } from './fingerprint-pipeline.ts';
 import type { GuessStore } from './fingerprint-store.ts';
+import { warmUpFingerprinting } from './fingerprint-warmup.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { LineWriter } from './output.ts';
 
@@ -44,6 +46,17 @@ const OPTIONS = {
 } as const;
 
 type Format = 'p0f' | 'json' | 'ndjson';
+
+/** Bytes of the capture files given (standard input counts as large). */
+function captureBytes(inputs: readonly string[]): number {
+  let bytes = 0;
+  for (const p of inputs) {
+    try {
+      bytes += p === '-' ? 1 << 30 : statSync(p).size;
+    } catch { /* reported when read */ }
+  }
+  return bytes;
+}
 
 export const fingerprintCommand: Command = {
   name: 'fingerprint',
@@ -83,6 +96,10 @@ export const fingerprintCommand: Command = {
 
     // live capture and JSON records are imported only when used: fewer modules to load on every file run
     const toRecord = format === 'p0f' ? null : (await import('../fingerprint/record.ts')).toRecord;
+    // a capture of more than a few thousand packets: prime the JIT first (see fingerprint-warmup.ts)
+    if (format === 'p0f' && !store && !live && captureBytes(expandInputs(positionals)) > 1 << 20) {
+      warmUpFingerprinting(db, new P0fEncoder(() => undefined, 4096));
+    }
     const json = { first: true };
     const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
     const sink: EngineSink = format === 'p0f'
