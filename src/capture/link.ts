@@ -89,12 +89,29 @@ function tcpOrIp6Raw(b: Uint8Array, at: number, len: number, off: number): boole
  */
 export function passesOfflineFilter(lt: number, b: Uint8Array, at: number, len: number): boolean {
   switch (lt) {
-    case LinkType.EN10MB:
-      // "tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))": each "vlan" moves later tests by a tag
-      if (tcpOrIp6At(b, at, len, 12, 14)) return true;
+    case LinkType.EN10MB: {
+      // "tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))", each "vlan" moving later tests by a tag,
+      // evaluated as BPF does: alternatives in order, and a load past the captured bytes rejects the frame outright
       if (len < 14) return false;
-      if (isVlanType((b[at + 12]! << 8) | b[at + 13]!) && tcpOrIp6At(b, at, len, 16, 18)) return true;
-      return len >= 18 && isVlanType((b[at + 16]! << 8) | b[at + 17]!) && tcpOrIp6At(b, at, len, 20, 22);
+      const t12 = (b[at + 12]! << 8) | b[at + 13]!;
+      if (t12 === 0x0800) {
+        if (len < 24) return false;
+        if (b[at + 23] === 6) return true;
+      } else if (t12 === 0x86dd) {
+        return true;
+      } else if (isVlanType(t12)) {
+        if (len < 18) return false;
+        const t16 = (b[at + 16]! << 8) | b[at + 17]!;
+        if (t16 === 0x0800) {
+          if (len < 28) return false;
+          if (b[at + 27] === 6) return true;
+        } else if (t16 === 0x86dd) {
+          return true;
+        }
+      }
+      if (len < 18 || !isVlanType((b[at + 16]! << 8) | b[at + 17]!)) return false;
+      return tcpOrIp6At(b, at, len, 20, 22);
+    }
     case LinkType.LINUX_SLL:
       return tcpOrIp6At(b, at, len, 14, 16);
     case LinkType.LINUX_SLL2:
