@@ -12,7 +12,7 @@ import type { EngineSink, EngineStats } from '../fingerprint/engine.ts';
  * known, ports past 9999, a buffer flush between a SYN line and its MTU line, sequence numbers past 2^30, a SYN+ACK
  * after a run of SYNs …), and each one throws the optimized code away: the packets after it run unoptimized until
  * the function is compiled again, and the compiler (whose CPU time counts) compiles the biggest functions twice or
- * three times. A hundred-odd synthetic segments that take those paths, through throwaway instances of the same
+ * three times. ~170 synthetic segments that take those paths, through throwaway instances of the same
  * classes, cost a few milliseconds and leave the real run to compile each function once.
  *
  * Nothing here reaches the output: the engine, its match cache and the sink are separate instances, then dropped.
@@ -72,7 +72,7 @@ function frame(b: Uint8Array, v6: boolean, cli: number, srv: number, sport: numb
 }
 
 /**
- * Runs ~150 synthetic segments (SYNs from more sources than the tiny host table holds, SYN+ACKs, ACKs with data,
+ * Runs ~170 synthetic segments (SYNs from more sources than the tiny host table holds, SYN+ACKs, ACKs with data,
  * FINs and RSTs, a duplicate, IPv4 and IPv6, sequence numbers on both sides of 2^31, ports on both sides of 10,000,
  * time jumps past the flow and host timeouts) through the decoder and a throwaway engine feeding `sink`, which must
  * be a fresh, discarding instance of the sink class the real run uses. Returns the throwaway engine's counters.
