@@ -63,3 +63,68 @@ export function offlineFilter(linkType: number, user = ''): string {
   const base = linkType === LinkType.EN10MB ? 'tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))' : 'tcp or ip6';
   return user.trim() ? `(${base}) and (${user})` : base;
 }
+
+const isVlanType = (t: number): boolean => t === 0x8100 || t === 0x88a8 || t === 0x9100;
+
+/** Whether `tcp or ip6` passes the packet whose ethertype is at `b[at + off]` and IP header at `b[at + ip]`. */
+function tcpOrIp6At(b: Uint8Array, at: number, len: number, off: number, ip: number): boolean {
+  if (off + 2 > len) return false;
+  const type = (b[at + off]! << 8) | b[at + off + 1]!;
+  if (type === 0x86dd) return true;
+  // BPF rejects a load past the captured length: ip[9] must be there
+  return type === 0x0800 && ip + 10 <= len && b[at + ip + 9] === 6;
+}
+
+/** Whether `tcp or ip6` passes a frame that starts with its IP header at `b[at + off]` (raw IP links). */
+function tcpOrIp6Raw(b: Uint8Array, at: number, len: number, off: number): boolean {
+  if (off + 1 > len) return false;
+  const ver = b[at + off]! >> 4;
+  return ver === 6 || (ver === 4 && off + 10 <= len && b[at + off + 9] === 6);
+}
+
+/**
+ * What libpcap's compiled offlineFilter(lt) (no user part) decides for the frame `b[at … at + len)`, without libpcap:
+ * the built-in reader counts and decodes only the frames that reading through libpcap would deliver, so statistics
+ * and the frames fingerprinted are the same with either reader.
+ */
+export function passesOfflineFilter(lt: number, b: Uint8Array, at: number, len: number): boolean {
+  switch (lt) {
+    case LinkType.EN10MB: {
+      // "tcp or ip6 or (vlan and (tcp or ip6)) or (vlan and (tcp or ip6))", each "vlan" moving later tests by a tag,
+      // evaluated as BPF does: alternatives in order, and a load past the captured bytes rejects the frame outright
+      if (len < 14) return false;
+      const t12 = (b[at + 12]! << 8) | b[at + 13]!;
+      if (t12 === 0x0800) {
+        if (len < 24) return false;
+        if (b[at + 23] === 6) return true;
+      } else if (t12 === 0x86dd) {
+        return true;
+      } else if (isVlanType(t12)) {
+        if (len < 18) return false;
+        const t16 = (b[at + 16]! << 8) | b[at + 17]!;
+        if (t16 === 0x0800) {
+          if (len < 28) return false;
+          if (b[at + 27] === 6) return true;
+        } else if (t16 === 0x86dd) {
+          return true;
+        }
+      }
+      if (len < 18 || !isVlanType((b[at + 16]! << 8) | b[at + 17]!)) return false;
+      return tcpOrIp6At(b, at, len, 20, 22);
+    }
+    case LinkType.LINUX_SLL:
+      return tcpOrIp6At(b, at, len, 14, 16);
+    case LinkType.LINUX_SLL2:
+      return tcpOrIp6At(b, at, len, 0, 20);
+    case LinkType.NULL:
+    case LinkType.LOOP:
+      // the family word's values differ between systems; the decoder reads the IP version instead, and so does this
+      return tcpOrIp6Raw(b, at, len, 4);
+    case LinkType.IPV4:
+      return len >= 10 && b[at + 9] === 6;
+    case LinkType.IPV6:
+      return true;
+    default:
+      return tcpOrIp6Raw(b, at, len, 0);
+  }
+}

@@ -3,8 +3,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeFrame, Decode, DECODE_NAMES, isDecodeError, P0F_COUNTED } from '../capture/decode.ts';
-import { isSupportedLinkType, linkTypeName, offlineFilter } from '../capture/link.ts';
+import { isSupportedLinkType, LinkType, linkTypeName, offlineFilter, passesOfflineFilter } from '../capture/link.ts';
 import { pcapLinkType, readPcapFile } from '../capture/pcap-file.ts';
+import type { PcapReadResult } from '../capture/pcap-file.ts';
 import { readPcapJs } from '../capture/pcap-js.ts';
 import { pwError } from '../domain/errors.ts';
 import { emptyObservation } from '../domain/observation.ts';
@@ -74,13 +75,34 @@ export function expandInputs(inputs: readonly string[]): string[] {
   return out;
 }
 
+/** How capture files are read: libpcap (node_pcap), the built-in reader, or auto (built-in where it can, see below). */
+export type FileReader = 'auto' | 'libpcap' | 'js';
+
 /**
  * Fingerprints one capture file with a fresh engine (as one `p0f -r FILE` run), calling `sink` in packet order.
- * Throws PW_ERR_INPUT_UNREADABLE when libpcap cannot open the file or its link type has no decoder.
+ * Throws PW_ERR_INPUT_UNREADABLE when the file cannot be opened or its link type has no decoder.
+ *
+ * The built-in reader (js) hands frames over without a native callback per packet; it is used for plain files without
+ * a user filter (it has no BPF compiler; standard input goes through libpcap). It delivers the frames libpcap's offline
+ * filter would (passesOfflineFilter), so lines and statistics are the same with either reader. With `auto`, a file
+ * the built-in reader does not recognise is handed to libpcap, which then reports it as libpcap would.
  */
-export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink, limits: EngineLimits, userFilter = '', reader: 'libpcap' | 'js' = 'libpcap'): InputStats {
-  // the JS reader has no BPF compiler and reads files only; anything else goes through libpcap
-  const js = reader === 'js' && path !== '-' && userFilter.trim() === '';
+export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink, limits: EngineLimits, userFilter = '', reader: FileReader = 'auto'): InputStats {
+  const js = reader !== 'libpcap' && path !== '-' && userFilter.trim() === '';
+  try {
+    return readOne(path, db, sink, limits, userFilter, js);
+  } catch (e) {
+    // auto: a file the built-in reader could not even start on (not a pcap/pcapng header) gets libpcap's verdict
+    if (!(e instanceof NotStarted)) throw e;
+    if (reader !== 'auto') throw e.cause;
+    return readOne(path, db, sink, limits, userFilter, false);
+  }
+}
+
+/** The built-in reader refused a file before delivering anything (`cause`: its coded error). */
+class NotStarted extends Error {}
+
+function readOne(path: string, db: SignatureDb, sink: EngineSink, limits: EngineLimits, userFilter: string, js: boolean): InputStats {
   // standard input can be opened only once: read it unfiltered (the decoder tells what p0f's filter would have passed)
   let lt = path === '-' || js ? -1 : pcapLinkType(path);
   const refuse = (t: number): void => {
@@ -91,11 +113,18 @@ export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink,
   const obs = emptyObservation('pcap');
   const counts = new Uint32Array(DECODE_NAMES.length);
   const filter = path === '-' ? userFilter : offlineFilter(lt, userFilter);
+  /** Frames that passed the (real or emulated) offline filter. */
+  let passed = 0;
   const onFrame = (buf: Uint8Array, caplen: number, wirelen: number, sec: number, usec: number, at: number): void => {
     obs.time = sec * 1000 + Math.floor(usec / 1000);
     obs.timeMicros = usec % 1000;
     const r = decodeFrame(lt, buf, caplen, wirelen, obs, at);
     const st = r & 0x7f;
+    // the built-in reader has no BPF: drop what libpcap's filter would have (a decoded TCP segment passes it,
+    // unless it sits behind more VLAN tags than the filter looks through)
+    if (js && (st !== Decode.OK || (lt === LinkType.EN10MB && obs.srcOff - at > (obs.family === 4 ? 34 : 30))) &&
+        !passesOfflineFilter(lt, buf, at, Math.min(caplen, buf.length - at))) return;
+    passed++;
     counts[st]!++;
     if (st === Decode.OK) engine.process(obs, (r & P0F_COUNTED) !== 0);
     else if (r & P0F_COUNTED) engine.tick(obs.time);
@@ -104,11 +133,22 @@ export function fingerprintFile(path: string, db: SignatureDb, sink: EngineSink,
     lt = t;
     refuse(t);
   };
-  const res = js ? readPcapJs(path, onFrame, onOpen) : readPcapFile(path, filter, onFrame, onOpen);
+  let res: PcapReadResult;
+  if (js) {
+    try {
+      res = readPcapJs(path, onFrame, onOpen);
+    } catch (e) {
+      // no link type yet: the reader stopped at the file header
+      if (lt === -1) throw new NotStarted('not started', { cause: e });
+      throw e;
+    }
+  } else {
+    res = readPcapFile(path, filter, onFrame, onOpen);
+  }
   let errors = 0;
   counts.forEach((n, i) => { if (isDecodeError(i)) errors += n; });
   return {
-    input: path, link: linkTypeName(res.linkType), frames: res.frames, decode: decodeCounts(counts), decodeErrors: errors,
+    input: path, link: linkTypeName(res.linkType), frames: passed, decode: decodeCounts(counts), decodeErrors: errors,
     truncatedFile: res.truncated, engine: engine.stats,
   };
 }

@@ -1,16 +1,16 @@
 // `probewatch fingerprint`: p0f-identical passive OS fingerprints from capture files or live interfaces.
+import { statSync } from 'node:fs';
 import { linkTypeName } from '../capture/link.ts';
 import { loadConfig } from '../config/load.ts';
 import { isProbewatchError, pwError } from '../domain/errors.ts';
 import type { EngineLimits, EngineSink } from '../fingerprint/engine.ts';
 import { P0fEncoder } from '../fingerprint/p0f-encoder.ts';
-import { toRecord } from '../fingerprint/record.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
 import { expandInputs, fingerprintFile, loadSignatureFiles, statsLine } from './fingerprint-pipeline.ts';
-import type { InputStats } from './fingerprint-pipeline.ts';
+import type { FileReader, InputStats } from './fingerprint-pipeline.ts';
 import type { GuessStore } from './fingerprint-store.ts';
-import { captureLive } from './fingerprint-live.ts';
+import { warmUpFingerprinting } from './fingerprint-warmup.ts';
 import { configLayersFromArgs } from './load-config.ts';
 import { LineWriter } from './output.ts';
 
@@ -24,7 +24,8 @@ Passive OS fingerprinting with p0f v3 semantics. FILE is a pcap or pcapng file, 
   --format json    one JSON array of fingerprint records; ndjson: one record per line
   --data-dir DIR   also keep every guess on the source's profile in DIR's store
   --filter BPF     only fingerprint packets matching this capture filter
-  --reader R       libpcap (node_pcap, default) or js (built-in pcap/pcapng reader, less CPU; no --filter)
+  --reader R       auto (default: js for files, libpcap for --filter and stdin), js (built-in pcap/pcapng
+                   reader, less CPU, same output) or libpcap (node_pcap)
   --interface IF   capture live (root or CAP_NET_RAW); repeatable; stops on Ctrl-C, --duration or --count
   --backend B      live capture binding: cap (default) or pcap (node_pcap: kernel drop counts, capture timestamps)
   --stats          print per-input counters (frames, decode errors, kernel drops) to stderr
@@ -45,6 +46,17 @@ const OPTIONS = {
 } as const;
 
 type Format = 'p0f' | 'json' | 'ndjson';
+
+/** Bytes of the capture files given (standard input counts as large). */
+function captureBytes(inputs: readonly string[]): number {
+  let bytes = 0;
+  for (const p of inputs) {
+    try {
+      bytes += p === '-' ? 1 << 30 : statSync(p).size;
+    } catch { /* reported when read */ }
+  }
+  return bytes;
+}
 
 export const fingerprintCommand: Command = {
   name: 'fingerprint',
@@ -82,6 +94,12 @@ export const fingerprintCommand: Command = {
       ? (await import('./fingerprint-store.ts')).openGuessStore(config.core.dataDir, fc.storeBatch, db)
       : null;
 
+    // live capture and JSON records are imported only when used: fewer modules to load on every file run
+    const toRecord = format === 'p0f' ? null : (await import('../fingerprint/record.ts')).toRecord;
+    // a capture of more than a few thousand packets: prime the JIT first (see fingerprint-warmup.ts)
+    if (format === 'p0f' && !store && !live && captureBytes(expandInputs(positionals)) > 1 << 20) {
+      warmUpFingerprinting(db, new P0fEncoder(() => undefined, 4096));
+    }
     const json = { first: true };
     const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
     const sink: EngineSink = format === 'p0f'
@@ -90,7 +108,7 @@ export const fingerprintCommand: Command = {
         : encoder
       : {
           tcp: (ev) => {
-            const rec = toRecord(ev, db);
+            const rec = toRecord!(ev, db);
             store?.addRecord(rec);
             const line = JSON.stringify(rec);
             if (format === 'ndjson') out.line(line);
@@ -106,6 +124,7 @@ export const fingerprintCommand: Command = {
     const all: InputStats[] = [];
     try {
       if (live) {
+        const { captureLive } = await import('./fingerprint-live.ts');
         const stats = await captureLive({
           interfaces: fc.interfaces, backend: fc.liveBackend as 'cap' | 'pcap', filter: fc.bpfFilter, snaplen: fc.snaplen, bufferSize: fc.bufferSize,
           db, sink, limits, durationSec: duration, maxPackets: count, onFlush: () => { encoder.flush(); out.flush(); store?.flush(); },
@@ -117,7 +136,7 @@ export const fingerprintCommand: Command = {
       } else {
         for (const input of expandInputs(positionals)) {
           try {
-            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter, fc.reader as 'libpcap' | 'js'));
+            all.push(fingerprintFile(input, db, sink, limits, fc.bpfFilter, fc.reader as FileReader));
           } catch (e) {
             if (!isProbewatchError(e) || e.code !== 'PW_ERR_INPUT_UNREADABLE') throw e;
             encoder.flush();

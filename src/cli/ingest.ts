@@ -26,6 +26,7 @@ import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
 import type { Command } from './command.ts';
 import { loadDetectRules } from './detect-setup.ts';
 import { fingerprintFile, loadSignatureFiles } from './fingerprint-pipeline.ts';
+import type { FileReader } from './fingerprint-pipeline.ts';
 import { decodeBatch, encodeBatch, INBOX_FORMAT } from './inbox-codec.ts';
 import { Progress } from './ingest-progress.ts';
 import { recordToGuess } from './fingerprint-store.ts';
@@ -134,7 +135,7 @@ export async function ingest(config: Config, files: readonly string[], opts: Ing
   let pending = 0;
   try {
     for (const k of kinds.filter((x) => x.kind === 'pcap')) {
-      fingerprintFile(k.path, sigs, sink, limits, fc.bpfFilter, fc.reader as 'libpcap' | 'js');
+      fingerprintFile(k.path, sigs, sink, limits, fc.bpfFilter, fc.reader as FileReader);
       flushGuesses();
       doneBytes += k.size;
       progress.set(doneBytes);

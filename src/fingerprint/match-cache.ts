@@ -34,6 +34,9 @@ export interface MatchEntry {
   hash: number;
 }
 
+/** Int32 words per entry in the key array: hash, six packed key words, the unobservable quirks. */
+const KEY_WORDS = 8;
+
 /** Entries kept before the cache starts over (bounds memory under floods of ever-different packets). */
 export const MATCH_CACHE_SIZE = 1 << 16;
 
@@ -41,12 +44,15 @@ export const MATCH_CACHE_SIZE = 1 << 16;
 export class MatchCache {
   readonly #db: SignatureDb;
   /**
-   * Open addressing (linear probing, at most half full): entry index + 1 per slot, 0 when empty. It starts small and
-   * doubles, so the usual few hundred entries stay in the CPU cache.
+   * Open addressing (linear probing, at most half full): entry index + 1 per slot, 0 when empty. It starts with room
+   * for 2,048 entries (24 KiB with the keys; real traffic makes a few hundred to a few thousand) and doubles past that:
+   * growing in the middle of a big file also throws away the optimized code of the hot path once.
    */
-  #slots = new Int32Array(1024);
-  #mask = 1023;
+  #slots = new Int32Array(4096);
+  #mask = 4095;
   #entries: MatchEntry[] = [];
+  /** Per entry index: its hash and packed key words (KEY_WORDS each), so probing never touches the entry objects. */
+  #keys = new Int32Array(2048 * KEY_WORDS);
   /** Lookups answered from the cache, and computed. */
   hits = 0;
   misses = 0;
@@ -58,39 +64,56 @@ export class MatchCache {
   /** The match of `ps` in direction `toSrv` with the flow's SYN MSS (0 for SYNs). */
   get(ps: PacketSig, toSrv: boolean, synMss: number): MatchEntry {
     const ts1Set = ps.ts1 !== 0;
-    if (ps.layoutId < 0) return this.#make(ps, toSrv, synMss, ts1Set, 0);
-    let h = Math.imul(ps.layoutId + 1, 0x01000193) ^ ps.quirks ^ (ps.unknownQuirks << 3);
-    h = Math.imul(h ^ ((ps.win << 16) | ps.mss), 0x01000193);
-    h = Math.imul(h ^ ((ps.ttl << 24) | (ps.wscale << 16) | (ps.olen << 8) | ps.eolPad), 0x01000193);
-    h = Math.imul(h ^ ((ps.totHdr << 16) | synMss), 0x01000193);
-    h = Math.imul(h ^ ((ps.tos << 8) | (ps.tcpType << 16) | (ps.pclass << 3) | (ts1Set ? 4 : 0) | (ps.ver === 6 ? 2 : 0) | (toSrv ? 1 : 0)), 0x9e3779b1);
+    // not cached: layouts past the intern table, and values too wide for the packed key (only a bogus log line has those)
+    if (ps.layoutId < 0 || ((ps.ttl | ps.wscale | ps.olen | ps.eolPad | ps.tos | ps.tcpType) & ~0xff) !== 0 || ((ps.win | ps.mss | synMss) & ~0xffff) !== 0) {
+      return this.#make(ps, toSrv, synMss, ts1Set, 0);
+    }
+    // the key packed into six words (every field fits its bits: TTL, scale, TOS 8 bits or less, IPv4 option and EOL
+    // padding lengths at most 40, window, MSS and header length 16); compared as words, not field by field
+    const k0 = ps.layoutId;
+    const k1 = ps.quirks;
+    const k2 = (ps.win << 16) | ps.mss;
+    const k3 = (ps.ttl << 24) | (ps.wscale << 16) | (ps.olen << 8) | ps.eolPad;
+    const k4 = (ps.totHdr << 16) | synMss;
+    const k5 = ps.tos | (ps.tcpType << 8) | (ps.pclass << 16) | (ts1Set ? 1 << 17 : 0) | (ps.ver === 6 ? 1 << 18 : 0) | (toSrv ? 1 << 19 : 0);
+    const k6 = ps.unknownQuirks;
+    let h = Math.imul(k0 + 1, 0x01000193) ^ k1 ^ (k6 << 3);
+    h = Math.imul(h ^ k2, 0x01000193);
+    h = Math.imul(h ^ k3, 0x01000193);
+    h = Math.imul(h ^ k4, 0x01000193);
+    h = Math.imul(h ^ k5, 0x9e3779b1);
     h ^= h >>> 16;
     const slots = this.#slots;
     const mask = this.#mask;
-    const entries = this.#entries;
+    const keys = this.#keys;
     let i = h & mask;
     for (let s = slots[i]!; s !== 0; i = (i + 1) & mask, s = slots[i]!) {
-      const e = entries[s - 1]!;
-      if (e.hash === h && e.layoutId === ps.layoutId && e.quirks === ps.quirks && e.unknownQuirks === ps.unknownQuirks && e.win === ps.win && e.mss === ps.mss && e.ttl === ps.ttl &&
-          e.wscale === ps.wscale && e.olen === ps.olen && e.eolPad === ps.eolPad && e.totHdr === ps.totHdr &&
-          e.synMss === synMss && e.tos === ps.tos && e.tcpType === ps.tcpType && e.pclass === ps.pclass &&
-          e.ts1Set === ts1Set && e.ver === ps.ver && e.toSrv === toSrv) {
+      const k = (s - 1) * KEY_WORDS;
+      if (keys[k] === h && keys[k + 1] === k0 && keys[k + 2] === k1 && keys[k + 3] === k2 && keys[k + 4] === k3 && keys[k + 5] === k4 &&
+          keys[k + 6] === k5 && keys[k + 7] === k6) {
         this.hits++;
-        return e;
+        return this.#entries[s - 1]!;
       }
     }
-    if (entries.length >= MATCH_CACHE_SIZE) {
+    if (this.#entries.length >= MATCH_CACHE_SIZE) {
       // full (a flood of ever-different packets): start over rather than grow
       slots.fill(0);
       this.#entries = [];
       i = h & mask;
-    } else if ((entries.length + 1) * 2 > mask + 1) {
+    } else if ((this.#entries.length + 1) * 2 > mask + 1) {
       this.#grow();
       i = this.#free(h);
     }
     const e = this.#make(ps, toSrv, synMss, ts1Set, h);
+    const n = this.#entries.length;
+    if ((n + 1) * KEY_WORDS > this.#keys.length) {
+      const bigger = new Int32Array(this.#keys.length * 2);
+      bigger.set(this.#keys);
+      this.#keys = bigger;
+    }
+    this.#keys.set([h, k0, k1, k2, k3, k4, k5, k6], n * KEY_WORDS);
     this.#entries.push(e);
-    this.#slots[i] = this.#entries.length;
+    this.#slots[i] = n + 1;
     return e;
   }
 

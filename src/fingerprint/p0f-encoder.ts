@@ -4,19 +4,13 @@ import type { MatchEntry } from './match-cache.ts';
 import { matchName, p0fStamp } from './p0f-format.ts';
 import { paramsText, rawSig } from './raw-sig.ts';
 
-// Short pieces (digits, separators) are stored 4 bytes at a time with DataView.setInt32 (little-endian words of text,
-// the last one padded): on V8 an inlined store beats both a byte loop and TypedArray#set's call overhead below ~30
-// bytes; the long constant pieces (the per-second prefix, the per-signature tail) are one TypedArray#set each. A word
-// store may write up to 3 bytes past the text; the buffer always keeps room for that, and the next store overwrites them.
+// Short and medium pieces (digits, separators, the per-second line prefix, the MTU tail) are stored 4 bytes at a time
+// with DataView.setInt32 (little-endian words of text, the last one padded): on V8 a dozen inlined stores beat
+// TypedArray#set, a builtin call of ~100 instructions before its memcpy; only the long per-signature tail of a TCP line
+// (~110 bytes) is one TypedArray#set. A word store may write up to 3 bytes past the text; the buffer always keeps room
+// for that, and the next store overwrites them.
 
 const enc = new TextEncoder();
-
-/** Little-endian word of up to 4 characters of `t` from `at` (missing ones are 0). */
-function word(t: string, at: number): number {
-  let v = 0;
-  for (let i = 3; i >= 0; i--) v = (v << 8) | (t.charCodeAt(at + i) || 0);
-  return v;
-}
 
 /** Text as words, and its length in bytes. */
 interface Words {
@@ -38,14 +32,24 @@ const OCTET_LEN = new Uint8Array(256);
 const DEC4 = new Int32Array(10000);
 const DEC4_PAD = new Int32Array(10000);
 const DEC4_LEN = new Uint8Array(10000);
-for (let n = 0; n < 256; n++) {
-  OCTET[n] = word(`${n}.`, 0);
-  OCTET_LEN[n] = String(n).length;
-}
+// built with arithmetic, not strings: 10,000 String() calls were a noticeable part of start-up
 for (let n = 0; n < 10000; n++) {
-  DEC4[n] = word(String(n), 0);
-  DEC4_PAD[n] = word(String(n).padStart(4, '0'), 0);
-  DEC4_LEN[n] = String(n).length;
+  const len = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : 4;
+  let plain = 0;
+  let pad = 0;
+  for (let i = 0, v = n; i < 4; i++, v = Math.floor(v / 10)) {
+    // digit i from the right: byte (len - 1 - i) of the plain word, byte (3 - i) of the padded one
+    const c = 48 + (v % 10);
+    if (i < len) plain |= c << (8 * (len - 1 - i));
+    pad |= c << (8 * (3 - i));
+  }
+  DEC4[n] = plain;
+  DEC4_PAD[n] = pad;
+  DEC4_LEN[n] = len;
+  if (n < 256) {
+    OCTET[n] = plain | (46 << (8 * len));
+    OCTET_LEN[n] = len;
+  }
 }
 const HEXC = enc.encode('0123456789abcdef');
 
@@ -63,7 +67,7 @@ class Tails {
   readonly owner: P0fEncoder;
   plain: Uint8Array | null = null;
   sendsyn: Uint8Array | null = null;
-  mtu: Uint8Array | null = null;
+  mtu: Words | null = null;
 
   constructor(owner: P0fEncoder) {
     this.owner = owner;
@@ -147,7 +151,7 @@ export class P0fEncoder implements EngineSink {
   /** Start (ms) of the second the cached prefixes show. */
   #secStart = NaN;
   /** "[YYYY/MM/DD HH:MM:SS] mod=…|cli=" of that second, per mode. */
-  #prefix: Uint8Array[] = [];
+  #prefix: Words[] = [];
   /** Where the last TCP line's "ADDR/PORT|srv=ADDR/PORT|subj=…" part sits in the buffer (-1: flushed since). */
   #flowStart = -1;
   #flowEnd = -1;
@@ -171,9 +175,7 @@ export class P0fEncoder implements EngineSink {
     const buf = this.#buf;
     const dv = this.#dv;
     const syn = ev.mode === 'syn';
-    const prefix = this.#prefix[sendsyn ? (syn ? M_PROBE : M_RESPONSE) : syn ? M_SYN : M_SYNACK]!;
-    buf.set(prefix, this.#pos);
-    let p = this.#pos + prefix.length;
+    let p = putWords(dv, this.#pos, this.#prefix[sendsyn ? (syn ? M_PROBE : M_RESPONSE) : syn ? M_SYN : M_SYNACK]!);
     this.#flowStart = p;
     p = putFlow(buf, dv, p, o, syn);
     this.#flowEnd = p;
@@ -182,15 +184,13 @@ export class P0fEncoder implements EngineSink {
 
   mtu(ev: MtuEvent): void {
     const t = this.#tails(ev.entry);
-    const tail = (t.mtu ??= this.#store(`|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`));
+    const tail = (t.mtu ??= words(`|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`));
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
-    if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
+    if (this.#pos + HEAD_MAX + tail.len + 4 > this.#buf.length) this.flush();
     const buf = this.#buf;
     const dv = this.#dv;
-    const prefix = this.#prefix[M_MTU]!;
-    buf.set(prefix, this.#pos);
-    let p = this.#pos + prefix.length;
+    let p = putWords(dv, this.#pos, this.#prefix[M_MTU]!);
     const fs = this.#flowStart;
     if (fs >= 0) {
       // the TCP line's flow part, 4 bytes at a time (it lies wholly before p, so reading past its end is harmless;
@@ -202,7 +202,8 @@ export class P0fEncoder implements EngineSink {
       // flushed since the TCP line: encode the flow part again
       p = putFlow(buf, dv, p, o, ev.mode === 'syn');
     }
-    this.#pos = this.#putTail(p, tail);
+    // an [mtu] label longer than the buffer (absurd, but signature files are user input) goes out on its own
+    this.#pos = p + tail.len + 4 <= buf.length ? putWords(dv, p, tail) : this.#putTail(p, new Uint8Array(tail.w.buffer, 0, tail.len));
   }
 
   /** Hands everything buffered to `emit`. */
@@ -265,6 +266,6 @@ export class P0fEncoder implements EngineSink {
   #newSecond(ms: number): void {
     this.#secStart = Math.floor(ms / 1000) * 1000;
     const stamp = p0fStamp(ms);
-    this.#prefix = MODES.map((m) => enc.encode(`${stamp} mod=${m}|cli=`));
+    this.#prefix = MODES.map((m) => words(`${stamp} mod=${m}|cli=`));
   }
 }

@@ -40,9 +40,11 @@ describe('p0f-identical output (--signatures signatures/p0f.fp)', () => {
 
   it.each(files.map((f) => [f.name, f] as const))('%s', (_name, f) => {
     const expected = p0fLines(fixtureText(f.log));
-    const { lines } = runP0f(f.pcap);
-    // the built-in reader (--reader js) gives the same lines from the same file
-    expect(runP0f(f.pcap, undefined, undefined, false, 'js').lines).toEqual(lines);
+    const { lines, stats } = runP0f(f.pcap);
+    // the built-in reader (--reader js, the default for files) gives the same lines and counters from the same file
+    const js = runP0f(f.pcap, undefined, undefined, false, 'js');
+    expect(js.lines).toEqual(lines);
+    expect(js.stats).toEqual(stats);
     total += Math.max(expected.length, lines.length);
     let same = 0;
     for (let i = 0; i < Math.min(expected.length, lines.length); i++) if (expected[i] === lines[i]) same++;
@@ -57,8 +59,8 @@ describe('p0f-identical output (--signatures signatures/p0f.fp)', () => {
 });
 
 describe('decode errors are counted, never fatal', () => {
-  it('counts malformed frames and goes on to the last good SYN', () => {
-    const { lines, stats } = runP0f(join(CASES, 'fp-edge', 'malformed.pcap'));
+  it.each(['libpcap', 'js'] as const)('counts malformed frames and goes on to the last good SYN (%s reader)', (reader) => {
+    const { lines, stats } = runP0f(join(CASES, 'fp-edge', 'malformed.pcap'), undefined, undefined, true, reader);
     expect(stats.decodeErrors).toBe(7);
     // the UDP datagram, the ARP frame and the 2-byte frame never pass the capture filter
     expect(stats.frames).toBe(12);

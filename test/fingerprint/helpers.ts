@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fingerprintFile } from '../../src/cli/fingerprint-pipeline.ts';
-import type { InputStats } from '../../src/cli/fingerprint-pipeline.ts';
+import type { FileReader, InputStats } from '../../src/cli/fingerprint-pipeline.ts';
 import { SignatureDb } from '../../src/fingerprint/database.ts';
 import { P0F_LIMITS } from '../../src/fingerprint/engine.ts';
 import type { EngineLimits } from '../../src/fingerprint/engine.ts';
@@ -56,7 +56,7 @@ export function p0fLines(log: string): string[] {
  * Runs a capture file in-process through the byte encoder the CLI uses, and returns its lines and stats. With
  * `crossCheck`, the text formatter must produce the same lines (the two implementations check each other).
  */
-export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS, crossCheck = true, reader: 'libpcap' | 'js' = 'libpcap'): { lines: string[]; stats: InputStats } {
+export function runP0f(pcap: string, db = stockDb(), limits: EngineLimits = P0F_LIMITS, crossCheck = true, reader: FileReader = 'libpcap'): { lines: string[]; stats: InputStats } {
   const chunks: Buffer[] = [];
   const text: string[] = [];
   const enc = new P0fEncoder((c) => { chunks.push(Buffer.from(c)); }, 4096);

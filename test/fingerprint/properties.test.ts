@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, Decode, DECODE_NAMES } from '../../src/capture/decode.ts';
-import { LinkType } from '../../src/capture/link.ts';
+import { LinkType, offlineFilter, passesOfflineFilter } from '../../src/capture/link.ts';
 import { readPcapFile } from '../../src/capture/pcap-file.ts';
 import { readPcapJs } from '../../src/capture/pcap-js.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -132,6 +132,56 @@ describe('the built-in pcap/pcapng reader takes any file', () => {
           expect(isProbewatchError(e) && e.code === 'PW_ERR_INPUT_UNREADABLE').toBe(true);
         }
       }), { numRuns: 1_000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the built-in reader delivers the frames libpcap\'s offline filter passes', () => {
+  /** A classic pcap of `frames` on link type `lt`; frame i has timestamp second i. */
+  function pcapOf(lt: number, frames: readonly Uint8Array[]): Uint8Array {
+    const total = 24 + frames.reduce((n, f) => n + 16 + f.length, 0);
+    const b = new Uint8Array(total);
+    const dv = new DataView(b.buffer);
+    dv.setUint32(0, 0xa1b2c3d4, true); dv.setUint16(4, 2, true); dv.setUint16(6, 4, true); dv.setUint32(16, 65535, true); dv.setUint32(20, lt, true);
+    let p = 24;
+    frames.forEach((f, i) => {
+      dv.setUint32(p, i + 1, true); dv.setUint32(p + 8, f.length, true); dv.setUint32(p + 12, f.length, true);
+      b.set(f, p + 16);
+      p += 16 + f.length;
+    });
+    return b;
+  }
+  const ip4 = Uint8Array.from([0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2, 0, 80, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xff, 0xff, 0, 0, 0, 0]);
+  const ip6 = Uint8Array.from([0x60, 0, 0, 0, 0, 20, 6, 64, ...new Uint8Array(32), ...ip4.subarray(20)]);
+  const types = [0x0800, 0x86dd, 0x8100, 0x88a8, 0x9100, 0x0806, 0x0000];
+  /** A frame: a link header with a chosen or random type field (and maybe VLAN tags), an IP packet, cut and flipped. */
+  const frame = (lt: number) => fc.tuple(fc.nat(types.length), fc.nat(types.length), fc.nat(types.length), fc.boolean(), fc.nat(80), fc.array(fc.tuple(fc.nat(60), fc.nat(255)), { maxLength: 3 }), fc.nat(255))
+    .map(([t1, t2, t3, v6, cut, flips, proto]) => {
+      const ty = (i: number): number => types[i] ?? proto * 257;
+      const ip = Uint8Array.from(v6 ? ip6 : ip4);
+      ip[v6 ? 6 : 9] = proto & 1 ? 6 : proto;
+      const head: number[] = lt === LinkType.EN10MB ? [...new Array<number>(12).fill(2), ty(t1) >> 8, ty(t1) & 255, 0, 1, ty(t2) >> 8, ty(t2) & 255, 0, 1, ty(t3) >> 8, ty(t3) & 255]
+        : lt === LinkType.LINUX_SLL ? [0, 0, 0, 1, 0, 6, 2, 2, 2, 2, 2, 2, 0, 0, ty(t1) >> 8, ty(t1) & 255]
+        : lt === LinkType.LINUX_SLL2 ? [ty(t1) >> 8, ty(t1) & 255, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 2, 2, 2, 2, 2, 2, 0, 0]
+        : [];
+      const f = Uint8Array.from([...head, ...ip]);
+      for (const [at, v] of flips) f[at % f.length] = v;
+      return f.subarray(0, f.length - (cut % (f.length + 1)));
+    });
+  it.each([LinkType.EN10MB, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.RAW, LinkType.IPV4, LinkType.IPV6])('link type %s: the same frames as libpcap with the filter compiled (4,500 frames)', (lt) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-fpflt-'));
+    const path = join(dir, 'f.pcap');
+    try {
+      fc.assert(fc.property(fc.array(frame(lt), { minLength: 100, maxLength: 200 }), (frames) => {
+        writeFileSync(path, pcapOf(lt, frames));
+        const want: number[] = [];
+        readPcapFile(path, offlineFilter(lt), (_b, _c, _w, sec) => { want.push(sec); });
+        const got: number[] = [];
+        readPcapJs(path, (buf, caplen, _w, sec, _u, at) => { if (passesOfflineFilter(lt, buf, at, caplen)) got.push(sec); });
+        expect(got).toEqual(want);
+      }), { numRuns: 30 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

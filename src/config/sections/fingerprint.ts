@@ -5,7 +5,7 @@ export const fingerprint = section('fingerprint', 'Passive OS fingerprinting (p0
   signatures: ['modern.fp', 'p0f.fp'],
   interfaces: [] as string[],
   liveBackend: 'cap',
-  reader: 'libpcap',
+  reader: 'auto',
   bpfFilter: '',
   snaplen: 512,
   bufferSize: 8 * 1024 * 1024,
@@ -28,8 +28,8 @@ export const fingerprint = section('fingerprint', 'Passive OS fingerprinting (p0
     doc: 'Binding for live capture: cap (default) cannot read kernel drop counters or capture timestamps; pcap (node_pcap) reports both at the same speed.',
   },
   reader: {
-    kind: 'enum', values: ['libpcap', 'js'], env: 'PROBEWATCH_READER', flag: 'reader',
-    doc: 'How capture files are read: libpcap through node_pcap (any format libpcap reads, BPF filters), or js, a built-in pcap/pcapng reader that skips the per-packet native callback (about a third less CPU; no --filter, not for stdin).',
+    kind: 'enum', values: ['auto', 'libpcap', 'js'], env: 'PROBEWATCH_READER', flag: 'reader',
+    doc: 'How capture files are read: js, a built-in pcap/pcapng reader without a native callback per packet (about a third less CPU; same frames, lines and counters as libpcap), or libpcap through node_pcap (any format libpcap reads, BPF filters). auto uses js for files and libpcap for --filter, standard input and files js does not recognise.',
   },
   bpfFilter: {
     kind: 'string', env: 'PROBEWATCH_BPF_FILTER', flag: 'filter',
