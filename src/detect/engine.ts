@@ -186,7 +186,7 @@ export class Detector {
     if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs && !(s?.pairs.get(dst)?.live ?? false)) {
       return this.#skip('max-pairs', ev);
     }
-    s ??= newSourceState(own(src), ev.family, ev.time);
+    s ??= newSourceState(src, ev.family, ev.time);
     const interval = this.#meta.interval;
     if (s.interval !== interval) {
       s.interval = interval;
@@ -244,9 +244,8 @@ export class Detector {
     const track = this.#dir.tracksChanges;
     let pair = s.pairs.get(dst);
     if (!pair) {
-      const key = own(dst);
-      pair = newPairState(key, time);
-      s.pairs.set(key, pair);
+      pair = newPairState(dst, time);
+      s.pairs.set(dst, pair);
     }
     if (!pair.live) {
       pair.live = true;
@@ -528,16 +527,6 @@ export class Detector {
     p._dst6 = null;
     return p;
   }
-}
-
-/**
- * A copy of `s` that owns its characters. Strings the parser cuts out of a log line may share the line's (or a whole
- * read chunk's) memory; a source kept for hours must not keep that alive.
- */
-function own(s: string): string {
-  // V8 copies slices shorter than 13 characters; a longer one is flattened from a fresh concatenation (one small copy,
-  // where split/join built an array of one-character strings)
-  return s.length > 12 ? ` ${s}`.slice(1) : s;
 }
 
 function widen(ranges: Record<string, { lo: number; hi: number }>, proto: string, port: number): void {

@@ -44,6 +44,38 @@ function flagBit(code: number): number {
 }
 
 /**
+ * A copy of `s` that owns its characters: strings cut out of a log line may share the line's (or a whole read chunk's)
+ * memory, and detection keeps addresses for hours. V8 copies slices shorter than 13 characters; a longer one is
+ * flattened from a fresh concatenation.
+ */
+export function owned(s: string): string {
+  return s.length > 12 ? ` ${s}`.slice(1) : s;
+}
+
+/**
+ * The text of IPv4 addresses by value, one string object per address while it stays in the table: detection's maps
+ * are keyed by address, and a key that is the very object stored finds its entry without hashing or comparing
+ * characters. Direct-mapped and bounded: a collision only costs a fresh copy.
+ */
+class V4Strings {
+  static readonly BITS = 17;
+  readonly #keys = new Int32Array(1 << V4Strings.BITS);
+  readonly #vals: string[] = new Array<string>(1 << V4Strings.BITS).fill('');
+
+  /** The address `n` (32-bit value) whose canonical text is s[a,b). */
+  get(n: number, s: string, a: number, b: number): string {
+    const k = n | 0;
+    const h = Math.imul(k ^ (k >>> 15), 0x2c1b3c6d) >>> (32 - V4Strings.BITS);
+    const v = this.#vals[h]!;
+    if (this.#keys[h] === k && v !== '') return v;
+    const t = owned(s.slice(a, b));
+    this.#keys[h] = k;
+    this.#vals[h] = t;
+    return t;
+  }
+}
+
+/**
  * One reusable scanner (one per parser). `scan()` returns a complete PacketEvent (time, host, prefix, sid and line
  * left for the caller) or null with `reason` and `detail` set.
  */
@@ -62,6 +94,7 @@ export class KernelFieldScanner {
   #addrV6 = false;
   #lastMac = '';
   readonly #v6cache = new Map<string, string>();
+  readonly #v4 = new V4Strings();
 
   constructor(opts: ScanOptions) {
     this.#compat = opts.psadCompat;
@@ -161,12 +194,14 @@ export class KernelFieldScanner {
     let ok = true;
     let part = 0;
     let digits = 0;
+    let num = 0;
     let i = a;
     for (; i < end; i++) {
       const c = s.charCodeAt(i);
       if (c === 46) {
         if (digits === 0) ok = false;
         dots++;
+        num = num * 256 + part;
         part = 0;
         digits = 0;
       } else if (c >= 48 && c <= 57) {
@@ -182,7 +217,7 @@ export class KernelFieldScanner {
       if (ok && dots === 3 && digits > 0) {
         this.#addrV6 = false;
         this.#addrEnd = i;
-        const v = s.slice(a, i);
+        const v = this.#v4.get(num * 256 + part, s, a, i);
         this.#remember(slot, v, v, false);
         return v;
       }
@@ -206,9 +241,10 @@ export class KernelFieldScanner {
       const p = raw.length <= 45 && !raw.includes('%') && raw.charCodeAt(0) !== 91 ? parseIp(raw) : null;
       if (p) {
         if (this.#v6cache.size >= 4096) this.#v6cache.clear();
-        this.#v6cache.set(raw, p.text);
-        this.#remember(slot, raw, p.text, true);
-        return p.text;
+        const text = owned(p.text);
+        this.#v6cache.set(raw, text);
+        this.#remember(slot, raw, text, true);
+        return text;
       }
     }
     this.#error('bad-address', `${name}=${raw.slice(0, 45)}`);
