@@ -4,8 +4,10 @@ import { parseIp } from '../domain/address.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
-import { EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, markPair, markPort, markSig, newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
-import type { DangerChange, PairInterval, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import {
+  EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
+} from '../domain/scan-state.ts';
+import type { DangerChange, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
 import { labelPair } from './labels.ts';
@@ -297,29 +299,30 @@ export class Detector {
     // tracking, signature hits and invalid ICMP define slots, so ICMP without such hits counts once per packet
     if (!pair.slots.includes(proto)) pair.totProtocols++;
     pair.wprotos = withUnique(pair.wprotos, proto);
-    bump(pair.chains, this.#chainKey(ev.chain, intf, proto));
+    const ck = this.#chainKey(ev.chain, intf, proto);
+    if (pair.chain === ck) pair.chainN++;
+    else if (pair.chain === '') { pair.chain = ck; pair.chainN = 1; }
+    else bump(pair.chainMore ??= {}, ck);
     // per-interval data only matters for psad's labels (compatibility); own mode labels from the cumulative fields
     if (pair.interval !== interval) {
       pair.interval = interval;
-      pair.cur = compat ? { flags: EMPTY_LIST as string[], protos: EMPTY_LIST as string[], topera: false, masscan: false, mirai: false } : null;
+      pair.cur = compat;
+      pair.curFlags = EMPTY_LIST as string[];
+      pair.curProtos = EMPTY_LIST as string[];
+      pair.curMarks = 0;
     }
-    const cur: PairInterval | null = pair.cur;
-    if (cur) cur.protos = withUnique(cur.protos, proto);
+    if (compat) pair.curProtos = withUnique(pair.curProtos, proto);
     if (isTcp) {
-      if (cur) cur.flags = withUnique(cur.flags, fText);
-      if (pair.flags === EMPTY_COUNTS) pair.flags = {};
-      bump(pair.flags, fText);
+      if (compat) pair.curFlags = withUnique(pair.curFlags, fText);
+      if (pair.flag === fText) pair.flagN++;
+      else if (pair.flag === '') { pair.flag = fText; pair.flagN = 1; }
+      else bump(pair.flagMore ??= {}, fText);
     }
     const topera = isTcp && ev.family === 6 && ev.ipOptGroups >= 7;
     if (!compat) masscan = isTcp && o.expectTcpOptions && fText === 'SYN' && s.sawTcpOptions && !ev.tcpOptions;
-    if (cur) {
-      cur.topera = topera;
-      cur.masscan = masscan;
-      cur.mirai = mirai;
-    }
-    if ((topera && !pair.sticky.topera) || (masscan && !pair.sticky.masscan) || (mirai && !pair.sticky.mirai)) {
-      pair.sticky = { topera: pair.sticky.topera || topera, masscan: pair.sticky.masscan || masscan, mirai: pair.sticky.mirai || mirai };
-    }
+    const marks = (topera ? MARK_TOPERA : 0) | (masscan ? MARK_MASSCAN : 0) | (mirai ? MARK_MIRAI : 0);
+    if (compat) pair.curMarks = marks;
+    pair.marks |= marks;
     if (isTcp && ev.tcpOptions) s.sawTcpOptions = true;
     const host = ev.host;
     if (host) {
@@ -327,14 +330,36 @@ export class Detector {
       bump(s.sensors, host);
     }
     const pfx = hasPrefix ? prefix : '*noprfx*';
-    bump(pair.prefixes, pfx);
-    if (proto === 'tcp' || proto === 'udp' || proto === 'udplite') {
+    if (pair.prefix === pfx) pair.prefixN++;
+    else if (pair.prefix === '') { pair.prefix = pfx; pair.prefixN = 1; }
+    else bump(pair.prefixMore ??= {}, pfx);
+    if (isTcp) {
       pair.slots = withUnique(pair.slots, proto);
-      widen(pair.wranges, proto, dp);
-      widen(pair.ranges, proto, dp);
-      const k = portKey(proto, dp);
-      s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
-      if (track) markPort(s, k);
+      if (pair.wTcpLo < 0) { pair.wTcpLo = dp; pair.wTcpHi = dp; }
+      else if (dp < pair.wTcpLo) pair.wTcpLo = dp;
+      else if (dp > pair.wTcpHi) pair.wTcpHi = dp;
+      if (pair.tcpLo < 0) { pair.tcpLo = dp; pair.tcpHi = dp; }
+      else if (dp < pair.tcpLo) pair.tcpLo = dp;
+      else if (dp > pair.tcpHi) pair.tcpHi = dp;
+      this.#port(s, 0, dp, track);
+    } else if (proto === 'udp') {
+      pair.slots = withUnique(pair.slots, proto);
+      if (pair.wUdpLo < 0) { pair.wUdpLo = dp; pair.wUdpHi = dp; }
+      else if (dp < pair.wUdpLo) pair.wUdpLo = dp;
+      else if (dp > pair.wUdpHi) pair.wUdpHi = dp;
+      if (pair.udpLo < 0) { pair.udpLo = dp; pair.udpHi = dp; }
+      else if (dp < pair.udpLo) pair.udpLo = dp;
+      else if (dp > pair.udpHi) pair.udpHi = dp;
+      this.#port(s, 1, dp, track);
+    } else if (proto === 'udplite') {
+      pair.slots = withUnique(pair.slots, proto);
+      if (pair.wLiteLo < 0) { pair.wLiteLo = dp; pair.wLiteHi = dp; }
+      else if (dp < pair.wLiteLo) pair.wLiteLo = dp;
+      else if (dp > pair.wLiteHi) pair.wLiteHi = dp;
+      if (pair.liteLo < 0) { pair.liteLo = dp; pair.liteHi = dp; }
+      else if (dp < pair.liteLo) pair.liteLo = dp;
+      else if (dp > pair.liteHi) pair.liteHi = dp;
+      this.#port(s, 2, dp, track);
     }
     s.packets++;
     if (time > s.lastSeen) s.lastSeen = time;
@@ -419,6 +444,13 @@ export class Detector {
     const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
+  }
+
+  /** Counts a packet to (protocol code, port) of the source. */
+  #port(s: SourceState, code: number, dp: number, track: boolean): void {
+    const k = code * 65536 + dp;
+    s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
+    if (track) markPort(s, k);
   }
 
   #note(s: SourceState, c: DangerChange | null): void {
@@ -526,14 +558,5 @@ export class Detector {
     p._src6 = null;
     p._dst6 = null;
     return p;
-  }
-}
-
-function widen(ranges: Record<string, { lo: number; hi: number }>, proto: string, port: number): void {
-  const r = ranges[proto];
-  if (!r) ranges[proto] = { lo: port, hi: port };
-  else {
-    if (port < r.lo) r.lo = port;
-    if (port > r.hi) r.hi = port;
   }
 }
