@@ -1,6 +1,7 @@
 // The detector: psad's check_scan per packet and its interval processing (danger levels, labels, timeouts), driven by
 // event time only. Pure: state lives behind a SourceDirectory the caller provides.
 import { parseIp } from '../domain/address.ts';
+import { IntPairMap, ipv4Key } from '../domain/int-table.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
@@ -183,7 +184,8 @@ export class Detector {
     // ---- psad's check_scan
     const src = ev.src;
     const dst = ev.dst;
-    let s = this.#dir.get(src);
+    const srcKey = ev.family === 4 ? ipv4Key(src) : -1;
+    let s = this.#dir.get(src, srcKey);
     const isNew = s === undefined;
     if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs && !(s?.pairs.get(dst)?.live ?? false)) {
       return this.#skip('max-pairs', ev);
@@ -216,7 +218,7 @@ export class Detector {
     // signatures (psad:1206-1240): a fwsnort SID in the prefix, else psad's own signatures
     let sigDl = 0;
     let sidDl = 0;
-    let matches: SigMatch[] = SIG_BUF;
+    const matches: SigMatch[] = SIG_BUF;
     matches.length = 0;
     let fwRule: { msg: string; proto: string } | undefined;
     if (sid !== 0) {
@@ -230,7 +232,12 @@ export class Detector {
       r.signatures.match(pkt, matches);
       for (const m of matches) if (m.dl > sigDl) sigDl = m.dl;
       if (matches.length > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
-      if (matches.length > 0) matches = matches.filter((m) => m.dl > 0);
+      if (matches.length > 0) {
+        // keep the matches that assign a level, in place (the buffer is reused)
+        let j = 0;
+        for (const m of matches) if (m.dl > 0) matches[j++] = m;
+        matches.length = j;
+      }
     }
 
     // ---- the packet counts
@@ -244,11 +251,7 @@ export class Detector {
     const time = ev.time;
     if (auto > 0) this.#note(s, raise(s, auto, 'auto_dl', time));
     const track = this.#dir.tracksChanges;
-    let pair = s.pairs.get(dst);
-    if (!pair) {
-      pair = newPairState(dst, time);
-      s.pairs.set(dst, pair);
-    }
+    const pair = this.#pair(s, srcKey, dst, time, track);
     if (!pair.live) {
       pair.live = true;
       pair.start = time;
@@ -445,6 +448,32 @@ export class Detector {
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
   }
+
+  /**
+   * The source's pair for `dst`, created when new. IPv4 pairs are found through an index by (source, destination)
+   * number while the directory keeps no store (one cache miss instead of a Map walk); the index is dropped whenever the
+   * directory may have replaced a state object, and for good once it tracks changes (a store-backed cache evicts).
+   */
+  #pair(s: SourceState, srcKey: number, dst: string, time: number, track: boolean): PairState {
+    const gen = this.#dir.generation;
+    if (gen !== this.#pairGen || track) {
+      this.#pairGen = gen;
+      this.#pairIndex.clear();
+    }
+    const dstKey = srcKey >= 0 && !track ? ipv4Key(dst) : -1;
+    let pair = dstKey >= 0 ? this.#pairIndex.get(srcKey, dstKey) : undefined;
+    if (pair !== undefined) return pair;
+    pair = s.pairs.get(dst);
+    if (!pair) {
+      pair = newPairState(dst, time);
+      s.pairs.set(dst, pair);
+    }
+    if (dstKey >= 0) this.#pairIndex.set(srcKey, dstKey, pair);
+    return pair;
+  }
+
+  readonly #pairIndex = new IntPairMap<PairState>();
+  #pairGen = 0;
 
   /** Counts a packet to (protocol code, port) of the source. */
   #port(s: SourceState, code: number, dp: number, track: boolean): void {

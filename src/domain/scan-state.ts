@@ -436,8 +436,16 @@ export interface TouchedHint {
 export interface SourceDirectory {
   /** Whether changes must be tracked per pair, port and signature (only when a store is written incrementally). */
   readonly tracksChanges: boolean;
-  /** The source's state, loading it when it was evicted; undefined when never seen. */
-  get(ip: string): SourceState | undefined;
+  /**
+   * The source's state, loading it when it was evicted; undefined when never seen. `key` is ipv4Key(ip) when the caller
+   * has it (-1 otherwise): a directory may look IPv4 sources up by number.
+   */
+  get(ip: string, key?: number): SourceState | undefined;
+  /**
+   * Changes whenever a state object handed out before may have been replaced (evicted, reloaded, copied): a caller that
+   * keeps its own index of handed-out objects drops it then.
+   */
+  readonly generation: number;
   /** Registers a new source. */
   add(state: SourceState): void;
   /** Notes that the source was touched in the current interval (its `interval` field is already set). */
