@@ -8,7 +8,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import {
   EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
 } from '../domain/scan-state.ts';
-import type { DangerChange, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import type { DangerChange, PairSigHit, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
 import { labelPair } from './labels.ts';
@@ -463,7 +463,7 @@ export class Detector {
     const dstKey = srcKey >= 0 && !track ? ipv4Key(dst) : -1;
     let pair = dstKey >= 0 ? this.#pairIndex.get(srcKey, dstKey) : undefined;
     if (pair !== undefined) return pair;
-    pair = s.pairs.get(dst);
+    pair = s.pairs.size === 0 ? undefined : s.pairs.get(dst);
     if (!pair) {
       pair = newPairState(dst, time);
       s.pairs.set(dst, pair);
@@ -493,10 +493,19 @@ export class Detector {
 
   #hit(s: SourceState, pair: PairState, ev: PacketEvent, slot: string, sid: number, msg: string, proto: string, dl: number,
     fwsnort: boolean, dp: number, fText: string): void {
-    const key = `${slot}\t${sid}\t${ev.chain}`;
-    let h = pair.sigs[key];
-    if (pair.sigs === EMPTY_SIGS) pair.sigs = {};
-    if (!h) pair.sigs[key] = h = { proto: slot, sid, chain: ev.chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
+    const chain = ev.chain;
+    let h: PairSigHit | undefined;
+    for (const x of pair.sigs) {
+      if (x.sid === sid && x.proto === slot && x.chain === chain) {
+        h = x;
+        break;
+      }
+    }
+    if (!h) {
+      h = { proto: slot, sid, chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
+      if (pair.sigs === EMPTY_SIGS) pair.sigs = [h];
+      else pair.sigs.push(h);
+    }
     h.packets++;
     if (slot === 'tcp' || slot === 'udp' || slot === 'udplite') h.dport = dp;
     if (slot === 'tcp') h.flags = fText;

@@ -89,8 +89,8 @@ export interface PairState {
   prefix: string;
   prefixN: number;
   prefixMore: Record<string, number> | null;
-  /** Signature hits keyed "proto\tsid\tchain". */
-  sigs: Record<string, PairSigHit>;
+  /** Signature hits, one per (proto, sid, chain) (a pair has a few; a list is searched faster than keys are built). */
+  sigs: PairSigHit[];
   /** Invalid ICMP/ICMPv6 packets keyed "proto\ttype\tcode\tchain" (code "" for an invalid type). */
   icmpInvalid: Record<string, number>;
   /** Scan-type labels given so far. */
@@ -326,7 +326,7 @@ export function markSig(s: SourceState, sid: number): void {
 }
 
 /** Shared empty values of fields that stay empty for nearly every pair; replaced (never mutated) on first write. */
-export const EMPTY_SIGS: Readonly<Record<string, PairSigHit>> = Object.freeze({});
+export const EMPTY_SIGS: readonly PairSigHit[] = Object.freeze([]);
 export const EMPTY_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
 export const EMPTY_LIST: readonly string[] = Object.freeze([]);
 
@@ -404,7 +404,7 @@ export function newPairState(dst: string, time: number): PairState {
     wTcpLo: -1, wTcpHi: -1, wUdpLo: -1, wUdpHi: -1, wLiteLo: -1, wLiteHi: -1, packets: 0, first: time, last: time,
     tcpLo: -1, tcpHi: -1, udpLo: -1, udpHi: -1, liteLo: -1, liteHi: -1,
     chain: '', chainN: 0, chainMore: null, flag: '', flagN: 0, flagMore: null, prefix: '', prefixN: 0, prefixMore: null,
-    sigs: EMPTY_SIGS, icmpInvalid: EMPTY_COUNTS, scanTypes: none, sweep: false, marks: 0, hosts: none, interval: -1,
+    sigs: EMPTY_SIGS as PairSigHit[], icmpInvalid: EMPTY_COUNTS, scanTypes: none, sweep: false, marks: 0, hosts: none, interval: -1,
     cur: false, curFlags: none, curProtos: none, curMarks: 0, expBucket: Number.NaN,
   };
 }

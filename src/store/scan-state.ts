@@ -5,7 +5,7 @@ import {
   cleanMarks, markBits, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, newPairState, pairChains, pairFlags, pairInterval, pairPrefixes, pairRanges,
   PORT_PROTOS, setRanges, setTally, sourceCounts, windowRanges,
 } from '../domain/scan-state.ts';
-import type { DangerChange, PairInterval, PairState, PortRange, SourceSigHit, SourceState, TouchedHint } from '../domain/scan-state.ts';
+import type { DangerChange, PairInterval, PairSigHit, PairState, PortRange, SourceSigHit, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import type { DangerLevel } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -64,7 +64,7 @@ interface StoredDetail {
   chains?: Record<string, number>;
   flags?: Record<string, number>;
   prefixes?: Record<string, number>;
-  sigs?: PairState['sigs'];
+  sigs?: Record<string, PairSigHit>;
   icmpInvalid?: Record<string, number>;
   scanTypes?: string[];
   sweep?: boolean;
@@ -86,9 +86,11 @@ function json<T>(text: string | null, fallback: T): T {
 /** A pair's cumulative detail as JSON, leaving out empty fields (most pairs of a flood have one packet). */
 function pairDetail(p: PairState): string {
   const o: Record<string, unknown> = { ranges: pairRanges(p), chains: pairChains(p), flags: pairFlags(p), prefixes: pairPrefixes(p) };
-  for (const _k in p.sigs) {
-    o.sigs = p.sigs;
-    break;
+  if (p.sigs.length > 0) {
+    // stored keyed "proto\tsid\tchain", as before the list
+    const sigs: Record<string, PairSigHit> = {};
+    for (const h of p.sigs) sigs[`${h.proto}\t${h.sid}\t${h.chain}`] = h;
+    o.sigs = sigs;
   }
   for (const _k in p.icmpInvalid) {
     o.icmpInvalid = p.icmpInvalid;
@@ -237,7 +239,7 @@ export class ScanStateRepo {
       setTally(pair, 'chain', det.chains ?? {});
       setTally(pair, 'flag', det.flags ?? {});
       setTally(pair, 'prefix', det.prefixes ?? {});
-      pair.sigs = det.sigs ?? {};
+      pair.sigs = det.sigs ? Object.values(det.sigs) : [];
       pair.icmpInvalid = det.icmpInvalid ?? {};
       pair.scanTypes = det.scanTypes ?? [];
       pair.sweep = det.sweep ?? false;
