@@ -47,6 +47,13 @@ function flagBit(code: number): number {
   }
 }
 
+/** Whether s holds `t` at a (a character loop beats startsWith with a position on these short strings). */
+function sameAt(s: string, a: number, t: string): boolean {
+  if (a + t.length > s.length) return false;
+  for (let k = 0; k < t.length; k++) if (s.charCodeAt(a + k) !== t.charCodeAt(k)) return false;
+  return true;
+}
+
 /**
  * A copy of `s` that owns its characters: strings cut out of a log line may share the line's (or a whole read chunk's)
  * memory, and detection keeps addresses for hours. V8 copies slices shorter than 13 characters; a longer one is
@@ -192,7 +199,7 @@ export class KernelFieldScanner implements FieldReaders {
     const slot = name === 'SRC' ? 0 : 1;
     const lastRaw = this.#rawAddr[slot]!;
     const rl = lastRaw.length;
-    if (rl > 0 && s.startsWith(lastRaw, a) && (a + rl === end || s.charCodeAt(a + rl) === 32)) {
+    if (rl > 0 && (a + rl === end || s.charCodeAt(a + rl) === 32) && sameAt(s, a, lastRaw)) {
       this.#addrV6 = this.#lastV6[slot]!;
       this.#addrEnd = a + rl;
       return this.#canon[slot]!;
