@@ -20,7 +20,7 @@ export interface FieldReaders {
   /** Where the last address ended. */
   readonly addrEnd: number;
   /** Whether the last address was IPv6. */
-  readonly addrV6: boolean;
+  lastV6(): boolean;
 }
 
 /** Whether s has `key` at i (a character loop: String.prototype.startsWith with a position costs several times more). */
@@ -107,11 +107,11 @@ export function fastFields(r: FieldReaders, d: PacketDraft, s: string, start: nu
   }
   if (!has(s, i, 'SRC=')) return false;
   const src = r.addr(s, i + 4, end, 'SRC');
-  if (src === null || r.addrV6 || r.addrEnd >= end) return false;
+  if (src === null || r.lastV6() || r.addrEnd >= end) return false;
   i = r.addrEnd + 1;
   if (!has(s, i, 'DST=')) return false;
   const dst = r.addr(s, i + 4, end, 'DST');
-  if (dst === null || r.addrV6 || r.addrEnd >= end) return false;
+  if (dst === null || r.lastV6() || r.addrEnd >= end) return false;
   d.src = src;
   d.dst = dst;
   i = r.addrEnd + 1;

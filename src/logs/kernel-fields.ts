@@ -283,7 +283,7 @@ export class KernelFieldScanner implements FieldReaders {
     return this.#addrEnd;
   }
 
-  get addrV6(): boolean {
+  lastV6(): boolean {
     return this.#addrV6;
   }
 
