@@ -408,12 +408,14 @@ export class Detector {
     this.#pending = [];
     const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
+    const track = this.#dir.tracksChanges;
     this.#dir.forEachTouched(interval, (s) => {
       for (const c of assignDanger(s, interval, o, s.lastSeen, this.#dangerMemo)) changes.push({ ip: s.ip, change: c });
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
         for (const p of s.pairs.values()) {
           if (p.interval !== interval) continue;
-          if (labelPair(s, p, o)) markPair(s, p.dst);
+          // only a store written incrementally needs to know which pairs changed
+          if (labelPair(s, p, o) && track) markPair(s, p.dst);
         }
       }
     }, hint);

@@ -348,7 +348,10 @@ export function newSourceState(ip: string, family: 4 | 6, time: number): SourceS
   };
 }
 
-/** Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. */
+/**
+ * Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. For directories
+ * that track no changes (the first store write of a source is a full one), so no pair is marked.
+ */
 export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cutoff: number, by: 'start' | 'last', candidates: readonly string[],
   onExpired?: (s: SourceState) => void): number {
   let n = 0;
@@ -357,7 +360,6 @@ export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cuto
     const p = s?.pairs.get(candidates[i + 1]!);
     if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
     expirePair(p);
-    markPair(s, p.dst);
     onExpired?.(s);
     n++;
   }
