@@ -6,7 +6,7 @@ import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
 import {
-  EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
+  EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, expirePair, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
 } from '../domain/scan-state.ts';
 import type { DangerChange, PairSigHit, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
@@ -91,7 +91,7 @@ export class Detector {
    * whose pair was rescheduled to a later bucket since is dropped by one field test instead of two map lookups (a pair
    * with packets spread over hours is rescheduled with nearly every packet).
    */
-  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[] }>();
+  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[]; gens: number[] }>();
   /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
   readonly #bucketMs: number;
   /** Destination counts at each source's last level assignment (see assignDanger). */
@@ -265,11 +265,13 @@ export class Detector {
       if (pair.expBucket !== bucket) {
         pair.expBucket = bucket;
         const list = this.#schedule.get(bucket);
+        const gen = this.#dir.generation;
         if (list) {
           list.srcs.push(s);
           list.pairs.push(pair);
+          list.gens.push(gen);
         } else {
-          this.#schedule.set(bucket, { srcs: [s], pairs: [pair] });
+          this.#schedule.set(bucket, { srcs: [s], pairs: [pair], gens: [gen] });
         }
       }
     }
@@ -432,21 +434,33 @@ export class Detector {
     // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
     const last = Math.floor(now / this.#bucketMs);
     const due: string[] = [];
+    const by = o.compat ? 'start' : 'last';
     // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
     if (this.#dir.tracksChanges) this.#schedule.clear();
+    const gen = this.#dir.generation;
+    let n = 0;
     for (const [b, list] of this.#schedule) {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
       if (b < last) this.#schedule.delete(b);
-      const { srcs, pairs } = list;
+      const { srcs, pairs, gens } = list;
       for (let i = 0; i < pairs.length; i++) {
         const p = pairs[i]!;
         // rescheduled to a later bucket (checked there) or already ended: nothing to do here
         if (p.expBucket !== b || !p.live) continue;
-        due.push(srcs[i]!.ip, p.dst);
+        if (gens[i] === gen) {
+          // the directory still hands out these very objects (and keeps no store, or there would be no schedule):
+          // end the window in place, as its candidate walk would after two lookups by address
+          if ((by === 'start' ? p.start : p.last) <= cutoff) {
+            expirePair(p);
+            n++;
+          }
+        } else {
+          due.push(srcs[i]!.ip, p.dst);
+        }
       }
     }
-    const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
+    n += this.#dir.expirePairs(cutoff, by, due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
   }
