@@ -86,18 +86,39 @@ export class CounterWriter {
   }
 }
 
-function sortedStates(states: Iterable<SourceState>): SourceState[] {
-  return [...states].sort((a, b) => b.dl - a.dl || b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
+/** Report order: highest level, then most packets, then address. */
+function byRank(a: SourceState, b: SourceState): number {
+  return b.dl - a.dl || b.packets - a.packets || (a.ip < b.ip ? -1 : 1);
+}
+
+/**
+ * The first `n` (0 = all) of the sources at level `min` or above, in report order. A report lists a few dozen of tens
+ * of thousands: keeping the best n while walking them once beats sorting them all.
+ */
+function topStates(states: readonly SourceState[], n: number, min: number): SourceState[] {
+  if (n <= 0) return states.filter((s) => s.dl >= min).sort(byRank);
+  const top: SourceState[] = [];
+  for (const s of states) {
+    if (s.dl < min) continue;
+    if (top.length === n && byRank(s, top[n - 1]!) >= 0) continue;
+    let i = top.length === n ? n - 1 : top.length;
+    while (i > 0 && byRank(s, top[i - 1]!) < 0) {
+      top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = s;
+  }
+  return top;
 }
 
 /** Report data from hot state only (nothing was evicted). */
 export function reportFromMemory(config: Config, states: Iterable<SourceState>, totals: Totals): ReportData {
   const d = config.detect;
-  const all = sortedStates(states);
+  const all = [...states];
   const levels = [0, 0, 0, 0, 0, 0];
   for (const s of all) levels[s.dl]!++;
   const min = Math.max(1, d.minDangerLevel);
-  const reported = all.filter((s) => s.dl >= min);
+  const attackers = topStates(all, d.reportTopIps, min);
   const limit = (n: number, list: readonly unknown[]): number => (n > 0 ? n : list.length);
   const sigs = [...totals.sigs].map(([sid, t]) => ({ sid, msg: t.msg, proto: t.proto, count: t.count, sources: t.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
@@ -105,7 +126,6 @@ export function reportFromMemory(config: Config, states: Iterable<SourceState>, 
   for (const s of all) for (const [k, n] of s.ports) portTotals.set(k, (portTotals.get(k) ?? 0) + n);
   const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
     .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
-  const attackers = reported.slice(0, limit(d.reportTopIps, reported));
   return {
     mode: d.compat ? 'psad compatibility' : 'probewatch',
     levels, sources: all.length, minDangerLevel: d.minDangerLevel,
@@ -144,7 +164,7 @@ export function reportFromStore(config: Config, db: Db, filter: { minDl?: number
 /** Every profile, most dangerous first: from memory, or streamed from the store in pages. */
 export function* allProfiles(session: Session, fromStore: boolean): Generator<SourceProfile> {
   if (!fromStore) {
-    for (const s of sortedStates(session.cache.hot())) yield scanProfile(s);
+    for (const s of [...session.cache.hot()].sort(byRank)) yield scanProfile(s);
     return;
   }
   const db = session.db();

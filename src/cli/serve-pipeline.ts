@@ -6,6 +6,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { DangerLevel } from '../domain/profile.ts';
 import type { ProfileReader, ReadinessCheck } from '../domain/queries.ts';
 import type { ChainPrefixCount, DestinationActivity, NoticeContext, ScanNotice } from '../domain/response.ts';
+import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, pairChains, pairFlags, pairPrefixes, pairRanges } from '../domain/scan-state.ts';
 import type { DangerChange, PairState, SourceState } from '../domain/scan-state.ts';
 import { Detector } from '../detect/engine.ts';
 import type { EngineMeta, IntervalResult } from '../detect/engine.ts';
@@ -67,32 +68,33 @@ export function hasLogSources(c: Config): boolean {
 
 function chainsOf(p: PairState, proto: string): ChainPrefixCount[] {
   const byChain = new Map<string, number>();
-  for (const [k, n] of Object.entries(p.chains)) {
+  for (const [k, n] of Object.entries(pairChains(p))) {
     const [chain = '', , pr = ''] = k.split('\t');
     if (pr === proto) byChain.set(chain, (byChain.get(chain) ?? 0) + n);
   }
   // psad pairs chains with log prefixes; the pair keeps them apart, so each prefix goes with the busiest chain
   const chain = [...byChain.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'INPUT';
   const out: ChainPrefixCount[] = [];
-  for (const [prefix, packets] of Object.entries(p.prefixes)) out.push({ chain, prefix: prefix === '*noprfx*' ? '' : prefix, packets });
+  for (const [prefix, packets] of Object.entries(pairPrefixes(p))) out.push({ chain, prefix: prefix === '*noprfx*' ? '' : prefix, packets });
   return out.length > 0 ? out : [...byChain.entries()].map(([c, packets]) => ({ chain: c, prefix: '', packets }));
 }
 
 function packetsOf(p: PairState, proto: string): number {
   let n = 0;
-  for (const [k, v] of Object.entries(p.chains)) if (k.split('\t')[2] === proto) n += v;
+  for (const [k, v] of Object.entries(pairChains(p))) if (k.split('\t')[2] === proto) n += v;
   return n;
 }
 
 /** A destination as the response stage wants it, from the pair's accumulated state. */
 function destination(p: PairState): DestinationActivity {
   const d: DestinationActivity = { dst: p.dst, firstSeen: p.first, sensors: p.hosts };
-  const t = p.ranges.tcp;
+  const ranges = pairRanges(p);
+  const t = ranges.tcp;
   if (t) {
-    d.tcp = { low: t.lo, high: t.hi, packets: packetsOf(p, 'tcp'), flags: Object.entries(p.flags).map(([flags, packets]) => ({ flags, packets })), chains: chainsOf(p, 'tcp') };
+    d.tcp = { low: t.lo, high: t.hi, packets: packetsOf(p, 'tcp'), flags: Object.entries(pairFlags(p)).map(([flags, packets]) => ({ flags, packets })), chains: chainsOf(p, 'tcp') };
     d.tcpRange = { low: t.lo, high: t.hi };
   }
-  const u = p.ranges.udp;
+  const u = ranges.udp;
   if (u) {
     d.udp = { low: u.lo, high: u.hi, packets: packetsOf(p, 'udp'), chains: chainsOf(p, 'udp') };
     d.udpRange = { low: u.lo, high: u.hi };
@@ -101,9 +103,9 @@ function destination(p: PairState): DestinationActivity {
   if (icmp > 0) d.icmp = { packets: icmp, chains: chainsOf(p, 'icmp') };
   const labels: NonNullable<DestinationActivity['labels']> = [];
   if (p.sweep) labels.push('port-sweep');
-  if (p.sticky.topera) labels.push('topera');
-  if (p.sticky.masscan) labels.push('masscan');
-  if (p.sticky.mirai) labels.push('mirai');
+  if (p.marks & MARK_TOPERA) labels.push('topera');
+  if (p.marks & MARK_MASSCAN) labels.push('masscan');
+  if (p.marks & MARK_MIRAI) labels.push('mirai');
   if (labels.length > 0) d.labels = labels;
   d.totalProtocols = p.wprotos.length;
   return d;
@@ -115,7 +117,7 @@ export function noticeFor(s: SourceState, previous: DangerLevel, change: DangerC
   const prefixes = new Set<string>();
   const scanTypes = new Set<string>();
   for (const p of pairs) {
-    for (const pr of Object.keys(p.prefixes)) if (pr !== '*noprfx*') prefixes.add(pr);
+    for (const pr of Object.keys(pairPrefixes(p))) if (pr !== '*noprfx*') prefixes.add(pr);
     for (const t of p.scanTypes) scanTypes.add(t);
   }
   return {

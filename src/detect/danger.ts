@@ -24,31 +24,22 @@ let spanAny = false;
 function portSpan(p: PairState): void {
   let start = 65535;
   let end = 0;
-  const w = p.wranges;
-  const t = w.tcp;
-  const u = w.udp;
-  const l = w.udplite;
-  if (t) {
-    if (start > t.lo) start = t.lo;
-    if (end < t.hi) end = t.hi;
+  if (p.wTcpLo >= 0) {
+    if (start > p.wTcpLo) start = p.wTcpLo;
+    if (end < p.wTcpHi) end = p.wTcpHi;
   }
-  if (u) {
-    if (start > u.lo) start = u.lo;
-    if (end < u.hi) end = u.hi;
+  if (p.wUdpLo >= 0) {
+    if (start > p.wUdpLo) start = p.wUdpLo;
+    if (end < p.wUdpHi) end = p.wUdpHi;
   }
-  if (l) {
-    if (start > l.lo) start = l.lo;
-    if (end < l.hi) end = l.hi;
+  if (p.wLiteLo >= 0) {
+    if (start > p.wLiteLo) start = p.wLiteLo;
+    if (end < p.wLiteHi) end = p.wLiteHi;
   }
   spanLo = start;
   spanHi = end;
-  // own mode asks whether the window holds any range at all (only tcp/udp/udplite ranges are ever written)
-  spanAny = t !== undefined || u !== undefined || l !== undefined || hasOtherKey(w);
-}
-
-function hasOtherKey(w: PairState['wranges']): boolean {
-  for (const k in w) if (k !== 'tcp' && k !== 'udp' && k !== 'udplite') return true;
-  return false;
+  // own mode asks whether the window holds any range at all (only tcp/udp/udplite ranges are ever kept)
+  spanAny = p.wTcpLo >= 0 || p.wUdpLo >= 0 || p.wLiteLo >= 0;
 }
 
 const NO_CHANGES: DangerChange[] = [];

@@ -1,11 +1,14 @@
 // The detector: psad's check_scan per packet and its interval processing (danger levels, labels, timeouts), driven by
 // event time only. Pure: state lives behind a SourceDirectory the caller provides.
 import { parseIp } from '../domain/address.ts';
+import { IntPairMap, ipv4Key } from '../domain/int-table.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
-import { EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, markPair, markPort, markSig, newPairState, newSourceState, portKey } from '../domain/scan-state.ts';
-import type { DangerChange, PairInterval, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import {
+  EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, expirePair, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
+} from '../domain/scan-state.ts';
+import type { DangerChange, PairSigHit, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
 import { labelPair } from './labels.ts';
@@ -88,7 +91,7 @@ export class Detector {
    * whose pair was rescheduled to a later bucket since is dropped by one field test instead of two map lookups (a pair
    * with packets spread over hours is rescheduled with nearly every packet).
    */
-  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[] }>();
+  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[]; gens: number[] }>();
   /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
   readonly #bucketMs: number;
   /** Destination counts at each source's last level assignment (see assignDanger). */
@@ -181,12 +184,13 @@ export class Detector {
     // ---- psad's check_scan
     const src = ev.src;
     const dst = ev.dst;
-    let s = this.#dir.get(src);
+    const srcKey = ev.family === 4 ? ipv4Key(src) : -1;
+    let s = this.#dir.get(src, srcKey);
     const isNew = s === undefined;
     if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs && !(s?.pairs.get(dst)?.live ?? false)) {
       return this.#skip('max-pairs', ev);
     }
-    s ??= newSourceState(own(src), ev.family, ev.time);
+    s ??= newSourceState(src, ev.family, ev.time);
     const interval = this.#meta.interval;
     if (s.interval !== interval) {
       s.interval = interval;
@@ -214,7 +218,7 @@ export class Detector {
     // signatures (psad:1206-1240): a fwsnort SID in the prefix, else psad's own signatures
     let sigDl = 0;
     let sidDl = 0;
-    let matches: SigMatch[] = SIG_BUF;
+    const matches: SigMatch[] = SIG_BUF;
     matches.length = 0;
     let fwRule: { msg: string; proto: string } | undefined;
     if (sid !== 0) {
@@ -228,7 +232,12 @@ export class Detector {
       r.signatures.match(pkt, matches);
       for (const m of matches) if (m.dl > sigDl) sigDl = m.dl;
       if (matches.length > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
-      if (matches.length > 0) matches = matches.filter((m) => m.dl > 0);
+      if (matches.length > 0) {
+        // keep the matches that assign a level, in place (the buffer is reused)
+        let j = 0;
+        for (const m of matches) if (m.dl > 0) matches[j++] = m;
+        matches.length = j;
+      }
     }
 
     // ---- the packet counts
@@ -242,12 +251,7 @@ export class Detector {
     const time = ev.time;
     if (auto > 0) this.#note(s, raise(s, auto, 'auto_dl', time));
     const track = this.#dir.tracksChanges;
-    let pair = s.pairs.get(dst);
-    if (!pair) {
-      const key = own(dst);
-      pair = newPairState(key, time);
-      s.pairs.set(key, pair);
-    }
+    const pair = this.#pair(s, srcKey, dst, time, track);
     if (!pair.live) {
       pair.live = true;
       pair.start = time;
@@ -261,11 +265,13 @@ export class Detector {
       if (pair.expBucket !== bucket) {
         pair.expBucket = bucket;
         const list = this.#schedule.get(bucket);
+        const gen = this.#dir.generation;
         if (list) {
           list.srcs.push(s);
           list.pairs.push(pair);
+          list.gens.push(gen);
         } else {
-          this.#schedule.set(bucket, { srcs: [s], pairs: [pair] });
+          this.#schedule.set(bucket, { srcs: [s], pairs: [pair], gens: [gen] });
         }
       }
     }
@@ -298,29 +304,30 @@ export class Detector {
     // tracking, signature hits and invalid ICMP define slots, so ICMP without such hits counts once per packet
     if (!pair.slots.includes(proto)) pair.totProtocols++;
     pair.wprotos = withUnique(pair.wprotos, proto);
-    bump(pair.chains, this.#chainKey(ev.chain, intf, proto));
+    const ck = this.#chainKey(ev.chain, intf, proto);
+    if (pair.chain === ck) pair.chainN++;
+    else if (pair.chain === '') { pair.chain = ck; pair.chainN = 1; }
+    else bump(pair.chainMore ??= {}, ck);
     // per-interval data only matters for psad's labels (compatibility); own mode labels from the cumulative fields
     if (pair.interval !== interval) {
       pair.interval = interval;
-      pair.cur = compat ? { flags: EMPTY_LIST as string[], protos: EMPTY_LIST as string[], topera: false, masscan: false, mirai: false } : null;
+      pair.cur = compat;
+      pair.curFlags = EMPTY_LIST as string[];
+      pair.curProtos = EMPTY_LIST as string[];
+      pair.curMarks = 0;
     }
-    const cur: PairInterval | null = pair.cur;
-    if (cur) cur.protos = withUnique(cur.protos, proto);
+    if (compat) pair.curProtos = withUnique(pair.curProtos, proto);
     if (isTcp) {
-      if (cur) cur.flags = withUnique(cur.flags, fText);
-      if (pair.flags === EMPTY_COUNTS) pair.flags = {};
-      bump(pair.flags, fText);
+      if (compat) pair.curFlags = withUnique(pair.curFlags, fText);
+      if (pair.flag === fText) pair.flagN++;
+      else if (pair.flag === '') { pair.flag = fText; pair.flagN = 1; }
+      else bump(pair.flagMore ??= {}, fText);
     }
     const topera = isTcp && ev.family === 6 && ev.ipOptGroups >= 7;
     if (!compat) masscan = isTcp && o.expectTcpOptions && fText === 'SYN' && s.sawTcpOptions && !ev.tcpOptions;
-    if (cur) {
-      cur.topera = topera;
-      cur.masscan = masscan;
-      cur.mirai = mirai;
-    }
-    if ((topera && !pair.sticky.topera) || (masscan && !pair.sticky.masscan) || (mirai && !pair.sticky.mirai)) {
-      pair.sticky = { topera: pair.sticky.topera || topera, masscan: pair.sticky.masscan || masscan, mirai: pair.sticky.mirai || mirai };
-    }
+    const marks = (topera ? MARK_TOPERA : 0) | (masscan ? MARK_MASSCAN : 0) | (mirai ? MARK_MIRAI : 0);
+    if (compat) pair.curMarks = marks;
+    pair.marks |= marks;
     if (isTcp && ev.tcpOptions) s.sawTcpOptions = true;
     const host = ev.host;
     if (host) {
@@ -328,14 +335,36 @@ export class Detector {
       bump(s.sensors, host);
     }
     const pfx = hasPrefix ? prefix : '*noprfx*';
-    bump(pair.prefixes, pfx);
-    if (proto === 'tcp' || proto === 'udp' || proto === 'udplite') {
+    if (pair.prefix === pfx) pair.prefixN++;
+    else if (pair.prefix === '') { pair.prefix = pfx; pair.prefixN = 1; }
+    else bump(pair.prefixMore ??= {}, pfx);
+    if (isTcp) {
       pair.slots = withUnique(pair.slots, proto);
-      widen(pair.wranges, proto, dp);
-      widen(pair.ranges, proto, dp);
-      const k = portKey(proto, dp);
-      s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
-      if (track) markPort(s, k);
+      if (pair.wTcpLo < 0) { pair.wTcpLo = dp; pair.wTcpHi = dp; }
+      else if (dp < pair.wTcpLo) pair.wTcpLo = dp;
+      else if (dp > pair.wTcpHi) pair.wTcpHi = dp;
+      if (pair.tcpLo < 0) { pair.tcpLo = dp; pair.tcpHi = dp; }
+      else if (dp < pair.tcpLo) pair.tcpLo = dp;
+      else if (dp > pair.tcpHi) pair.tcpHi = dp;
+      this.#port(s, 0, dp, track);
+    } else if (proto === 'udp') {
+      pair.slots = withUnique(pair.slots, proto);
+      if (pair.wUdpLo < 0) { pair.wUdpLo = dp; pair.wUdpHi = dp; }
+      else if (dp < pair.wUdpLo) pair.wUdpLo = dp;
+      else if (dp > pair.wUdpHi) pair.wUdpHi = dp;
+      if (pair.udpLo < 0) { pair.udpLo = dp; pair.udpHi = dp; }
+      else if (dp < pair.udpLo) pair.udpLo = dp;
+      else if (dp > pair.udpHi) pair.udpHi = dp;
+      this.#port(s, 1, dp, track);
+    } else if (proto === 'udplite') {
+      pair.slots = withUnique(pair.slots, proto);
+      if (pair.wLiteLo < 0) { pair.wLiteLo = dp; pair.wLiteHi = dp; }
+      else if (dp < pair.wLiteLo) pair.wLiteLo = dp;
+      else if (dp > pair.wLiteHi) pair.wLiteHi = dp;
+      if (pair.liteLo < 0) { pair.liteLo = dp; pair.liteHi = dp; }
+      else if (dp < pair.liteLo) pair.liteLo = dp;
+      else if (dp > pair.liteHi) pair.liteHi = dp;
+      this.#port(s, 2, dp, track);
     }
     s.packets++;
     if (time > s.lastSeen) s.lastSeen = time;
@@ -381,12 +410,14 @@ export class Detector {
     this.#pending = [];
     const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
+    const track = this.#dir.tracksChanges;
     this.#dir.forEachTouched(interval, (s) => {
       for (const c of assignDanger(s, interval, o, s.lastSeen, this.#dangerMemo)) changes.push({ ip: s.ip, change: c });
       if (s.dl >= Math.max(1, o.minDangerLevel)) {
         for (const p of s.pairs.values()) {
           if (p.interval !== interval) continue;
-          if (labelPair(s, p, o)) markPair(s, p.dst);
+          // only a store written incrementally needs to know which pairs changed
+          if (labelPair(s, p, o) && track) markPair(s, p.dst);
         }
       }
     }, hint);
@@ -403,23 +434,68 @@ export class Detector {
     // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
     const last = Math.floor(now / this.#bucketMs);
     const due: string[] = [];
+    const by = o.compat ? 'start' : 'last';
     // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
     if (this.#dir.tracksChanges) this.#schedule.clear();
+    const gen = this.#dir.generation;
+    let n = 0;
     for (const [b, list] of this.#schedule) {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
       if (b < last) this.#schedule.delete(b);
-      const { srcs, pairs } = list;
+      const { srcs, pairs, gens } = list;
       for (let i = 0; i < pairs.length; i++) {
         const p = pairs[i]!;
         // rescheduled to a later bucket (checked there) or already ended: nothing to do here
         if (p.expBucket !== b || !p.live) continue;
-        due.push(srcs[i]!.ip, p.dst);
+        if (gens[i] === gen) {
+          // the directory still hands out these very objects (and keeps no store, or there would be no schedule):
+          // end the window in place, as its candidate walk would after two lookups by address
+          if ((by === 'start' ? p.start : p.last) <= cutoff) {
+            expirePair(p);
+            n++;
+          }
+        } else {
+          due.push(srcs[i]!.ip, p.dst);
+        }
       }
     }
-    const n = this.#dir.expirePairs(cutoff, o.compat ? 'start' : 'last', due);
+    n += this.#dir.expirePairs(cutoff, by, due);
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
+  }
+
+  /**
+   * The source's pair for `dst`, created when new. IPv4 pairs are found through an index by (source, destination)
+   * number while the directory keeps no store (one cache miss instead of a Map walk); the index is dropped whenever the
+   * directory may have replaced a state object, and for good once it tracks changes (a store-backed cache evicts).
+   */
+  #pair(s: SourceState, srcKey: number, dst: string, time: number, track: boolean): PairState {
+    const gen = this.#dir.generation;
+    if (gen !== this.#pairGen || track) {
+      this.#pairGen = gen;
+      this.#pairIndex.clear();
+    }
+    const dstKey = srcKey >= 0 && !track ? ipv4Key(dst) : -1;
+    let pair = dstKey >= 0 ? this.#pairIndex.get(srcKey, dstKey) : undefined;
+    if (pair !== undefined) return pair;
+    pair = s.pairs.size === 0 ? undefined : s.pairs.get(dst);
+    if (!pair) {
+      pair = newPairState(dst, time);
+      s.pairs.set(dst, pair);
+    }
+    if (dstKey >= 0) this.#pairIndex.set(srcKey, dstKey, pair);
+    return pair;
+  }
+
+  readonly #pairIndex = new IntPairMap<PairState>();
+  #pairGen = 0;
+
+  /** Counts a packet to (protocol code, port) of the source. */
+  #port(s: SourceState, code: number, dp: number, track: boolean): void {
+    const k = code * 65536 + dp;
+    s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
+    if (track) markPort(s, k);
   }
 
   #note(s: SourceState, c: DangerChange | null): void {
@@ -433,10 +509,19 @@ export class Detector {
 
   #hit(s: SourceState, pair: PairState, ev: PacketEvent, slot: string, sid: number, msg: string, proto: string, dl: number,
     fwsnort: boolean, dp: number, fText: string): void {
-    const key = `${slot}\t${sid}\t${ev.chain}`;
-    let h = pair.sigs[key];
-    if (pair.sigs === EMPTY_SIGS) pair.sigs = {};
-    if (!h) pair.sigs[key] = h = { proto: slot, sid, chain: ev.chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
+    const chain = ev.chain;
+    let h: PairSigHit | undefined;
+    for (const x of pair.sigs) {
+      if (x.sid === sid && x.proto === slot && x.chain === chain) {
+        h = x;
+        break;
+      }
+    }
+    if (!h) {
+      h = { proto: slot, sid, chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
+      if (pair.sigs === EMPTY_SIGS) pair.sigs = [h];
+      else pair.sigs.push(h);
+    }
     h.packets++;
     if (slot === 'tcp' || slot === 'udp' || slot === 'udplite') h.dport = dp;
     if (slot === 'tcp') h.flags = fText;
@@ -527,24 +612,5 @@ export class Detector {
     p._src6 = null;
     p._dst6 = null;
     return p;
-  }
-}
-
-/**
- * A copy of `s` that owns its characters. Strings the parser cuts out of a log line may share the line's (or a whole
- * read chunk's) memory; a source kept for hours must not keep that alive.
- */
-function own(s: string): string {
-  // V8 copies slices shorter than 13 characters; a longer one is flattened from a fresh concatenation (one small copy,
-  // where split/join built an array of one-character strings)
-  return s.length > 12 ? ` ${s}`.slice(1) : s;
-}
-
-function widen(ranges: Record<string, { lo: number; hi: number }>, proto: string, port: number): void {
-  const r = ranges[proto];
-  if (!r) ranges[proto] = { lo: port, hi: port };
-  else {
-    if (port < r.lo) r.lo = port;
-    if (port > r.hi) r.hi = port;
   }
 }

@@ -1,5 +1,6 @@
 // Scan-type labels (psad's scan_logr, psad:5720-5815): nmap guesses from TCP flags, UDP, IP protocol scans, port sweeps
 // and the Topera / Masscan / Mirai marks, given to a destination when its source is reported.
+import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { PairState, SourceState } from '../domain/scan-state.ts';
 import type { DetectOptions } from './rules.ts';
 
@@ -17,7 +18,6 @@ export function nmapOption(flags: string, compat: boolean): string {
 }
 
 const NONE: readonly string[] = Object.freeze([]);
-const NO_MARKS = Object.freeze({ topera: false, masscan: false, mirai: false });
 // labels are built from a handful of flag strings: build each once (this runs for every pair of a reported source in
 // every interval it sends packets)
 const SWEEP = new Map<string, string>();
@@ -34,14 +34,10 @@ function cached(cache: Map<string, string>, v: string, head: string, tail: strin
   return label;
 }
 
-/** Own keys of a flag-count record (the shared empty record has none). */
-function flagKeys(rec: Readonly<Record<string, number>>): readonly string[] {
-  let out: string[] | null = null;
-  for (const k in rec) {
-    if (!Object.prototype.hasOwnProperty.call(rec, k)) continue;
-    (out ??= []).push(k);
-  }
-  return out ?? NONE;
+/** The flag strings of a pair's cumulative flag tally. */
+function flagKeys(p: PairState): readonly string[] {
+  if (p.flag === '') return NONE;
+  return p.flagMore ? [p.flag, ...Object.keys(p.flagMore)] : [p.flag];
 }
 
 function add(p: PairState, label: string): boolean {
@@ -59,11 +55,10 @@ function add(p: PairState, label: string): boolean {
  */
 export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boolean {
   const compat = o.compat;
-  const cur = p.cur;
   let changed = false;
-  const flags = compat ? (cur?.flags ?? NONE) : flagKeys(p.flags);
-  const protos = compat ? (cur?.protos ?? NONE) : p.wprotos;
-  const marks = compat ? (cur ?? NO_MARKS) : p.sticky;
+  const flags = compat ? p.curFlags : flagKeys(p);
+  const protos = compat ? p.curProtos : p.wprotos;
+  const marks = compat ? p.curMarks : p.marks;
   if (protos.length >= o.protocolScanThreshold) {
     changed = add(p, 'Nmap -sO IP protocol scan') || changed;
     tag(s, 'protocol-scan');
@@ -73,13 +68,13 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
     if (!compat && p.sweep) {
       label = cached(SWEEP, f, 'Port sweep ', ' scan');
       tag(s, 'port-sweep');
-    } else if (marks.topera) {
+    } else if ((marks & MARK_TOPERA) !== 0) {
       label = cached(TOPERA, f, 'Topera ', ' scan');
       tag(s, 'topera');
-    } else if (marks.masscan) {
+    } else if ((marks & MARK_MASSCAN) !== 0) {
       label = cached(MASSCAN, f, 'Masscan ', ' scan');
       tag(s, 'masscan');
-    } else if (marks.mirai) {
+    } else if ((marks & MARK_MIRAI) !== 0) {
       label = 'Mirai botnet default credentials scan';
       tag(s, 'mirai');
       // psad resets the tcp/23 counter once the Mirai scan has been reported (psad:5794)
@@ -92,7 +87,7 @@ export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boole
     }
     changed = add(p, label) || changed;
   }
-  const udp = compat ? protos.includes('udp') : Object.prototype.hasOwnProperty.call(p.ranges, 'udp');
+  const udp = compat ? protos.includes('udp') : p.udpLo >= 0;
   if (udp) {
     changed = add(p, 'Nmap -sU scan') || changed;
     tag(s, 'nmap');

@@ -1,7 +1,7 @@
 // Renders a source's scan state as the detection part of its SourceProfile (the other parts start empty and are
 // filled by the areas that own them).
 import { isoTime } from './clock.ts';
-import { PORT_PROTOS, sourceCounts } from './scan-state.ts';
+import { pairChains, pairFlags, pairPrefixes, pairRanges, PORT_PROTOS, sourceCounts } from './scan-state.ts';
 import type { SourceState } from './scan-state.ts';
 import type { DestinationSummary, ProviderState, SourceProfile } from './profile.ts';
 
@@ -44,14 +44,14 @@ export function scanProfile(s: SourceState, limits: ProfileLimits = {}): SourceP
   p.destinations = (maxD > 0 ? pairs.slice(0, maxD) : pairs).map((pair): DestinationSummary => ({
     ip: pair.dst,
     packets: pair.packets,
-    portRanges: Object.entries(pair.ranges).map(([proto, r]) => ({ proto, low: r.lo, high: r.hi })),
-    chains: sortedEntries(pair.chains).map(([k, n]) => {
+    portRanges: Object.entries(pairRanges(pair)).map(([proto, r]) => ({ proto, low: r.lo, high: r.hi })),
+    chains: sortedEntries(pairChains(pair)).map(([k, n]) => {
       const [chain = '', intf = '', proto = ''] = k.split('\t');
       return { chain, inIf: chain === 'OUTPUT' ? '' : intf, outIf: chain === 'OUTPUT' ? intf : '', proto, packets: n };
     }),
-    flags: sortedEntries(pair.flags).map(([flags, packets]) => ({ flags, packets })),
+    flags: sortedEntries(pairFlags(pair)).map(([flags, packets]) => ({ flags, packets })),
     scanTypes: [...pair.scanTypes],
-    prefixes: sortedEntries(pair.prefixes).map(([prefix, packets]) => ({ prefix, packets })),
+    prefixes: sortedEntries(pairPrefixes(pair)).map(([prefix, packets]) => ({ prefix, packets })),
     firstSeen: isoTime(pair.first),
     lastSeen: isoTime(pair.last),
   }));

@@ -28,22 +28,20 @@ export interface PairSigHit {
   fwsnort: boolean;
 }
 
-/** What one source's packets of the current check interval did to one destination (psad's %curr_scan{src}{dst}). */
-export interface PairInterval {
-  /** Distinct TCP flag strings this interval. */
-  flags: string[];
-  /** Distinct protocols this interval (psad's per-interval tot_protocols). */
-  protos: string[];
-  /** Topera / Masscan / Mirai marks of the interval's last packet (psad keeps only the last one). */
-  topera: boolean;
-  masscan: boolean;
-  mirai: boolean;
-}
+/** Topera / Masscan / Mirai mark bits (PairState.marks, PairState.curMarks). */
+export const MARK_TOPERA = 1;
+export const MARK_MASSCAN = 2;
+export const MARK_MIRAI = 4;
 
 /**
  * One source's dealings with one destination. The window fields are psad's $scan{src}{dst} (what danger levels are
  * computed from; reset when the pair times out, as psad's delete_old_scans deletes it); the rest accumulates for the
  * profile and survives timeouts.
+ *
+ * Flat on purpose: a busy log holds hundreds of thousands of pairs, touched in random order, one per packet. Numbers in
+ * fields of one object (port ranges, marks, the one key nearly every counter has) instead of nested records cost one
+ * allocation and a few cache lines per pair instead of a dozen small objects for the collector to trace. Read the
+ * records through pairRanges / pairChains / pairFlags / pairPrefixes.
  */
 export interface PairState {
   /** Destination, canonical text. */
@@ -60,39 +58,164 @@ export interface PairState {
   slots: string[];
   /** Distinct protocols in the window (probewatch's count). */
   wprotos: string[];
-  /** psad abs_sp/abs_ep by protocol ("tcp", "udp", "udplite") in the window. */
-  wranges: Record<string, PortRange>;
+  /** psad abs_sp/abs_ep in the window for tcp, udp and udplite (-1 when the window has no such packet). */
+  wTcpLo: number;
+  wTcpHi: number;
+  wUdpLo: number;
+  wUdpHi: number;
+  wLiteLo: number;
+  wLiteHi: number;
   /** Packets ever counted to this destination. */
   packets: number;
   /** First and last packet ever (event ms). */
   first: number;
   last: number;
-  /** Port ranges ever, by protocol. */
-  ranges: Record<string, PortRange>;
-  /** Packets by "chain\tinterface\tprotocol". */
-  chains: Record<string, number>;
-  /** Packets by TCP flag string. */
-  flags: Record<string, number>;
-  /** Packets by log prefix ("*noprfx*" when none). */
-  prefixes: Record<string, number>;
-  /** Signature hits keyed "proto\tsid\tchain". */
-  sigs: Record<string, PairSigHit>;
+  /** Port ranges ever for tcp, udp and udplite (-1 when none). */
+  tcpLo: number;
+  tcpHi: number;
+  udpLo: number;
+  udpHi: number;
+  liteLo: number;
+  liteHi: number;
+  /** Packets by "chain\tinterface\tprotocol": the first key and its count here, any other key in `chainMore`. */
+  chain: string;
+  chainN: number;
+  chainMore: Record<string, number> | null;
+  /** Packets by TCP flag string, kept the same way ("" = none yet). */
+  flag: string;
+  flagN: number;
+  flagMore: Record<string, number> | null;
+  /** Packets by log prefix ("*noprfx*" when none), kept the same way. */
+  prefix: string;
+  prefixN: number;
+  prefixMore: Record<string, number> | null;
+  /** Signature hits, one per (proto, sid, chain) (a pair has a few; a list is searched faster than keys are built). */
+  sigs: PairSigHit[];
   /** Invalid ICMP/ICMPv6 packets keyed "proto\ttype\tcode\tchain" (code "" for an invalid type). */
   icmpInvalid: Record<string, number>;
   /** Scan-type labels given so far. */
   scanTypes: string[];
   /** Port-sweep mark. */
   sweep: boolean;
-  /** Sticky Topera / Masscan / Mirai marks (any packet, not only the last). */
-  sticky: { topera: boolean; masscan: boolean; mirai: boolean };
+  /** Sticky Topera / Masscan / Mirai marks (MARK_* bits of any packet, not only the last). */
+  marks: number;
   /** Syslog hosts (sensors) that logged the pair's packets (a few). */
   hosts: string[];
-  /** Interval id the `cur` data belongs to. */
+  /** Interval id the `cur*` data belongs to. */
   interval: number;
-  /** Data of that interval. */
-  cur: PairInterval | null;
+  /**
+   * Whether the pair holds data of that interval (psad's %curr_scan{src}{dst}, kept in compatibility mode only): its
+   * distinct TCP flag strings, distinct protocols (psad's per-interval tot_protocols) and the MARK_* bits of the
+   * interval's last packet (psad keeps only the last one).
+   */
+  cur: boolean;
+  curFlags: string[];
+  curProtos: string[];
+  curMarks: number;
   /** Expiry bucket the detector last scheduled the pair in (not persisted). */
-  expBucket?: number;
+  expBucket: number;
+}
+
+/** psad's %curr_scan{src}{dst} as the store keeps it (PairState's cur* fields). */
+export interface PairInterval {
+  /** Distinct TCP flag strings this interval. */
+  flags: string[];
+  /** Distinct protocols this interval. */
+  protos: string[];
+  /** Topera / Masscan / Mirai marks of the interval's last packet. */
+  topera: boolean;
+  masscan: boolean;
+  mirai: boolean;
+}
+
+/** A (first key, its count, other keys) tally as one record, the first key first. */
+function tallyRecord(k: string, n: number, more: Record<string, number> | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (k !== '') out[k] = n;
+  if (more) for (const [key, v] of Object.entries(more)) out[key] = v;
+  return out;
+}
+
+/** Packets by "chain\tinterface\tprotocol". */
+export function pairChains(p: PairState): Record<string, number> {
+  return tallyRecord(p.chain, p.chainN, p.chainMore);
+}
+
+/** Packets by TCP flag string. */
+export function pairFlags(p: PairState): Record<string, number> {
+  return tallyRecord(p.flag, p.flagN, p.flagMore);
+}
+
+/** Packets by log prefix ("*noprfx*" when none). */
+export function pairPrefixes(p: PairState): Record<string, number> {
+  return tallyRecord(p.prefix, p.prefixN, p.prefixMore);
+}
+
+/** Port ranges ever by protocol (tcp, udp, udplite, those seen). */
+export function pairRanges(p: PairState): Record<string, PortRange> {
+  const out: Record<string, PortRange> = {};
+  if (p.tcpLo >= 0) out.tcp = { lo: p.tcpLo, hi: p.tcpHi };
+  if (p.udpLo >= 0) out.udp = { lo: p.udpLo, hi: p.udpHi };
+  if (p.liteLo >= 0) out.udplite = { lo: p.liteLo, hi: p.liteHi };
+  return out;
+}
+
+/** Window port ranges by protocol. */
+export function windowRanges(p: PairState): Record<string, PortRange> {
+  const out: Record<string, PortRange> = {};
+  if (p.wTcpLo >= 0) out.tcp = { lo: p.wTcpLo, hi: p.wTcpHi };
+  if (p.wUdpLo >= 0) out.udp = { lo: p.wUdpLo, hi: p.wUdpHi };
+  if (p.wLiteLo >= 0) out.udplite = { lo: p.wLiteLo, hi: p.wLiteHi };
+  return out;
+}
+
+/** Sets the window (`window`) or ever ranges from a record (a stored state). */
+export function setRanges(p: PairState, rec: Readonly<Record<string, PortRange>>, window: boolean): void {
+  const t = rec.tcp;
+  const u = rec.udp;
+  const l = rec.udplite;
+  if (window) {
+    p.wTcpLo = t ? t.lo : -1; p.wTcpHi = t ? t.hi : -1;
+    p.wUdpLo = u ? u.lo : -1; p.wUdpHi = u ? u.hi : -1;
+    p.wLiteLo = l ? l.lo : -1; p.wLiteHi = l ? l.hi : -1;
+  } else {
+    p.tcpLo = t ? t.lo : -1; p.tcpHi = t ? t.hi : -1;
+    p.udpLo = u ? u.lo : -1; p.udpHi = u ? u.hi : -1;
+    p.liteLo = l ? l.lo : -1; p.liteHi = l ? l.hi : -1;
+  }
+}
+
+/** Sets a tally's fields from a record (a stored state). */
+export function setTally(p: PairState, which: 'chain' | 'flag' | 'prefix', rec: Readonly<Record<string, number>>): void {
+  let k = '';
+  let n = 0;
+  let more: Record<string, number> | null = null;
+  for (const [key, v] of Object.entries(rec)) {
+    if (k === '') {
+      k = key;
+      n = v;
+    } else {
+      (more ??= {})[key] = v;
+    }
+  }
+  if (which === 'chain') { p.chain = k; p.chainN = n; p.chainMore = more; }
+  else if (which === 'flag') { p.flag = k; p.flagN = n; p.flagMore = more; }
+  else { p.prefix = k; p.prefixN = n; p.prefixMore = more; }
+}
+
+/** The interval data as the store keeps it, or null. */
+export function pairInterval(p: PairState): PairInterval | null {
+  if (!p.cur) return null;
+  return {
+    flags: p.curFlags, protos: p.curProtos, topera: (p.curMarks & MARK_TOPERA) !== 0, masscan: (p.curMarks & MARK_MASSCAN) !== 0,
+    mirai: (p.curMarks & MARK_MIRAI) !== 0,
+  };
+}
+
+/** MARK_* bits of a stored marks object. */
+export function markBits(m: { topera?: boolean; masscan?: boolean; mirai?: boolean } | null | undefined): number {
+  if (!m) return 0;
+  return (m.topera ? MARK_TOPERA : 0) | (m.masscan ? MARK_MASSCAN : 0) | (m.mirai ? MARK_MIRAI : 0);
 }
 
 /** A signature that matched packets from a source (summed over destinations). */
@@ -203,10 +326,9 @@ export function markSig(s: SourceState, sid: number): void {
 }
 
 /** Shared empty values of fields that stay empty for nearly every pair; replaced (never mutated) on first write. */
-export const EMPTY_SIGS: Readonly<Record<string, PairSigHit>> = Object.freeze({});
+export const EMPTY_SIGS: readonly PairSigHit[] = Object.freeze([]);
 export const EMPTY_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
 export const EMPTY_LIST: readonly string[] = Object.freeze([]);
-export const NO_MARKS: Readonly<PairState['sticky']> = Object.freeze({ topera: false, masscan: false, mirai: false });
 
 /** Port-key protocol codes. */
 export const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
@@ -226,7 +348,10 @@ export function newSourceState(ip: string, family: 4 | 6, time: number): SourceS
   };
 }
 
-/** Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. */
+/**
+ * Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. For directories
+ * that track no changes (the first store write of a source is a full one), so no pair is marked.
+ */
 export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cutoff: number, by: 'start' | 'last', candidates: readonly string[],
   onExpired?: (s: SourceState) => void): number {
   let n = 0;
@@ -235,7 +360,6 @@ export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cuto
     const p = s?.pairs.get(candidates[i + 1]!);
     if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
     expirePair(p);
-    markPair(s, p.dst);
     onExpired?.(s);
     n++;
   }
@@ -256,25 +380,34 @@ export function sourceCounts(s: SourceState): SourceCounts {
   const add = (rec: Record<string, number>, k: string, n: number): void => {
     rec[k] = (rec[k] ?? 0) + n;
   };
+  const chain = (k: string, n: number): void => {
+    const [c = '', intf = '', proto = ''] = k.split('\t');
+    add(out.chains, c, n);
+    if (intf !== '') add(out.interfaces, intf, n);
+    add(out.protocols, proto, n);
+  };
+  const prefix = (k: string, n: number): void => {
+    if (k !== '*noprfx*') add(out.prefixes, k, n);
+  };
   for (const p of s.pairs.values()) {
-    for (const [k, n] of Object.entries(p.chains)) {
-      const [chain = '', intf = '', proto = ''] = k.split('\t');
-      add(out.chains, chain, n);
-      if (intf !== '') add(out.interfaces, intf, n);
-      add(out.protocols, proto, n);
-    }
-    for (const [k, n] of Object.entries(p.prefixes)) if (k !== '*noprfx*') add(out.prefixes, k, n);
+    if (p.chain !== '') chain(p.chain, p.chainN);
+    if (p.chainMore) for (const [k, n] of Object.entries(p.chainMore)) chain(k, n);
+    if (p.prefix !== '') prefix(p.prefix, p.prefixN);
+    if (p.prefixMore) for (const [k, n] of Object.entries(p.prefixMore)) prefix(k, n);
   }
   return out;
 }
 
 /** A new, empty pair (window not yet live). */
 export function newPairState(dst: string, time: number): PairState {
+  const none = EMPTY_LIST as string[];
   return {
-    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: EMPTY_LIST as string[], wprotos: EMPTY_LIST as string[],
-    wranges: {}, packets: 0, first: time, last: time, ranges: {}, chains: {}, flags: EMPTY_COUNTS, prefixes: {},
-    sigs: EMPTY_SIGS, icmpInvalid: EMPTY_COUNTS,
-    scanTypes: EMPTY_LIST as string[], sweep: false, sticky: NO_MARKS, hosts: EMPTY_LIST as string[], interval: -1, cur: null,
+    dst, live: false, start: time, absnum: 0, totProtocols: 0, slots: none, wprotos: none,
+    wTcpLo: -1, wTcpHi: -1, wUdpLo: -1, wUdpHi: -1, wLiteLo: -1, wLiteHi: -1, packets: 0, first: time, last: time,
+    tcpLo: -1, tcpHi: -1, udpLo: -1, udpHi: -1, liteLo: -1, liteHi: -1,
+    chain: '', chainN: 0, chainMore: null, flag: '', flagN: 0, flagMore: null, prefix: '', prefixN: 0, prefixMore: null,
+    sigs: EMPTY_SIGS as PairSigHit[], icmpInvalid: EMPTY_COUNTS, scanTypes: none, sweep: false, marks: 0, hosts: none, interval: -1,
+    cur: false, curFlags: none, curProtos: none, curMarks: 0, expBucket: Number.NaN,
   };
 }
 
@@ -285,7 +418,7 @@ export function expirePair(p: PairState): void {
   p.totProtocols = 0;
   p.slots = EMPTY_LIST as string[];
   p.wprotos = EMPTY_LIST as string[];
-  p.wranges = {};
+  p.wTcpLo = p.wTcpHi = p.wUdpLo = p.wUdpHi = p.wLiteLo = p.wLiteHi = -1;
 }
 
 /** Which evicted sources a level assignment can leave alone. */
@@ -305,8 +438,16 @@ export interface TouchedHint {
 export interface SourceDirectory {
   /** Whether changes must be tracked per pair, port and signature (only when a store is written incrementally). */
   readonly tracksChanges: boolean;
-  /** The source's state, loading it when it was evicted; undefined when never seen. */
-  get(ip: string): SourceState | undefined;
+  /**
+   * The source's state, loading it when it was evicted; undefined when never seen. `key` is ipv4Key(ip) when the caller
+   * has it (-1 otherwise): a directory may look IPv4 sources up by number.
+   */
+  get(ip: string, key?: number): SourceState | undefined;
+  /**
+   * Changes whenever a state object handed out before may have been replaced (evicted, reloaded, copied): a caller that
+   * keeps its own index of handed-out objects drops it then.
+   */
+  readonly generation: number;
   /** Registers a new source. */
   add(state: SourceState): void;
   /** Notes that the source was touched in the current interval (its `interval` field is already set). */

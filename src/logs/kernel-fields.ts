@@ -13,6 +13,8 @@ import {
   ORDER_BY_BIT, PacketDraft, fieldName, finish,
 } from './kernel-draft.ts';
 import type { Finished } from './kernel-draft.ts';
+import { fastFields } from './kernel-fast.ts';
+import type { FieldReaders } from './kernel-fast.ts';
 import {
   K_ACK, K_CODE, K_DPT, K_DST, K_FLOWLBL, K_FRAG, K_GID, K_HOPLIMIT, K_ID, K_IN, K_LEN, K_MAC, K_MACDST, K_MACPROTO,
   K_MACSRC, K_MARK, K_OUT, K_PHYSIN, K_PHYSOUT, K_PREC, K_PROTO, K_RES, K_SEQ, K_SPT, K_SRC, K_TC, K_TOS, K_TTL, K_TYPE,
@@ -26,6 +28,8 @@ import type { ErrorReason } from './parse-types.ts';
 export interface ScanOptions {
   /** psad 2.4.6 rules: full-form IPv6 only, forms psad's regexes reject are errors. */
   psadCompat: boolean;
+  /** Try the fast path for the common layout first (default; tests turn it off to compare). */
+  fast?: boolean;
 }
 
 /** TCP flag bit of a flag word id, or 0. */
@@ -43,17 +47,59 @@ function flagBit(code: number): number {
   }
 }
 
+/** Whether s holds `t` at a (a character loop beats startsWith with a position on these short strings). */
+function sameAt(s: string, a: number, t: string): boolean {
+  if (a + t.length > s.length) return false;
+  for (let k = 0; k < t.length; k++) if (s.charCodeAt(a + k) !== t.charCodeAt(k)) return false;
+  return true;
+}
+
+/**
+ * A copy of `s` that owns its characters: strings cut out of a log line may share the line's (or a whole read chunk's)
+ * memory, and detection keeps addresses for hours. V8 copies slices shorter than 13 characters; a longer one is
+ * flattened from a fresh concatenation.
+ */
+export function owned(s: string): string {
+  return s.length > 12 ? ` ${s}`.slice(1) : s;
+}
+
+/**
+ * The text of IPv4 addresses by value, one string object per address while it stays in the table: detection's maps
+ * are keyed by address, and a key that is the very object stored finds its entry without hashing or comparing
+ * characters. Direct-mapped and bounded: a collision only costs a fresh copy.
+ */
+class V4Strings {
+  static readonly BITS = 17;
+  readonly #keys = new Int32Array(1 << V4Strings.BITS);
+  readonly #vals: string[] = new Array<string>(1 << V4Strings.BITS).fill('');
+
+  /** The address `n` (32-bit value) whose canonical text is s[a,b). */
+  get(n: number, s: string, a: number, b: number): string {
+    const k = n | 0;
+    const h = Math.imul(k ^ (k >>> 15), 0x2c1b3c6d) >>> (32 - V4Strings.BITS);
+    const v = this.#vals[h]!;
+    if (this.#keys[h] === k && v !== '') return v;
+    const t = owned(s.slice(a, b));
+    this.#keys[h] = k;
+    this.#vals[h] = t;
+    return t;
+  }
+}
+
 /**
  * One reusable scanner (one per parser). `scan()` returns a complete PacketEvent (time, host, prefix, sid and line
  * left for the caller) or null with `reason` and `detail` set.
  */
-export class KernelFieldScanner {
+export class KernelFieldScanner implements FieldReaders {
   /** Why the last scan failed. */
   reason: ErrorReason = 'garbled';
   /** Detail of the last failure (field name or value, at most ~80 characters). */
   detail = '';
+  /** Lines the fast path read (for tests and profiling). */
+  fastLines = 0;
 
   readonly #compat: boolean;
+  readonly #fast: boolean;
   readonly #d = new PacketDraft();
   readonly #out: Finished = { event: null, reason: 'garbled', detail: '' };
   // interface names, MACs and IPv6 canonical forms repeat from line to line
@@ -62,9 +108,11 @@ export class KernelFieldScanner {
   #addrV6 = false;
   #lastMac = '';
   readonly #v6cache = new Map<string, string>();
+  readonly #v4 = new V4Strings();
 
   constructor(opts: ScanOptions) {
     this.#compat = opts.psadCompat;
+    this.#fast = opts.fast ?? true;
   }
 
   #error(reason: ErrorReason, detail: string): null {
@@ -151,7 +199,7 @@ export class KernelFieldScanner {
     const slot = name === 'SRC' ? 0 : 1;
     const lastRaw = this.#rawAddr[slot]!;
     const rl = lastRaw.length;
-    if (rl > 0 && s.startsWith(lastRaw, a) && (a + rl === end || s.charCodeAt(a + rl) === 32)) {
+    if (rl > 0 && (a + rl === end || s.charCodeAt(a + rl) === 32) && sameAt(s, a, lastRaw)) {
       this.#addrV6 = this.#lastV6[slot]!;
       this.#addrEnd = a + rl;
       return this.#canon[slot]!;
@@ -161,12 +209,14 @@ export class KernelFieldScanner {
     let ok = true;
     let part = 0;
     let digits = 0;
+    let num = 0;
     let i = a;
     for (; i < end; i++) {
       const c = s.charCodeAt(i);
       if (c === 46) {
         if (digits === 0) ok = false;
         dots++;
+        num = num * 256 + part;
         part = 0;
         digits = 0;
       } else if (c >= 48 && c <= 57) {
@@ -182,7 +232,7 @@ export class KernelFieldScanner {
       if (ok && dots === 3 && digits > 0) {
         this.#addrV6 = false;
         this.#addrEnd = i;
-        const v = s.slice(a, i);
+        const v = this.#v4.get(num * 256 + part, s, a, i);
         this.#remember(slot, v, v, false);
         return v;
       }
@@ -206,18 +256,48 @@ export class KernelFieldScanner {
       const p = raw.length <= 45 && !raw.includes('%') && raw.charCodeAt(0) !== 91 ? parseIp(raw) : null;
       if (p) {
         if (this.#v6cache.size >= 4096) this.#v6cache.clear();
-        this.#v6cache.set(raw, p.text);
-        this.#remember(slot, raw, p.text, true);
-        return p.text;
+        const text = owned(p.text);
+        this.#v6cache.set(raw, text);
+        this.#remember(slot, raw, text, true);
+        return text;
       }
     }
     this.#error('bad-address', `${name}=${raw.slice(0, 45)}`);
     return null;
   }
 
+  /** FieldReaders for the fast path: the same validating, caching readers the full scan uses. */
+  iface(s: string, a: number, b: number): string | null {
+    return this.#iface(s, a, b);
+  }
+
+  mac(s: string, a: number, b: number): string | null {
+    return this.#mac(s, a, b);
+  }
+
+  addr(s: string, a: number, end: number, name: 'SRC' | 'DST'): string | null {
+    return this.#addr(s, a, end, name);
+  }
+
+  get addrEnd(): number {
+    return this.#addrEnd;
+  }
+
+  lastV6(): boolean {
+    return this.#addrV6;
+  }
+
   /** Scans s[start,end), `start` at the "IN=" of the kernel fields. */
   scan(s: string, start: number, end: number): PacketEvent | null {
     const d = this.#d;
+    // the common layout first; anything else (or anything finish() rejects) is read in full, for the full rules
+    if (this.#fast && fastFields(this, d, s, start, end)) {
+      const r = finish(d, this.#compat, this.#out);
+      if (r.event !== null) {
+        this.fastLines++;
+        return r.event;
+      }
+    }
     d.reset();
     let l4 = false; // after PROTO=
     let i = start;

@@ -1,5 +1,6 @@
 // A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
 // least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
+import { IntMap, ipv4Key } from '../domain/int-table.ts';
 import { expireCandidates, expirePair, markPair } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { IpBloom } from './ip-bloom.ts';
@@ -35,6 +36,10 @@ export class ScanCache implements SourceDirectory {
   readonly stats: CacheStats = { evicted: 0, reloaded: 0, saved: 0, peakHot: 0 };
   /** Hot sources, least recently used first (Map insertion order). */
   readonly #hot = new Map<string, SourceState>();
+  /** Hot IPv4 sources by number (the per-packet lookup). */
+  readonly #hotByKey = new IntMap<SourceState>();
+  /** See SourceDirectory.generation: bumped when hot sources are dropped. */
+  generation = 0;
   #touched = new Set<SourceState>();
   /** Sources handed out since the last flush (only these can have changed). */
   #handed = new Set<SourceState>();
@@ -108,8 +113,8 @@ export class ScanCache implements SourceDirectory {
     return this.#hot.values();
   }
 
-  get(ip: string): SourceState | undefined {
-    const s = this.#hot.get(ip);
+  get(ip: string, key = -1): SourceState | undefined {
+    const s = key >= 0 ? this.#hotByKey.get(key) : this.#hot.get(ip);
     if (s) {
       // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
       s.dirty.used = true;
@@ -187,7 +192,7 @@ export class ScanCache implements SourceDirectory {
   forget(cutoff: number): void {
     for (const [ip, s] of this.#hot) {
       if (s.lastSeen < cutoff) {
-        this.#hot.delete(ip);
+        this.#drop(ip);
         this.#touched.delete(s);
         this.#handed.delete(s);
       }
@@ -200,6 +205,8 @@ export class ScanCache implements SourceDirectory {
     if (this.#repo) this.#handed.add(s);
     else s.dirty.full = true;
     this.#hot.set(s.ip, s);
+    const key = ipv4Key(s.ip);
+    if (key >= 0) this.#hotByKey.set(key, s);
     if (this.#hot.size > this.stats.peakHot) this.stats.peakHot = this.#hot.size;
     if (this.#hot.size > this.#cap) {
       if (!this.#capNoted) {
@@ -213,6 +220,14 @@ export class ScanCache implements SourceDirectory {
       this.#sinceCheck = 0;
       this.#checkMemory();
     }
+  }
+
+  /** Removes a hot source (its state object is no longer the one handed out for the address). */
+  #drop(ip: string): void {
+    this.#hot.delete(ip);
+    const key = ipv4Key(ip);
+    if (key >= 0) this.#hotByKey.delete(key);
+    this.generation++;
   }
 
   /** Evicts the `n` least recently used sources (never the most recent one, which the detector is working on). */
@@ -233,7 +248,7 @@ export class ScanCache implements SourceDirectory {
         left--;
         repo.save(s, now);
         (this.#bloom ??= new IpBloom()).add(ip);
-        this.#hot.delete(ip);
+        this.#drop(ip);
         this.#touched.delete(s);
         this.#handed.delete(s);
         this.stats.evicted++;

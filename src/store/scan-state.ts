@@ -1,8 +1,11 @@
 // Scan-state repository: writes a source's changed parts (incrementally, by its dirty marks) and loads a source back,
 // so detection can evict cold sources and reload them on their next packet without losing a count.
 import type { Database, Statement } from 'better-sqlite3';
-import { cleanMarks, PORT_PROTOS, sourceCounts } from '../domain/scan-state.ts';
-import type { DangerChange, PairState, SourceSigHit, SourceState, TouchedHint } from '../domain/scan-state.ts';
+import {
+  cleanMarks, markBits, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, newPairState, pairChains, pairFlags, pairInterval, pairPrefixes, pairRanges,
+  PORT_PROTOS, setRanges, setTally, sourceCounts, windowRanges,
+} from '../domain/scan-state.ts';
+import type { DangerChange, PairInterval, PairSigHit, PairState, PortRange, SourceSigHit, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import type { DangerLevel } from '../domain/profile.ts';
 import { ChangeLog } from './changes.ts';
 
@@ -48,6 +51,28 @@ interface SigRow {
   last_seen: number;
 }
 
+/** A pair's window as stored. */
+interface StoredWindow {
+  slots: string[];
+  wprotos: string[];
+  wranges: Record<string, PortRange>;
+}
+
+/** A pair's cumulative detail as stored (pairDetail). */
+interface StoredDetail {
+  ranges?: Record<string, PortRange>;
+  chains?: Record<string, number>;
+  flags?: Record<string, number>;
+  prefixes?: Record<string, number>;
+  sigs?: Record<string, PairSigHit>;
+  icmpInvalid?: Record<string, number>;
+  scanTypes?: string[];
+  sweep?: boolean;
+  sticky?: { topera: boolean; masscan: boolean; mirai: boolean };
+  hosts?: string[];
+  cur?: PairInterval;
+}
+
 /** Parses stored JSON that this code wrote; a damaged value becomes the fallback rather than a crash. */
 function json<T>(text: string | null, fallback: T): T {
   if (text === null) return fallback;
@@ -60,10 +85,12 @@ function json<T>(text: string | null, fallback: T): T {
 
 /** A pair's cumulative detail as JSON, leaving out empty fields (most pairs of a flood have one packet). */
 function pairDetail(p: PairState): string {
-  const o: Record<string, unknown> = { ranges: p.ranges, chains: p.chains, flags: p.flags, prefixes: p.prefixes };
-  for (const _k in p.sigs) {
-    o.sigs = p.sigs;
-    break;
+  const o: Record<string, unknown> = { ranges: pairRanges(p), chains: pairChains(p), flags: pairFlags(p), prefixes: pairPrefixes(p) };
+  if (p.sigs.length > 0) {
+    // stored keyed "proto\tsid\tchain", as before the list
+    const sigs: Record<string, PairSigHit> = {};
+    for (const h of p.sigs) sigs[`${h.proto}\t${h.sid}\t${h.chain}`] = h;
+    o.sigs = sigs;
   }
   for (const _k in p.icmpInvalid) {
     o.icmpInvalid = p.icmpInvalid;
@@ -71,9 +98,12 @@ function pairDetail(p: PairState): string {
   }
   if (p.scanTypes.length > 0) o.scanTypes = p.scanTypes;
   if (p.sweep) o.sweep = true;
-  if (p.sticky.topera || p.sticky.masscan || p.sticky.mirai) o.sticky = p.sticky;
+  if (p.marks !== 0) {
+    o.sticky = { topera: (p.marks & MARK_TOPERA) !== 0, masscan: (p.marks & MARK_MASSCAN) !== 0, mirai: (p.marks & MARK_MIRAI) !== 0 };
+  }
   if (p.hosts.length > 0) o.hosts = p.hosts;
-  if (p.cur) o.cur = p.cur;
+  const cur = pairInterval(p);
+  if (cur) o.cur = cur;
   return JSON.stringify(o);
 }
 
@@ -167,7 +197,7 @@ export class ScanStateRepo {
       const p = s.pairs.get(dst);
       if (!p) continue;
       this.#upsertPair.run(s.ip, dst, p.live ? 1 : 0, p.start, p.absnum, p.totProtocols, p.packets, p.first, p.last, p.interval,
-        JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: p.wranges }), pairDetail(p));
+        JSON.stringify({ slots: p.slots, wprotos: p.wprotos, wranges: windowRanges(p) }), pairDetail(p));
     }
     for (const k of d.full ? s.ports.keys() : d.ports ?? []) {
       const n = s.ports.get(k);
@@ -193,16 +223,36 @@ export class ScanStateRepo {
     if (!r || r.interval === null) return undefined;
     const pairs = new Map<string, PairState>();
     for (const p of this.#getPairs.all(ip)) {
-      const win = json<Pick<PairState, 'slots' | 'wprotos' | 'wranges'>>(p.win, { slots: [], wprotos: [], wranges: {} });
-      const det = json<Partial<PairState>>(p.detail, {});
-      pairs.set(p.dst, {
-        dst: p.dst, live: p.live === 1, start: p.start, absnum: p.absnum, totProtocols: p.tot_protocols, slots: win.slots,
-        wprotos: win.wprotos, wranges: win.wranges, packets: p.packets, first: p.first_seen, last: p.last_seen,
-        ranges: det.ranges ?? {}, chains: det.chains ?? {}, flags: det.flags ?? {}, prefixes: det.prefixes ?? {},
-        sigs: det.sigs ?? {}, icmpInvalid: det.icmpInvalid ?? {}, scanTypes: det.scanTypes ?? [], sweep: det.sweep ?? false,
-        sticky: det.sticky ?? { topera: false, masscan: false, mirai: false }, hosts: det.hosts ?? [], interval: p.interval,
-        cur: det.cur ?? null,
-      });
+      const win = json<StoredWindow>(p.win, { slots: [], wprotos: [], wranges: {} });
+      const det = json<StoredDetail>(p.detail, {});
+      const pair = newPairState(p.dst, p.first_seen);
+      pair.live = p.live === 1;
+      pair.start = p.start;
+      pair.absnum = p.absnum;
+      pair.totProtocols = p.tot_protocols;
+      pair.slots = win.slots;
+      pair.wprotos = win.wprotos;
+      setRanges(pair, win.wranges, true);
+      pair.packets = p.packets;
+      pair.last = p.last_seen;
+      setRanges(pair, det.ranges ?? {}, false);
+      setTally(pair, 'chain', det.chains ?? {});
+      setTally(pair, 'flag', det.flags ?? {});
+      setTally(pair, 'prefix', det.prefixes ?? {});
+      pair.sigs = det.sigs ? Object.values(det.sigs) : [];
+      pair.icmpInvalid = det.icmpInvalid ?? {};
+      pair.scanTypes = det.scanTypes ?? [];
+      pair.sweep = det.sweep ?? false;
+      pair.marks = markBits(det.sticky);
+      pair.hosts = det.hosts ?? [];
+      pair.interval = p.interval;
+      if (det.cur) {
+        pair.cur = true;
+        pair.curFlags = det.cur.flags;
+        pair.curProtos = det.cur.protos;
+        pair.curMarks = markBits(det.cur);
+      }
+      pairs.set(p.dst, pair);
     }
     const ports = new Map<number, number>();
     for (const p of this.#getPorts.all(ip)) {

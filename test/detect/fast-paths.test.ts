@@ -16,7 +16,8 @@ class CopyingDirectory extends MemoryDirectory {
     super.forEachTouched(id, (s) => {
       const copy = structuredClone(s);
       fn(copy);
-      this.sources.set(copy.ip, copy);
+      this.replace(copy);
+      this.generation++;
     });
   }
 }

@@ -5,7 +5,7 @@ import type { Cidr, ParsedIp } from '../../domain/address.ts';
 import { ipOptionKeywords } from '../data/ip-options.ts';
 import type { IpOptionTable } from '../data/ip-options.ts';
 import { inRange } from './types.ts';
-import type { AddrSpec, FlagSpec, Signature } from './types.ts';
+import type { AddrSpec, FlagSpec, IntRange, Signature } from './types.ts';
 
 /** The packet fields signatures look at. The matcher caches parsed addresses in the `_…` fields. */
 export interface SigPacket {
@@ -162,11 +162,60 @@ function flagsMatch(f: FlagSpec, mask: number): boolean {
   }
 }
 
-/** A signature with its compiled addresses. */
-interface Compiled {
-  sig: Signature;
-  src: Addr;
-  dst: Addr;
+/**
+ * A signature compiled for matching: every criterion a field of one class (absent ones null), so the per-packet tests
+ * read objects of a single shape (the parsed signatures differ in which keywords they carry, and reading those many
+ * shapes in one place is slow). It is also the match result (sig and level), so a match allocates nothing.
+ */
+class Compiled implements SigMatch {
+  readonly sig: Signature;
+  /** Level after snort_rule_dl. */
+  readonly dl: number;
+  readonly proto: string;
+  readonly src: Addr;
+  readonly dst: Addr;
+  readonly sp: IntRange;
+  readonly dp: IntRange;
+  readonly flags: FlagSpec | null;
+  readonly dsize: IntRange | null;
+  readonly psadDsize: IntRange | null;
+  readonly psadIpLen: IntRange | null;
+  readonly ttl: IntRange | null;
+  readonly id: IntRange | null;
+  readonly window: IntRange | null;
+  readonly seq: IntRange | null;
+  readonly ack: IntRange | null;
+  readonly itype: IntRange | null;
+  readonly icode: IntRange | null;
+  readonly icmpSeq: IntRange | null;
+  readonly icmpId: IntRange | null;
+  readonly ipopts: string | null;
+  readonly sameip: boolean;
+
+  constructor(s: Signature, dl: number) {
+    this.sig = s;
+    this.dl = dl;
+    this.proto = s.proto;
+    this.src = compileAddr(s.src);
+    this.dst = compileAddr(s.dst);
+    this.sp = s.sp;
+    this.dp = s.dp;
+    this.flags = s.flags ?? null;
+    this.dsize = s.dsize ?? null;
+    this.psadDsize = s.psadDsize ?? null;
+    this.psadIpLen = s.psadIpLen ?? null;
+    this.ttl = s.ttl ?? null;
+    this.id = s.id ?? null;
+    this.window = s.window ?? null;
+    this.seq = s.seq ?? null;
+    this.ack = s.ack ?? null;
+    this.itype = s.itype ?? null;
+    this.icode = s.icode ?? null;
+    this.icmpSeq = s.icmpSeq ?? null;
+    this.icmpId = s.icmpId ?? null;
+    this.ipopts = s.ipopts ?? null;
+    this.sameip = s.sameip;
+  }
 }
 
 /** Candidates of one protocol: per-port buckets, then wide rules keyed by flags (tcp) and the rest. */
@@ -203,7 +252,7 @@ export class SignatureSet {
     this.#size = sigs.length;
     for (const s of sigs) {
       this.#bySid.set(s.sid, s);
-      const c: Compiled = { sig: s, src: compileAddr(s.src), dst: compileAddr(s.dst) };
+      const c = new Compiled(s, this.levelOf(s.sid, s.dl));
       if (s.proto === 'tcp' || s.proto === 'udp') {
         const idx = s.proto === 'tcp' ? this.#tcp : this.#udp;
         if (!s.dp.neg && s.dp.hi - s.dp.lo < NARROW) {
@@ -264,14 +313,12 @@ export class SignatureSet {
   #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[]): void {
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (this.#test(p, c.sig) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) {
-        out.push({ sig: c.sig, dl: this.levelOf(c.sig.sid, c.sig.dl) });
-      }
+      if (this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) out.push(c);
     }
   }
 
   /** Every criterion but the addresses (tested last: they may need parsing). */
-  #test(p: SigPacket, s: Signature): boolean {
+  #test(p: SigPacket, s: Compiled): boolean {
     if (s.proto === 'tcp') {
       if (!inRange(s.sp, p.sp) || !inRange(s.dp, p.dp)) return false;
       if (s.flags && (this.#compat ? p.flagsText !== s.flags.psad : !flagsMatch(s.flags, p.flags))) return false;
@@ -293,26 +340,26 @@ export class SignatureSet {
   }
 
   /** psad's match_snort_ip_keywords (psad:2499); psad skips them all for IPv6, own mode applies them (TTL = hop limit). */
-  #ipKeywords(p: SigPacket, s: Signature): boolean {
+  #ipKeywords(p: SigPacket, s: Compiled): boolean {
     if (this.#compat && p.family === 6) return s.proto !== 'ip';
     if (s.ttl && !inRange(s.ttl, p.ttl)) return false;
     if (s.id && !inRange(s.id, p.ipId)) return false;
     if (s.psadIpLen && !inRange(s.psadIpLen, p.ipLen)) return false;
     if (s.sameip && (p.intf === 'lo' || p.src !== p.dst)) return false;
-    if (s.ipopts !== undefined) {
+    if (s.ipopts !== null) {
       if (!p.ipOpts) return false;
       if (s.ipopts !== 'any' && !ipOptionKeywords(this.#ipOptions, p.ipOpts).has(s.ipopts)) return false;
     }
     return true;
   }
 
-  #dsizeOk(p: SigPacket, s: Signature): boolean {
+  #dsizeOk(p: SigPacket, s: Compiled): boolean {
     const d = this.#dsize(p, s);
     return (!s.dsize || inRange(s.dsize, d)) && (!s.psadDsize || inRange(s.psadDsize, d));
   }
 
   /** Payload size as psad estimates it from the lengths in the log line (own mode: real header lengths). */
-  #dsize(p: SigPacket, s: Signature): number {
+  #dsize(p: SigPacket, s: Compiled): number {
     if (this.#compat) {
       if (s.proto === 'tcp') return p.ipLen - IP_HEADER - TCP_HEADER - (p.flagsText.includes('SYN') ? TCP_MAX_OPTS : 0);
       if (s.proto === 'udp') return p.udpLen - UDP_HEADER;
