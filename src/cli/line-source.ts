@@ -20,9 +20,17 @@ export type Progress = (bytes: number) => void;
  * once, cut, with `cut` set. Throws the stream's error (unreadable file) before any line when opening fails.
  */
 export async function readLines(path: string, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
-  // rotated logs are often gzip-compressed: read "*.gz" through gunzip
+  await readLinesFrom(openInput(path), limit, onBatch, progress);
+}
+
+/** The input `path` ("-" = stdin) as a byte stream; rotated logs are often gzip-compressed: "*.gz" is read through gunzip. */
+function openInput(path: string): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  return path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+}
+
+/** readLines() over a byte stream. */
+export async function readLinesFrom(stream: Readable, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let carryCut = false;
@@ -74,4 +82,94 @@ export async function readLines(path: string, limit: number, onBatch: (lines: Li
     progress?.(bytes);
   }
   flush(decoder.end(), true);
+}
+
+/** Receives the lines of readLineBytes(). */
+export interface LineSink {
+  /** A line of at most `limit` bytes: buf[a,b), without its terminator (the buffer is reused after the call). */
+  bytes(buf: Buffer, a: number, b: number, no: number): void;
+  /** A longer line, decoded; cut to `limit` characters when `cut` (the rest until its newline is dropped). */
+  text(text: string, no: number, cut: boolean): void;
+  /** After each chunk read. */
+  chunk?(): void;
+}
+
+/**
+ * Like readLines(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
+ * (no string, no object per line); longer ones are decoded and cut as readLines() cuts them, so both give the same
+ * lines. At most 4 × `limit` bytes of a line are kept, so a line without end cannot exhaust memory.
+ */
+export async function readLineBytes(path: string, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
+  await readLineBytesFrom(openInput(path), limit, sink, progress);
+}
+
+/** readLineBytes() over a byte stream. */
+export async function readLineBytesFrom(stream: Readable, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
+  // UTF-8 takes at most 4 bytes per character: more than this many bytes is always more than `limit` characters
+  const keep = limit * 4 + 4;
+  let no = 0;
+  let bytes = 0;
+  // the start of a line the previous chunk ended in
+  let carry: Buffer | null = null;
+  let carryLen = 0;
+  let carryOver = false;
+  const long = (buf: Buffer, a: number, b: number, over: boolean): void => {
+    const text = buf.toString('utf8', a, b);
+    if (over || text.length > limit) sink.text(text.slice(0, limit), no, true);
+    else sink.text(text, no, false);
+  };
+  const addCarry = (buf: Buffer, a: number, b: number): void => {
+    const room = keep - carryLen;
+    const n = Math.min(room, b - a);
+    if (n < b - a) carryOver = true;
+    if (n <= 0) return;
+    if (!carry || carry.length < carryLen + n) {
+      const grown = Buffer.allocUnsafe(Math.min(keep, Math.max(carryLen + n, 2 * (carry?.length ?? 0), 256)));
+      if (carry) carry.copy(grown, 0, 0, carryLen);
+      carry = grown;
+    }
+    buf.copy(carry, carryLen, a, a + n);
+    carryLen += n;
+  };
+  const endCarry = (): void => {
+    no++;
+    const c = carry ?? Buffer.alloc(0);
+    if (!carryOver && carryLen <= limit) sink.bytes(c, 0, carryLen, no);
+    else long(c, 0, carryLen, carryOver);
+    carry = null;
+    carryLen = 0;
+    carryOver = false;
+  };
+  let open = false;
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    bytes += buf.length;
+    let pos = 0;
+    if (open) {
+      const nl = buf.indexOf(10);
+      addCarry(buf, 0, nl < 0 ? buf.length : nl);
+      if (nl < 0) {
+        progress?.(bytes);
+        continue;
+      }
+      open = false;
+      endCarry();
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      no++;
+      if (nl - pos <= limit) sink.bytes(buf, pos, nl, no);
+      else long(buf, pos, nl, false);
+      pos = nl + 1;
+    }
+    if (pos < buf.length) {
+      open = true;
+      addCarry(buf, pos, buf.length);
+    }
+    sink.chunk?.();
+    progress?.(bytes);
+  }
+  if (open) endCarry();
 }
