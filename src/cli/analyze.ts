@@ -130,7 +130,7 @@ export const analyzeCommand: Command = {
         })();
       }
       const totals = run.detector.totals;
-      const report: ReportData = fromStore ? reportFromStore(config, session.db()) : reportFromMemory(config, session.cache.hot(), totals);
+      const report: ReportData = fromStore ? reportFromStore(config, session.db()) : reportFromMemory(config, session.cache.table, session.cache.hotIds(), totals);
       const parse = run.stats.summary();
       report.input = {
         inputs: positionals, lines: run.lines, counted: totals.counted, parse, skipped: [...totals.skipped].sort((a, b) => b[1] - a[1]),

@@ -15,21 +15,16 @@ export interface Line {
 /** Byte progress callback (bytes read so far). */
 export type Progress = (bytes: number) => void;
 
-/**
- * Calls `onBatch` with arrays of lines from `path` ("-" = stdin). Lines longer than `limit` characters are delivered
- * once, cut, with `cut` set. Throws the stream's error (unreadable file) before any line when opening fails.
- */
-export async function readLines(path: string, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
-  await readLinesFrom(openInput(path), limit, onBatch, progress);
-}
-
 /** The input `path` ("-" = stdin) as a byte stream; rotated logs are often gzip-compressed: "*.gz" is read through gunzip. */
 function openInput(path: string): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
   return path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
 }
 
-/** readLines() over a byte stream. */
+/**
+ * Calls `onBatch` with arrays of lines from a byte stream. Lines longer than `limit` characters are delivered once,
+ * cut, with `cut` set. The decoding reader: readLineBytes() gives the same lines without decoding.
+ */
 export async function readLinesFrom(stream: Readable, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
@@ -95,8 +90,8 @@ export interface LineSink {
 }
 
 /**
- * Like readLines(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
- * (no string, no object per line); longer ones are decoded and cut as readLines() cuts them, so both give the same
+ * Like readLinesFrom(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
+ * (no string, no object per line); longer ones are decoded and cut as readLinesFrom() cuts them, so both give the same
  * lines. At most 4 × `limit` bytes of a line are kept, so a line without end cannot exhaust memory.
  */
 export async function readLineBytes(path: string, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
