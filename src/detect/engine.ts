@@ -189,12 +189,13 @@ export class Detector {
     }
 
     // ---- psad's check_scan
+    // IPv4 addresses go by number: their text is only read for a new source or destination (or Mirai's counters)
     const tb = this.#t;
-    const src = ev.src;
-    const dst = ev.dst;
-    let s = this.#dir.find(src, ev.srcV4 ?? -1);
+    const sv4 = ev.srcV4 ?? -1;
+    const dv4 = ev.dstV4 ?? -1;
+    let s = this.#dir.find(sv4 >= 0 ? '' : ev.src, sv4);
     const isNew = s < 0;
-    const d = tb.dstId(dst, ev.dstV4 ?? -1);
+    const d = tb.dstId(dv4 >= 0 ? '' : ev.dst, dv4);
     if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs) {
       const p = isNew ? -1 : tb.findPair(s, d);
       if (p < 0 || (tb.pi[p * PW + P_BITS]! & PB_LIVE) === 0) return this.#skip('max-pairs', ev);
@@ -216,11 +217,12 @@ export class Detector {
     let mirai = false;
     const syn = isTcp && (flags & TcpFlag.SYN) !== 0;
     if (syn && !isNew) {
-      if (dp === 23) this.#mirai23(s, dst);
-      else if (dp === 2323 && (tb.mirai[s]?.[dst] ?? 0) >= 10) mirai = true;
+      if (dp === 23) this.#mirai23(s, ev.dst);
+      else if (dp === 2323 && (tb.mirai[s]?.[ev.dst] ?? 0) >= 10) mirai = true;
     }
     let auto = -1;
     if (r.autoDl.size > 0) {
+      const src = ev.src;
       const ip: ParsedIp = parseIp(src) ?? { family: ev.family, text: src, bytes: new Uint8Array(ev.family === 4 ? 4 : 16) };
       auto = r.autoDl.lookup(ip, proto, dp, isNew ? 0 : tb.si[s * SW + S_DL]!);
     }
@@ -254,14 +256,14 @@ export class Detector {
     // ---- the packet counts
     const time = ev.time;
     if (isNew) {
-      s = tb.addSource(src, ev.family, time, ev.srcV4 ?? -1);
+      s = tb.addSource(ev.src, ev.family, time, sv4);
       const so = s * SW;
       tb.si[so + S_INTERVAL] = interval;
       tb.si[so + S_FLAGS]! |= SB_DIRTY;
       this.#dir.added(s);
       this.#dir.touch(s);
       t.sources++;
-      if (syn && dp === 23) this.#mirai23(s, dst);
+      if (syn && dp === 23) this.#mirai23(s, ev.dst);
     }
     t.counted++;
     tb.si[s * SW + S_FLAGS]! |= SB_DIRTY;
@@ -290,7 +292,7 @@ export class Detector {
         else this.#schedule.set(bucket, [p]);
       }
     }
-    if (track) tb.marksOf(s).pairs = (tb.marksOf(s).pairs ?? new Set()).add(dst);
+    if (track) (tb.marksOf(s).pairs ??= new Set()).add(tb.dsts.text[d]!);
     // invalid ICMP type/code (psad:1131-1204) files the packet under the pair's icmp slot and raises the source to 2
     if (proto === 'icmp' || proto === 'icmp6') {
       const check = checkIcmp(proto === 'icmp' ? r.icmp : r.icmp6, ev.icmpType ?? -1, ev.icmpCode ?? -1);
@@ -321,13 +323,14 @@ export class Detector {
     if (isTcp && ev.tcpOptions) tb.si[s * SW + S_FLAGS]! |= SB_TCPOPTS;
     const pk = this.#pk;
     pk.time = time;
+    const pbit = psadProtoBit(ev);
     pk.proto = proto;
-    pk.pbit = psadProtoBit(ev);
+    pk.pbit = pbit;
     pk.dp = dp;
     pk.isTcp = isTcp;
     pk.fText = fText;
     pk.flagId = flags & 0xff;
-    pk.chain = this.#chainId(ev.chain, intf, proto);
+    pk.chain = this.#chainId(ev.chain, intf, proto, pbit);
     pk.prefix = this.#prefixId(hasPrefix ? prefix : '*noprfx*');
     const host = ev.host;
     pk.host = host ? this.#hostId(host) : -1;
@@ -476,24 +479,25 @@ export class Detector {
   }
 
   // ids of the strings the table keeps per pair, for the last value seen (they nearly always repeat)
-  #ckChain = '';
-  #ckIntf = '';
-  #ckProto = '';
-  #ckId = 0;
+  readonly #ckChain: string[] = Array<string>(8).fill('\0');
+  readonly #ckIntf: string[] = Array<string>(8).fill('');
+  readonly #ckProto: string[] = Array<string>(8).fill('');
+  readonly #ckId = new Int32Array(8);
   #pxText = '';
   #pxId = 0;
   #hText = '';
   #hId = 0;
 
-  /** Id of "chain\tinterface\tprotocol". */
-  #chainId(chain: string, intf: string, proto: string): number {
-    if (chain !== this.#ckChain || intf !== this.#ckIntf || proto !== this.#ckProto || this.#ckId === 0) {
-      this.#ckChain = chain;
-      this.#ckIntf = intf;
-      this.#ckProto = proto;
-      this.#ckId = this.#t.chains.id(`${chain}\t${intf}\t${proto}`) + 1;
+  /** Id of "chain\tinterface\tprotocol", remembered per protocol bit (protocols alternate from packet to packet). */
+  #chainId(chain: string, intf: string, proto: string, pbit: number): number {
+    const k = 31 - Math.clz32(pbit | 64);
+    if (chain !== this.#ckChain[k] || intf !== this.#ckIntf[k] || proto !== this.#ckProto[k]) {
+      this.#ckChain[k] = chain;
+      this.#ckIntf[k] = intf;
+      this.#ckProto[k] = proto;
+      this.#ckId[k] = this.#t.chains.id(`${chain}\t${intf}\t${proto}`);
     }
-    return this.#ckId - 1;
+    return this.#ckId[k]!;
   }
 
   #prefixId(p: string): number {
@@ -519,8 +523,11 @@ export class Detector {
     const echo = proto === 'icmp' && (ev.icmpType === 8 || ev.icmpType === 0);
     const p = this.#pkt;
     p.family = ev.family;
-    p.src = ev.src;
-    p.dst = ev.dst;
+    // IPv4 signatures compare addresses as numbers: the text is not built for them
+    const sv4 = ev.srcV4 ?? -1;
+    const dv4 = ev.dstV4 ?? -1;
+    p.src = sv4 >= 0 ? '' : ev.src;
+    p.dst = dv4 >= 0 ? '' : ev.dst;
     p.proto = proto;
     p.sp = sp;
     p.dp = dp;
@@ -541,8 +548,8 @@ export class Detector {
     // QUIRK (psad:1971): psad's regex /CODE=(\d+)\s+ID=(\d+)\s+SEQ=(\d+)/ stores CODE as icmp_id and ID as icmp_seq
     p.icmpId = compat ? (echo ? ev.icmpCode ?? 0 : 0) : ev.icmpId ?? 0;
     p.icmpSeq = compat ? (echo ? ev.icmpId ?? 0 : 0) : ev.icmpSeq ?? 0;
-    p._src4 = ev.srcV4 !== undefined && ev.srcV4 >= 0 ? ev.srcV4 : -2;
-    p._dst4 = ev.dstV4 !== undefined && ev.dstV4 >= 0 ? ev.dstV4 : -2;
+    p._src4 = sv4 >= 0 ? sv4 : -2;
+    p._dst4 = dv4 >= 0 ? dv4 : -2;
     p._src6 = null;
     p._dst6 = null;
     return p;

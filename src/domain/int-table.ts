@@ -28,3 +28,8 @@ export function ipv4Key(ip: string): number {
   if (dots !== 3 || digits === 0) return -1;
   return v * 256 + part;
 }
+
+/** The canonical text of an IPv4 address given as an unsigned 32-bit number. */
+export function ipv4Text(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}

@@ -385,7 +385,7 @@ export interface SourceDirectory {
   readonly table: ScanTable;
   /**
    * The source's id in the table, loading it when it was evicted; -1 when never seen. `v4` is the IPv4 address as a
-   * number when the caller has it (-1 otherwise).
+   * number when the caller has it (-1 otherwise); `ip` is its text, which may be '' when the number is given.
    */
   find(ip: string, v4: number): number;
   /** Registers a source the detector has just added to the table (a bounded directory may evict others, never it). */

@@ -7,7 +7,7 @@
 // scan-table-io.ts, and the store hands them back there.
 import { flagsText } from './events.ts';
 import { IdIndex, mix2 } from './id-index.ts';
-import { ipv4Key } from './int-table.ts';
+import { ipv4Key, ipv4Text } from './int-table.ts';
 import { cleanMarks } from './scan-state.ts';
 import type { DangerChange, DirtyMarks, PairSigHit, SourceSigHit } from './scan-state.ts';
 import { StringIds } from './string-ids.ts';
@@ -250,7 +250,7 @@ export class ScanTable {
 
   // ---------------------------------------------------------------- sources
 
-  /** The source with address `ip` (`v4` its number, or -1 when it is not IPv4 or not at hand), or -1. */
+  /** The source with address `ip` (`v4` its number, or -1 when it is not IPv4 or not at hand: then `ip` is needed), or -1. */
   findSource(ip: string, v4: number): number {
     const k = v4 >= 0 ? v4 : ipv4Key(ip);
     if (k >= 0) return this.#byV4.get(k);
@@ -374,12 +374,12 @@ export class ScanTable {
 
   // ---------------------------------------------------------------- destinations
 
-  /** The id of destination `text` (`v4` its number or -1), added when new. */
+  /** The id of destination `text` (`v4` its number or -1; the text may be '' when the number is given), added when new. */
   dstId(text: string, v4: number): number {
     if (v4 >= 0) {
       const id = this.#dstV4.get(v4);
       if (id >= 0) return id;
-      const nid = this.dsts.id(text);
+      const nid = this.dsts.id(text !== '' ? text : ipv4Text(v4));
       this.#dstV4.set(v4, nid);
       return nid;
     }

@@ -3,23 +3,154 @@
 // decoding, no line string, no object per line. At the first thing it does not expect (another header, IPv6, another
 // field layout, a byte outside printable ASCII, anything the completeness rules would look at twice) it returns false
 // and the caller decodes the line for the full parser, so every other format and every error stays the full parser's.
-import type { PacketEvent } from '../domain/events.ts';
+import type { Chain, PacketEvent, TimeSource } from '../domain/events.ts';
 import { cleanPrefix } from './log-prefix.ts';
 import type { V4Strings } from './v4-strings.ts';
 import type { YearInference } from './zoned-time.ts';
 
 const SP = 32;
 
-/** An event with every field present (undefined where absent), so the one reused object keeps one shape. */
-export function blankEvent(): PacketEvent {
-  return {
-    time: 0, timeSource: 'none', host: '', prefix: '', chain: 'INPUT', inIf: '', outIf: '', physIn: undefined, physOut: undefined,
-    mac: undefined, family: 4, src: '', dst: '', len: 0, tos: 0, prec: undefined, ttl: 0, ipId: 0, df: false, mf: false, ce: false,
-    fragOffset: undefined, flowLabel: undefined, ipOptions: undefined, ipOptGroups: 0, proto: 0, sport: undefined, dport: undefined,
-    window: undefined, res: undefined, flags: undefined, urgp: undefined, seq: undefined, ack: undefined, tcpOptions: undefined,
-    icmpType: undefined, icmpCode: undefined, icmpId: undefined, icmpSeq: undefined, udpLen: undefined, uid: undefined,
-    gid: undefined, mark: undefined, sid: undefined, line: 0, srcV4: -1, dstV4: -1,
-  };
+/**
+ * The reused event of the byte path: every field present (undefined where absent), so it keeps one shape, and the
+ * IPv4 addresses as numbers with their text built only when read (most lines come from known sources and go to
+ * known destinations: the text is never needed). Valid until the next line; `{ ...ev }` does not copy `src` / `dst`.
+ */
+export class LineEvent implements PacketEvent {
+  time = 0;
+  timeSource: TimeSource = 'none';
+  host = '';
+  prefix = '';
+  chain: Chain = 'INPUT';
+  inIf = '';
+  outIf = '';
+  physIn: string | undefined = undefined;
+  physOut: string | undefined = undefined;
+  mac: string | undefined = undefined;
+  family: 4 | 6 = 4;
+  len = 0;
+  tos = 0;
+  prec: number | undefined = undefined;
+  ttl = 0;
+  ipId = 0;
+  df = false;
+  mf = false;
+  ce = false;
+  fragOffset: number | undefined = undefined;
+  flowLabel: number | undefined = undefined;
+  ipOptions: string | undefined = undefined;
+  ipOptGroups = 0;
+  proto = 0;
+  sport: number | undefined = undefined;
+  dport: number | undefined = undefined;
+  window: number | undefined = undefined;
+  res: number | undefined = undefined;
+  flags: number | undefined = undefined;
+  urgp: number | undefined = undefined;
+  seq: number | undefined = undefined;
+  ack: number | undefined = undefined;
+  tcpOptions: string | undefined = undefined;
+  icmpType: number | undefined = undefined;
+  icmpCode: number | undefined = undefined;
+  icmpId: number | undefined = undefined;
+  icmpSeq: number | undefined = undefined;
+  udpLen: number | undefined = undefined;
+  uid: number | undefined = undefined;
+  gid: number | undefined = undefined;
+  mark: number | undefined = undefined;
+  sid: number | undefined = undefined;
+  line = 0;
+  srcV4 = -1;
+  dstV4 = -1;
+  #src = '';
+  #dst = '';
+  readonly #v4: V4Strings;
+
+  constructor(v4: V4Strings) {
+    this.#v4 = v4;
+  }
+
+  get src(): string {
+    if (this.#src === '' && this.srcV4 >= 0) this.#src = this.#v4.text(this.srcV4);
+    return this.#src;
+  }
+
+  set src(v: string) {
+    this.#src = v;
+  }
+
+  get dst(): string {
+    if (this.#dst === '' && this.dstV4 >= 0) this.#dst = this.#v4.text(this.dstV4);
+    return this.#dst;
+  }
+
+  set dst(v: string) {
+    this.#dst = v;
+  }
+
+  /** Takes over every field of `ev` (a packet the full parser read). */
+  copy(ev: PacketEvent): void {
+    this.time = ev.time;
+    this.timeSource = ev.timeSource;
+    this.host = ev.host;
+    this.prefix = ev.prefix;
+    this.chain = ev.chain;
+    this.inIf = ev.inIf;
+    this.outIf = ev.outIf;
+    this.physIn = ev.physIn;
+    this.physOut = ev.physOut;
+    this.mac = ev.mac;
+    this.family = ev.family;
+    this.#src = ev.src;
+    this.#dst = ev.dst;
+    this.srcV4 = -1;
+    this.dstV4 = -1;
+    this.len = ev.len;
+    this.tos = ev.tos;
+    this.prec = ev.prec;
+    this.ttl = ev.ttl;
+    this.ipId = ev.ipId;
+    this.df = ev.df;
+    this.mf = ev.mf;
+    this.ce = ev.ce;
+    this.fragOffset = ev.fragOffset;
+    this.flowLabel = ev.flowLabel;
+    this.ipOptions = ev.ipOptions;
+    this.ipOptGroups = ev.ipOptGroups;
+    this.proto = ev.proto;
+    this.sport = ev.sport;
+    this.dport = ev.dport;
+    this.window = ev.window;
+    this.res = ev.res;
+    this.flags = ev.flags;
+    this.urgp = ev.urgp;
+    this.seq = ev.seq;
+    this.ack = ev.ack;
+    this.tcpOptions = ev.tcpOptions;
+    this.icmpType = ev.icmpType;
+    this.icmpCode = ev.icmpCode;
+    this.icmpId = ev.icmpId;
+    this.icmpSeq = ev.icmpSeq;
+    this.udpLen = ev.udpLen;
+    this.uid = ev.uid;
+    this.gid = ev.gid;
+    this.mark = ev.mark;
+    this.sid = ev.sid;
+    this.line = ev.line;
+  }
+
+  /** A plain copy (what the full parser would have returned). */
+  plain(): PacketEvent {
+    const { srcV4: _s, dstV4: _d, ...rest } = this;
+    return { ...rest, src: this.src, dst: this.dst };
+  }
+
+  /** Starts a line read from bytes: addresses by number, their text not built yet. */
+  setAddrs(src: number, dst: number): void {
+    this.srcV4 = src;
+    this.dstV4 = dst;
+    this.#src = '';
+    this.#dst = '';
+  }
 }
 
 /** Whether buf has `key` at i, before `end`. */
@@ -140,7 +271,6 @@ function flagBit(buf: Buffer, a: number, b: number): number {
 /** Reads lines of the common shape from bytes; one per parser (it caches the strings that repeat from line to line). */
 export class ByteLineReader {
   readonly #years: YearInference;
-  readonly #v4: V4Strings;
   // strings that repeat from line to line: kept with the bytes they came from
   #host = '';
   #if1 = '';
@@ -150,16 +280,15 @@ export class ByteLineReader {
   #rawPrefix = '';
   #prefix = '';
 
-  constructor(years: YearInference, v4: V4Strings) {
+  constructor(years: YearInference) {
     this.#years = years;
-    this.#v4 = v4;
   }
 
   /**
    * Reads buf[a,b) (one line, no terminator) into `ev` — every field but `sid` and `line` — when it has the common
    * shape; false otherwise (`ev` is then partly written and must be filled again before use).
    */
-  read(buf: Buffer, a: number, b: number, ev: PacketEvent): boolean {
+  read(buf: Buffer, a: number, b: number, ev: LineEvent): boolean {
     // ---- "Mon DD HH:MM:SS " (traditional syslog, no year, no fraction: the rest go the full way)
     if (b - a < 40) return false;
     const mo = monthCode(buf, a);
@@ -293,7 +422,7 @@ export class ByteLineReader {
   }
 
   /** The kernel fields buf[start,end) (start at "IN=") in the common layout into `ev`; false for anything else. */
-  #fields(buf: Buffer, start: number, end: number, ev: PacketEvent): boolean {
+  #fields(buf: Buffer, start: number, end: number, ev: LineEvent): boolean {
     let i = start;
     let e = wordEnd(buf, i + 3, end);
     if (e >= end) return false;
@@ -322,16 +451,12 @@ export class ByteLineReader {
       i = e + 1;
     }
     if (!has(buf, i, end, 'SRC=')) return false;
-    const srcAt = i + 4;
-    const src = this.#addr(buf, srcAt, end);
+    const src = this.#addr(buf, i + 4, end);
     if (src < 0) return false;
-    const srcEnd = at;
     i = at + 1;
     if (!has(buf, i, end, 'DST=')) return false;
-    const dstAt = i + 4;
-    const dst = this.#addr(buf, dstAt, end);
+    const dst = this.#addr(buf, i + 4, end);
     if (dst < 0) return false;
-    const dstEnd = at;
     const len = dec(buf, at + 1, end, 'LEN=', 65535);
     if (len < 0 || at >= end) return false;
     const tos = hex(buf, at + 1, end, 'TOS=', 255);
@@ -427,10 +552,22 @@ export class ByteLineReader {
     ev.inIf = inIf;
     ev.outIf = outIf;
     ev.mac = mac;
-    ev.src = this.#v4.getBytes(src, buf, srcAt, srcEnd);
-    ev.dst = this.#v4.getBytes(dst, buf, dstAt, dstEnd);
-    ev.srcV4 = src;
-    ev.dstV4 = dst;
+    ev.setAddrs(src, dst);
+    // what this layout never has (the event may hold a fully parsed line's fields)
+    ev.family = 4;
+    ev.physIn = undefined;
+    ev.physOut = undefined;
+    ev.mf = false;
+    ev.ce = false;
+    ev.fragOffset = undefined;
+    ev.flowLabel = undefined;
+    ev.ipOptions = undefined;
+    ev.ipOptGroups = 0;
+    ev.seq = undefined;
+    ev.ack = undefined;
+    ev.uid = undefined;
+    ev.gid = undefined;
+    ev.mark = undefined;
     ev.len = len;
     ev.tos = tos;
     ev.prec = prec;

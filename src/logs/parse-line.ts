@@ -20,7 +20,7 @@ import { uptime } from 'node:os';
 import type { LossNotice, PacketEvent, TimeSource } from '../domain/events.ts';
 import { KernelFieldScanner } from './kernel-fields.ts';
 import { printable } from './kernel-values.ts';
-import { blankEvent, ByteLineReader } from './line-bytes.ts';
+import { ByteLineReader, LineEvent } from './line-bytes.ts';
 import { cleanPrefix } from './log-prefix.ts';
 import { lossNoticeIn, rsyslogRepeat } from './loss-notice.ts';
 import type { ErrorReason, ParseResult, ParserOptions } from './parse-types.ts';
@@ -127,19 +127,21 @@ export class FirewallLineParser {
     const years = new YearInference(yearZone, now, futureToleranceMs, psadCompat);
     this.#headers = new HeaderReader(years, zone, bootTimeMs);
     this.#scanner = new KernelFieldScanner({ psadCompat });
-    this.#bytes = new ByteLineReader(years, this.#scanner.v4);
+    this.#bytes = new ByteLineReader(years);
+    this.#event = new LineEvent(this.#scanner.v4);
+    this.#result = { kind: 'packet', event: this.#event };
   }
 
   readonly #bytes: ByteLineReader;
-  readonly #event: PacketEvent = blankEvent();
-  readonly #result: ParseResult = { kind: 'packet', event: this.#event };
+  readonly #event: LineEvent;
+  readonly #result: ParseResult;
   /** Lines parseBytes() read without decoding them (for tests and profiling). */
   byteLines = 0;
 
   /**
-   * Parses the line buf[a,b) (without its terminator). The commonest firewall line is read from the bytes into one
-   * reused result, valid only until the next call (copy what must be kept); any other line is decoded and goes
-   * through parse(), with the same result parse() gives for its text.
+   * Parses the line buf[a,b) (without its terminator): the result parse() gives for its text. A packet comes as one
+   * reused LineEvent, valid only until the next call (LineEvent.plain() copies it): the commonest firewall line is
+   * read from the bytes into it, any other line is decoded, goes through parse() and its packet is copied into it.
    */
   parseBytes(buf: Buffer, a: number, b: number, lineNo = 0): ParseResult {
     const ev = this.#event;
@@ -161,7 +163,10 @@ export class FirewallLineParser {
       this.byteLines++;
       return this.#result;
     }
-    return this.parse(buf.toString('utf8', a, b), lineNo);
+    const r = this.parse(buf.toString('utf8', a, b), lineNo);
+    if (r.kind !== 'packet') return r;
+    ev.copy(r.event);
+    return this.#result;
   }
 
   /** Parses one line (without its line terminator; a trailing CR is ignored). `lineNo` is 1-based, for reports. */

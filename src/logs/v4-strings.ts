@@ -36,13 +36,13 @@ export class V4Strings {
     return t;
   }
 
-  /** The address `n` whose canonical text is the ASCII bytes buf[a,b). */
-  getBytes(n: number, buf: Buffer, a: number, b: number): string {
+  /** The canonical text of address `n` (32-bit value). */
+  text(n: number): string {
     const k = n | 0;
     const h = this.#slot(k);
     const v = this.#vals[h]!;
     if (this.#keys[h] === k && v !== '') return v;
-    const t = buf.toString('latin1', a, b);
+    const t = owned(`${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`);
     this.#keys[h] = k;
     this.#vals[h] = t;
     return t;

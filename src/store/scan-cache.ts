@@ -1,6 +1,7 @@
 // A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in the scan
 // table, the least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs
 // disk, not RAM.
+import { ipv4Text } from '../domain/int-table.ts';
 import { cleanMarks } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { exportSource, importSource } from '../domain/scan-table-io.ts';
@@ -122,16 +123,18 @@ export class ScanCache implements SourceDirectory {
     return this.repo.load(ip);
   }
 
-  find(ip: string, v4: number): number {
+  find(text: string, v4: number): number {
     const t = this.table;
-    const id = t.findSource(ip, v4);
+    const id = t.findSource(text, v4);
     if (id >= 0) {
       // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
       t.si[id * SW + S_FLAGS]! |= SB_USED;
       if (this.#repo) this.#handed.add(id);
       return id;
     }
-    if (!this.#coldExists || (this.#bloom && !this.#bloom.has(ip))) return -1;
+    if (!this.#coldExists) return -1;
+    const ip = text !== '' ? text : ipv4Text(v4);
+    if (this.#bloom && !this.#bloom.has(ip)) return -1;
     const loaded = this.repo.load(ip);
     if (!loaded) return -1;
     this.stats.reloaded++;

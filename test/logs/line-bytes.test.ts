@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FirewallLineParser } from '../../src/logs/parse-line.ts';
 import type { ParseResult } from '../../src/logs/parse-line.ts';
+import { LineEvent } from '../../src/logs/line-bytes.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 const dir = new URL('../../fixtures/logs/formats/', import.meta.url);
@@ -22,6 +23,7 @@ function parser(compat: boolean): FirewallLineParser {
 /** A result as plain data (the byte path reuses its event; the number hints are not part of what parse() promises). */
 function plain(r: ParseResult): unknown {
   if (r.kind !== 'packet') return r;
+  if (r.event instanceof LineEvent) return { kind: r.kind, event: r.event.plain() };
   const { srcV4: _s, dstV4: _d, ...ev } = r.event;
   return { kind: r.kind, event: ev };
 }

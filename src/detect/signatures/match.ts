@@ -10,6 +10,7 @@ import type { AddrSpec, FlagSpec, IntRange, Signature } from './types.ts';
 /** The packet fields signatures look at. The matcher caches parsed addresses in the `_…` fields. */
 export interface SigPacket {
   family: 4 | 6;
+  /** Addresses as text (for IPv4 only read when `_src4` / `_dst4` are not set). */
   src: string;
   dst: string;
   /** psad's protocol name ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
@@ -92,39 +93,50 @@ export function ipv4Number(s: string): number {
   return v * 256 + part;
 }
 
-/** An address criterion compiled for speed: exact hosts by text, IPv4 networks as numbers, IPv6 networks. */
+/** An address criterion compiled for speed: exact IPv4 hosts and networks as numbers, IPv6 hosts by text, IPv6 networks. */
 interface Addr {
   any: boolean;
   neg: boolean;
   hosts: Set<string>;
+  hosts4: Set<number>;
   v4: { base: number; mask: number }[];
   v6: Cidr[];
 }
 
 function compileAddr(a: AddrSpec): Addr {
-  const out: Addr = { any: a.any, neg: a.neg, hosts: new Set(), v4: [], v6: [] };
+  const out: Addr = { any: a.any, neg: a.neg, hosts: new Set(), hosts4: new Set(), v4: [], v6: [] };
   for (const n of a.nets) {
-    if (n.prefix === (n.family === 4 ? 32 : 128)) out.hosts.add(n.text.slice(0, n.text.indexOf('/')));
-    else if (n.family === 4) {
+    const base = ((n.bytes[0]! << 24) | (n.bytes[1]! << 16) | (n.bytes[2]! << 8) | n.bytes[3]!) >>> 0;
+    if (n.prefix === (n.family === 4 ? 32 : 128)) {
+      if (n.family === 4) out.hosts4.add(base);
+      else out.hosts.add(n.text.slice(0, n.text.indexOf('/')));
+    } else if (n.family === 4) {
       const mask = n.prefix === 0 ? 0 : (0xffffffff << (32 - n.prefix)) >>> 0;
-      out.v4.push({ base: ((n.bytes[0]! << 24) | (n.bytes[1]! << 16) | (n.bytes[2]! << 8) | n.bytes[3]!) >>> 0, mask });
+      out.v4.push({ base, mask });
     } else out.v6.push(n);
   }
   return out;
 }
 
+/** The packet's IPv4 source or destination as a number (-1 when not IPv4), computed once per packet. */
+function addr4(p: SigPacket, isSrc: boolean): number {
+  let n = isSrc ? p._src4 : p._dst4;
+  if (n === -2) {
+    n = p.family === 4 ? ipv4Number(isSrc ? p.src : p.dst) : -1;
+    if (isSrc) p._src4 = n;
+    else p._dst4 = n;
+  }
+  return n;
+}
+
 function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
   if (a.any) return true;
-  const text = isSrc ? p.src : p.dst;
-  let inside = a.hosts.has(text);
-  if (!inside && a.v4.length > 0 && p.family === 4) {
-    let n = isSrc ? p._src4 : p._dst4;
-    if (n === -2) {
-      n = ipv4Number(text);
-      if (isSrc) p._src4 = n;
-      else p._dst4 = n;
-    }
-    if (n >= 0) {
+  let inside = false;
+  // IPv4 addresses are compared as numbers: the packet's text may not even have been built
+  const n = p.family === 4 ? addr4(p, isSrc) : -1;
+  if (n >= 0) {
+    inside = a.hosts4.has(n);
+    if (!inside) {
       for (const net of a.v4) {
         if (((n & net.mask) >>> 0) === net.base) {
           inside = true;
@@ -132,11 +144,13 @@ function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
         }
       }
     }
+  } else {
+    inside = a.hosts.has(isSrc ? p.src : p.dst);
   }
   if (!inside && a.v6.length > 0 && p.family === 6) {
     let ip = isSrc ? p._src6 : p._dst6;
     if (!ip) {
-      ip = parseIp(text);
+      ip = parseIp(isSrc ? p.src : p.dst);
       if (isSrc) p._src6 = ip;
       else p._dst6 = ip;
     }
@@ -345,7 +359,7 @@ export class SignatureSet {
     if (s.ttl && !inRange(s.ttl, p.ttl)) return false;
     if (s.id && !inRange(s.id, p.ipId)) return false;
     if (s.psadIpLen && !inRange(s.psadIpLen, p.ipLen)) return false;
-    if (s.sameip && (p.intf === 'lo' || p.src !== p.dst)) return false;
+    if (s.sameip && (p.intf === 'lo' || (p.family === 4 ? addr4(p, true) !== addr4(p, false) : p.src !== p.dst))) return false;
     if (s.ipopts !== null) {
       if (!p.ipOpts) return false;
       if (s.ipopts !== 'any' && !ipOptionKeywords(this.#ipOptions, p.ipOpts).has(s.ipopts)) return false;
