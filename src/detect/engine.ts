@@ -490,7 +490,7 @@ export class Detector {
 
   /** Id of "chain\tinterface\tprotocol", remembered per protocol bit (protocols alternate from packet to packet). */
   #chainId(chain: string, intf: string, proto: string, pbit: number): number {
-    const k = 31 - Math.clz32(pbit | 64);
+    const k = pbit === 0 ? 7 : 31 - Math.clz32(pbit);
     if (chain !== this.#ckChain[k] || intf !== this.#ckIntf[k] || proto !== this.#ckProto[k]) {
       this.#ckChain[k] = chain;
       this.#ckIntf[k] = intf;

@@ -3,163 +3,47 @@
 // decoding, no line string, no object per line. At the first thing it does not expect (another header, IPv6, another
 // field layout, a byte outside printable ASCII, anything the completeness rules would look at twice) it returns false
 // and the caller decodes the line for the full parser, so every other format and every error stays the full parser's.
-import type { Chain, PacketEvent, TimeSource } from '../domain/events.ts';
+//
+// Consecutive lines share most of their bytes: the same stamp within a second, and the same "host kernel: PREFIX IN=…
+// OUT=… MAC=… SRC=" run from one firewall rule. Both are compared with the previous line's four bytes at a time and,
+// when equal, what they gave is reused; only the differing fields are read.
+import type { LineEvent } from './line-event.ts';
 import { cleanPrefix } from './log-prefix.ts';
-import type { V4Strings } from './v4-strings.ts';
 import type { YearInference } from './zoned-time.ts';
 
 const SP = 32;
 
-/**
- * The reused event of the byte path: every field present (undefined where absent), so it keeps one shape, and the
- * IPv4 addresses as numbers with their text built only when read (most lines come from known sources and go to
- * known destinations: the text is never needed). Valid until the next line; `{ ...ev }` does not copy `src` / `dst`.
- */
-export class LineEvent implements PacketEvent {
-  time = 0;
-  timeSource: TimeSource = 'none';
-  host = '';
-  prefix = '';
-  chain: Chain = 'INPUT';
-  inIf = '';
-  outIf = '';
-  physIn: string | undefined = undefined;
-  physOut: string | undefined = undefined;
-  mac: string | undefined = undefined;
-  family: 4 | 6 = 4;
-  len = 0;
-  tos = 0;
-  prec: number | undefined = undefined;
-  ttl = 0;
-  ipId = 0;
-  df = false;
-  mf = false;
-  ce = false;
-  fragOffset: number | undefined = undefined;
-  flowLabel: number | undefined = undefined;
-  ipOptions: string | undefined = undefined;
-  ipOptGroups = 0;
-  proto = 0;
-  sport: number | undefined = undefined;
-  dport: number | undefined = undefined;
-  window: number | undefined = undefined;
-  res: number | undefined = undefined;
-  flags: number | undefined = undefined;
-  urgp: number | undefined = undefined;
-  seq: number | undefined = undefined;
-  ack: number | undefined = undefined;
-  tcpOptions: string | undefined = undefined;
-  icmpType: number | undefined = undefined;
-  icmpCode: number | undefined = undefined;
-  icmpId: number | undefined = undefined;
-  icmpSeq: number | undefined = undefined;
-  udpLen: number | undefined = undefined;
-  uid: number | undefined = undefined;
-  gid: number | undefined = undefined;
-  mark: number | undefined = undefined;
-  sid: number | undefined = undefined;
-  line = 0;
-  srcV4 = -1;
-  dstV4 = -1;
-  #src = '';
-  #dst = '';
-  readonly #v4: V4Strings;
-
-  constructor(v4: V4Strings) {
-    this.#v4 = v4;
-  }
-
-  get src(): string {
-    if (this.#src === '' && this.srcV4 >= 0) this.#src = this.#v4.text(this.srcV4);
-    return this.#src;
-  }
-
-  set src(v: string) {
-    this.#src = v;
-  }
-
-  get dst(): string {
-    if (this.#dst === '' && this.dstV4 >= 0) this.#dst = this.#v4.text(this.dstV4);
-    return this.#dst;
-  }
-
-  set dst(v: string) {
-    this.#dst = v;
-  }
-
-  /** Takes over every field of `ev` (a packet the full parser read). */
-  copy(ev: PacketEvent): void {
-    this.time = ev.time;
-    this.timeSource = ev.timeSource;
-    this.host = ev.host;
-    this.prefix = ev.prefix;
-    this.chain = ev.chain;
-    this.inIf = ev.inIf;
-    this.outIf = ev.outIf;
-    this.physIn = ev.physIn;
-    this.physOut = ev.physOut;
-    this.mac = ev.mac;
-    this.family = ev.family;
-    this.#src = ev.src;
-    this.#dst = ev.dst;
-    this.srcV4 = -1;
-    this.dstV4 = -1;
-    this.len = ev.len;
-    this.tos = ev.tos;
-    this.prec = ev.prec;
-    this.ttl = ev.ttl;
-    this.ipId = ev.ipId;
-    this.df = ev.df;
-    this.mf = ev.mf;
-    this.ce = ev.ce;
-    this.fragOffset = ev.fragOffset;
-    this.flowLabel = ev.flowLabel;
-    this.ipOptions = ev.ipOptions;
-    this.ipOptGroups = ev.ipOptGroups;
-    this.proto = ev.proto;
-    this.sport = ev.sport;
-    this.dport = ev.dport;
-    this.window = ev.window;
-    this.res = ev.res;
-    this.flags = ev.flags;
-    this.urgp = ev.urgp;
-    this.seq = ev.seq;
-    this.ack = ev.ack;
-    this.tcpOptions = ev.tcpOptions;
-    this.icmpType = ev.icmpType;
-    this.icmpCode = ev.icmpCode;
-    this.icmpId = ev.icmpId;
-    this.icmpSeq = ev.icmpSeq;
-    this.udpLen = ev.udpLen;
-    this.uid = ev.uid;
-    this.gid = ev.gid;
-    this.mark = ev.mark;
-    this.sid = ev.sid;
-    this.line = ev.line;
-  }
-
-  /** A plain copy (what the full parser would have returned). */
-  plain(): PacketEvent {
-    const { srcV4: _s, dstV4: _d, ...rest } = this;
-    return { ...rest, src: this.src, dst: this.dst };
-  }
-
-  /** Starts a line read from bytes: addresses by number, their text not built yet. */
-  setAddrs(src: number, dst: number): void {
-    this.srcV4 = src;
-    this.dstV4 = dst;
-    this.#src = '';
-    this.#dst = '';
-  }
+/** Four ASCII characters as the little-endian 32-bit word DataView.getUint32(i, true) reads. */
+function word(s: string): number {
+  return (s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)) >>> 0;
 }
 
-/** Whether buf has `key` at i, before `end`. */
-function has(buf: Buffer, i: number, end: number, key: string): boolean {
-  const n = key.length;
-  if (i + n > end) return false;
-  for (let k = 0; k < n; k++) if (buf[i + k] !== key.charCodeAt(k)) return false;
-  return true;
-}
+const W_SRC = word('SRC=');
+const W_DST = word('DST=');
+const W_LEN = word('LEN=');
+const W_TOS = word('TOS=');
+const W_PREC = word('PREC');
+const W_TTL = word('TTL=');
+const W_PROT = word('PROT');
+const W_TCP = word('TCP ');
+const W_UDP = word('UDP ');
+const W_ICMP = word('ICMP');
+const W_SPT = word('SPT=');
+const W_DPT = word('DPT=');
+const W_WIND = word('WIND');
+const W_RES = word('RES=');
+const W_URGP = word('URGP');
+const W_OPT = word('OPT ');
+const W_TYPE = word('TYPE');
+const W_CODE = word('CODE');
+const W_SEQ = word('SEQ=');
+const W_OUT = word('OUT=');
+const W_MAC = word('MAC=');
+const W_KERN = word('kern');
+const W_EL = word('el: ');
+/** "ID=" and "DF " as the low three bytes of a word. */
+const W3_ID = word('ID= ') & 0xffffff;
+const W3_DF = word('DF  ') & 0xffffff;
 
 /** Whether buf[a,b) holds exactly the characters of `s`. */
 function same(buf: Buffer, a: number, b: number, s: string): boolean {
@@ -202,10 +86,8 @@ function monthCode(buf: Buffer, i: number): number {
 /** Where the last number read stopped. */
 let at = 0;
 
-/** The decimal value of `key` at i, as readDec reads it (≤ 10 digits, ≤ max, then a blank or the end); -1 otherwise. */
-function dec(buf: Buffer, i: number, end: number, key: string, max: number): number {
-  if (!has(buf, i, end, key)) return -1;
-  const a = i + key.length;
+/** The decimal at buf[a..] as readDec reads it (≤ 10 digits, ≤ max, then a blank or the end); -1 otherwise. */
+function dec(buf: Buffer, a: number, end: number, max: number): number {
   let j = a;
   let v = 0;
   while (j < end) {
@@ -219,10 +101,9 @@ function dec(buf: Buffer, i: number, end: number, key: string, max: number): num
   return v;
 }
 
-/** Like dec() for a hex value ("0x00" or "00"), as readHex reads it. */
-function hex(buf: Buffer, i: number, end: number, key: string, max: number): number {
-  if (!has(buf, i, end, key)) return -1;
-  let j = i + key.length;
+/** A hex value ("0x00" or "00") at buf[a..] as readHex reads it; -1 otherwise. */
+function hex(buf: Buffer, a: number, end: number, max: number): number {
+  let j = a;
   if (buf[j] === 48 && ((buf[j + 1] ?? 0) | 0x20) === 120) j += 2;
   const d0 = j;
   let v = 0;
@@ -268,17 +149,64 @@ function flagBit(buf: Buffer, a: number, b: number): number {
   }
 }
 
-/** Reads lines of the common shape from bytes; one per parser (it caches the strings that repeat from line to line). */
+/** IPv4 address at buf[a..] (strict dotted quad, which is canonical) → its value, or -1; `at` is set to its end. */
+function addr(buf: Buffer, a: number, end: number): number {
+  let dots = 0;
+  let part = 0;
+  let digits = 0;
+  let num = 0;
+  let i = a;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 46) {
+      if (digits === 0) return -1;
+      dots++;
+      num = num * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && part === 0) return -1; // leading zero
+      part = part * 10 + (c - 48);
+      digits++;
+      if (part > 255) return -1;
+    } else {
+      break;
+    }
+  }
+  if (i >= end || buf[i] !== SP || dots !== 3 || digits === 0) return -1;
+  at = i;
+  return num * 256 + part;
+}
+
+/** Reads lines of the common shape from bytes; one per parser (it keeps what the previous line gave). */
 export class ByteLineReader {
   readonly #years: YearInference;
-  // strings that repeat from line to line: kept with the bytes they came from
+  #buf: Buffer | null = null;
+  #dv: DataView = new DataView(new ArrayBuffer(0));
+  // the previous line's 16-byte stamp "Mon DD HH:MM:SS " as words, and its time (NaN: none)
+  #s0 = 0;
+  #s1 = 0;
+  #s2 = 0;
+  #s3 = 0;
+  #stampTime = Number.NaN;
+  // the previous head "host kernel: … SRC=" as words (whole ones) and bytes, and what it gave
+  #tpl = new Uint8Array(256);
+  #tplWords = new Uint32Array(64);
+  #tplLen = 0;
   #host = '';
+  #prefix = '';
+  #inIf = '';
+  #outIf = '';
+  #mac: string | undefined = undefined;
+  // strings of the slow head that repeat
   #if1 = '';
   #if2 = '';
-  #mac = '';
-  #opts = '';
+  #macText = '';
   #rawPrefix = '';
-  #prefix = '';
+  #cleanPrefix = '';
+  // the TCP options of the previous line that had some
+  #opts = '';
+  #optBytes = new Uint8Array(64);
 
   constructor(years: YearInference) {
     this.#years = years;
@@ -289,38 +217,107 @@ export class ByteLineReader {
    * shape; false otherwise (`ev` is then partly written and must be filled again before use).
    */
   read(buf: Buffer, a: number, b: number, ev: LineEvent): boolean {
-    // ---- "Mon DD HH:MM:SS " (traditional syslog, no year, no fraction: the rest go the full way)
     if (b - a < 40) return false;
+    if (buf !== this.#buf) {
+      this.#buf = buf;
+      this.#dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    }
+    const dv = this.#dv;
+    // ---- "Mon DD HH:MM:SS " (traditional syslog, no year, no fraction: the rest go the full way)
+    let time: number;
+    let j: number;
+    const w0 = dv.getUint32(a, true);
+    const w1 = dv.getUint32(a + 4, true);
+    const w2 = dv.getUint32(a + 8, true);
+    const w3 = dv.getUint32(a + 12, true);
+    if (w0 === this.#s0 && w1 === this.#s1 && w2 === this.#s2 && w3 === this.#s3 && !Number.isNaN(this.#stampTime)) {
+      time = this.#stampTime;
+      j = a + 16;
+    } else {
+      j = this.#stamp(buf, a);
+      if (j < 0) return false;
+      time = this.#stampTime;
+      if (j === a + 16) {
+        this.#s0 = w0;
+        this.#s1 = w1;
+        this.#s2 = w2;
+        this.#s3 = w3;
+      } else {
+        this.#stampTime = Number.NaN;
+      }
+    }
+    // ---- "host kernel: [uptime] PREFIX IN=… OUT=… [MAC=…] SRC=": as the line before, or read
+    let i: number;
+    const n = this.#tplLen;
+    if (n > 0 && j + n < b && this.#sameHead(dv, buf, j, n)) i = j + n;
+    else {
+      i = this.#head(buf, dv, j, b);
+      if (i < 0) return false;
+    }
+    if (!this.#tail(buf, dv, i, b, ev)) return false;
+    ev.time = time;
+    ev.timeSource = 'syslog';
+    ev.host = this.#host;
+    ev.prefix = this.#prefix;
+    ev.chain = this.#inIf !== '' ? (this.#outIf !== '' ? 'FORWARD' : 'INPUT') : 'OUTPUT';
+    ev.inIf = this.#inIf;
+    ev.outIf = this.#outIf;
+    ev.mac = this.#mac;
+    return true;
+  }
+
+  /** The stamp at a: its time into #stampTime; returns the index after it and its blank, or -1. */
+  #stamp(buf: Buffer, a: number): number {
     const mo = monthCode(buf, a);
-    if (mo === 0 || buf[a + 3] !== SP) return false;
+    if (mo === 0 || buf[a + 3] !== SP) return -1;
     let j = a + 4;
     if (buf[j] === SP) j++;
     const d0 = j;
     let day = 0;
     while (j < d0 + 2 && digit(buf[j])) day = day * 10 + (buf[j++]! - 48);
-    if (j === d0 || day < 1 || day > 31 || buf[j] !== SP) return false;
+    if (j === d0 || day < 1 || day > 31 || buf[j] !== SP) return -1;
     j++;
-    if (digit(buf[j + 2]) && digit(buf[j + 3]) && buf[j + 4] === SP) return false; // "YYYY HH:MM:SS"
+    if (digit(buf[j + 2]) && digit(buf[j + 3]) && buf[j + 4] === SP) return -1; // "YYYY HH:MM:SS"
     const hh = two(buf, j);
     const mi = two(buf, j + 3);
     const ss = two(buf, j + 6);
-    if (hh < 0 || mi < 0 || ss < 0 || buf[j + 2] !== 58 || buf[j + 5] !== 58 || hh > 23 || mi > 59 || ss > 60) return false;
+    if (hh < 0 || mi < 0 || ss < 0 || buf[j + 2] !== 58 || buf[j + 5] !== 58 || hh > 23 || mi > 59 || ss > 60) return -1;
     j += 8;
-    if (buf[j] !== SP) return false;
-    j++;
-    // ---- host: printable, no "=" (so it cannot hold "IN="), not a tag ("kernel", "name:")
-    const h0 = j;
+    if (buf[j] !== SP) return -1;
+    const time = this.#years.resolve(mo, day, hh, mi, ss, 0);
+    this.#stampTime = time;
+    return Number.isNaN(time) ? -1 : j + 1;
+  }
+
+  /** Whether buf[j, j+n) holds the previous head. */
+  #sameHead(dv: DataView, buf: Buffer, j: number, n: number): boolean {
+    const words = this.#tplWords;
+    const whole = n >>> 2;
+    for (let k = 0; k < whole; k++) if (dv.getUint32(j + 4 * k, true) !== words[k]) return false;
+    const tpl = this.#tpl;
+    for (let k = whole * 4; k < n; k++) if (buf[j + k] !== tpl[k]) return false;
+    return true;
+  }
+
+  /**
+   * Reads the head from j (the host): host, "kernel:", an uptime stamp, the prefix up to the first "IN=", then IN=,
+   * OUT=, an Ethernet MAC= and "SRC="; keeps what it gave and its bytes. Returns where the source address starts, or -1.
+   */
+  #head(buf: Buffer, dv: DataView, j0: number, b: number): number {
+    this.#tplLen = 0;
+    let j = j0;
+    // host: printable, no "=" (so it cannot hold "IN="), not a tag ("kernel", "name:")
     while (j < b) {
       const c = buf[j]!;
       if (c === SP) break;
-      if (c < 33 || c > 126 || c === 61) return false;
+      if (c < 33 || c > 126 || c === 61) return -1;
       j++;
     }
-    if (j === h0 || j >= b || buf[j - 1] === 58 || same(buf, h0, j, 'kernel')) return false;
+    if (j === j0 || j + 9 >= b || buf[j - 1] === 58 || same(buf, j0, j, 'kernel')) return -1;
     const h1 = j;
-    // ---- "kernel:", then blanks and an optional "[ secs.usec]" uptime stamp
-    if (!has(buf, j, b, ' kernel: ')) return false;
-    j += 8;
+    // " kernel: ", then blanks and an optional "[ secs.usec]" uptime stamp
+    if (buf[j] !== SP || dv.getUint32(j + 1, true) !== W_KERN || dv.getUint32(j + 5, true) !== W_EL) return -1;
+    j += 9;
     while (j < b && buf[j] === SP) j++;
     if (buf[j] === 91) {
       let k = j + 1;
@@ -343,24 +340,48 @@ export class ByteLineReader {
     }
     const msg = j;
     // rsyslog's "message repeated N times: [ … ]" is a loss notice: the full parser reads it
-    if (has(buf, msg, b, 'message repeated ')) return false;
-    // ---- the prefix up to the first "IN=", printable ASCII; the kernel fields must begin there
+    if (same(buf, msg, Math.min(b, msg + 17), 'message repeated ')) return -1;
+    // the prefix up to the first "IN=", printable ASCII; the kernel fields must begin there
     let fw = -1;
     for (let k = msg; k + 2 < b; k++) {
       const c = buf[k]!;
-      if (c < 32 || c > 126) return false;
+      if (c < 32 || c > 126) return -1;
       if (c === 73 && buf[k + 1] === 78 && buf[k + 2] === 61) {
         fw = k;
         break;
       }
     }
-    if (fw < 0) return false;
-    const time = this.#years.resolve(mo, day, hh, mi, ss, 0);
-    if (Number.isNaN(time)) return false;
-    if (!this.#fields(buf, fw, b, ev)) return false;
-    // ---- strings of the header and prefix, reused while they repeat
-    let host = this.#host;
-    if (!same(buf, h0, h1, host)) host = this.#host = buf.toString('latin1', h0, h1);
+    if (fw < 0) return -1;
+    let e = wordEnd(buf, fw + 3, b);
+    if (e + 4 >= b) return -1;
+    const inIf = this.#iface(buf, fw + 3, e);
+    if (inIf === null) return -1;
+    let i = e + 1;
+    if (dv.getUint32(i, true) !== W_OUT) return -1;
+    e = wordEnd(buf, i + 4, b);
+    if (e + 4 >= b) return -1;
+    const outIf = this.#iface(buf, i + 4, e);
+    if (outIf === null || (inIf === '' && outIf === '')) return -1;
+    i = e + 1;
+    let mac: string | undefined;
+    if (dv.getUint32(i, true) === W_MAC) {
+      // Ethernet: 14 bytes as "xx:" × 14 − 1 (other link types go the full way)
+      e = i + 45;
+      if (e + 4 >= b || buf[e] !== SP) return -1;
+      if (same(buf, i + 4, e, this.#macText)) {
+        mac = this.#macText;
+      } else {
+        for (let k = i + 4; k < e; k += 3) {
+          if (!isHexCode(buf[k]!) || !isHexCode(buf[k + 1]!) || (k + 2 < e && buf[k + 2] !== 58)) return -1;
+        }
+        mac = this.#macText = buf.toString('latin1', i + 4, e);
+      }
+      i = e + 1;
+    }
+    if (i + 4 > b || dv.getUint32(i, true) !== W_SRC) return -1;
+    i += 4;
+    // what the head gave, and its bytes for the next line
+    this.#host = same(buf, j0, h1, this.#host) ? this.#host : buf.toString('latin1', j0, h1);
     let pa = msg;
     let pb = fw;
     while (pa < pb && buf[pa] === SP) pa++;
@@ -369,15 +390,23 @@ export class ByteLineReader {
     if (pa < pb) {
       if (!same(buf, pa, pb, this.#rawPrefix)) {
         this.#rawPrefix = buf.toString('latin1', pa, pb);
-        this.#prefix = cleanPrefix(this.#rawPrefix);
+        this.#cleanPrefix = cleanPrefix(this.#rawPrefix);
       }
-      prefix = this.#prefix;
+      prefix = this.#cleanPrefix;
     }
-    ev.time = time;
-    ev.timeSource = 'syslog';
-    ev.host = host;
-    ev.prefix = prefix;
-    return true;
+    this.#prefix = prefix;
+    this.#inIf = inIf;
+    this.#outIf = outIf;
+    this.#mac = mac;
+    const n = i - j0;
+    if (n > this.#tpl.length) {
+      this.#tpl = new Uint8Array(n * 2);
+      this.#tplWords = new Uint32Array(Math.ceil(n / 2));
+    }
+    this.#tpl.set(buf.subarray(j0, i));
+    for (let k = 0; k < n >>> 2; k++) this.#tplWords[k] = dv.getUint32(j0 + 4 * k, true);
+    this.#tplLen = n;
+    return i;
   }
 
   /** Interface name in buf[a,b): '' when empty, null when not the kernel's (more than 15 or unprintable bytes). */
@@ -392,93 +421,36 @@ export class ByteLineReader {
     return this.#if1;
   }
 
-  /** IPv4 address at buf[a..] (strict dotted quad, which is canonical) → its value, or -1; `at` is set to its end. */
-  #addr(buf: Buffer, a: number, end: number): number {
-    let dots = 0;
-    let part = 0;
-    let digits = 0;
-    let num = 0;
-    let i = a;
-    for (; i < end; i++) {
-      const c = buf[i]!;
-      if (c === 46) {
-        if (digits === 0) return -1;
-        dots++;
-        num = num * 256 + part;
-        part = 0;
-        digits = 0;
-      } else if (c >= 48 && c <= 57) {
-        if (digits === 1 && part === 0) return -1; // leading zero
-        part = part * 10 + (c - 48);
-        digits++;
-        if (part > 255) return -1;
-      } else {
-        break;
-      }
-    }
-    if (i >= end || buf[i] !== SP || dots !== 3 || digits === 0) return -1;
-    at = i;
-    return num * 256 + part;
-  }
-
-  /** The kernel fields buf[start,end) (start at "IN=") in the common layout into `ev`; false for anything else. */
-  #fields(buf: Buffer, start: number, end: number, ev: LineEvent): boolean {
-    let i = start;
-    let e = wordEnd(buf, i + 3, end);
-    if (e >= end) return false;
-    const inIf = this.#iface(buf, i + 3, e);
-    if (inIf === null) return false;
-    i = e + 1;
-    if (!has(buf, i, end, 'OUT=')) return false;
-    e = wordEnd(buf, i + 4, end);
-    if (e >= end) return false;
-    const outIf = this.#iface(buf, i + 4, e);
-    if (outIf === null || (inIf === '' && outIf === '')) return false;
-    i = e + 1;
-    let mac: string | undefined;
-    if (has(buf, i, end, 'MAC=')) {
-      // Ethernet: 14 bytes as "xx:" × 14 − 1 (other link types go the full way)
-      e = i + 45;
-      if (e >= end || buf[e] !== SP) return false;
-      if (same(buf, i + 4, e, this.#mac)) {
-        mac = this.#mac;
-      } else {
-        for (let k = i + 4; k < e; k += 3) {
-          if (!isHexCode(buf[k]!) || !isHexCode(buf[k + 1]!) || (k + 2 < e && buf[k + 2] !== 58)) return false;
-        }
-        mac = this.#mac = buf.toString('latin1', i + 4, e);
-      }
-      i = e + 1;
-    }
-    if (!has(buf, i, end, 'SRC=')) return false;
-    const src = this.#addr(buf, i + 4, end);
-    if (src < 0) return false;
-    i = at + 1;
-    if (!has(buf, i, end, 'DST=')) return false;
-    const dst = this.#addr(buf, i + 4, end);
-    if (dst < 0) return false;
-    const len = dec(buf, at + 1, end, 'LEN=', 65535);
-    if (len < 0 || at >= end) return false;
-    const tos = hex(buf, at + 1, end, 'TOS=', 255);
-    if (tos < 0 || at >= end) return false;
-    const prec = hex(buf, at + 1, end, 'PREC=', 255);
-    if (prec < 0 || at >= end) return false;
-    const ttl = dec(buf, at + 1, end, 'TTL=', 255);
-    if (ttl < 0 || at >= end) return false;
-    const id = dec(buf, at + 1, end, 'ID=', 65535);
-    if (id < 0 || at >= end) return false;
-    i = at + 1;
+  /** The kernel fields from the source address (i) to the end, in the common layout, into `ev`; false for anything else. */
+  #tail(buf: Buffer, dv: DataView, i0: number, end: number, ev: LineEvent): boolean {
+    const src = addr(buf, i0, end);
+    if (src < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_DST) return false;
+    const dst = addr(buf, at + 5, end);
+    if (dst < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
+    const len = dec(buf, at + 5, end, 65535);
+    if (len < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_TOS) return false;
+    const tos = hex(buf, at + 5, end, 255);
+    if (tos < 0 || at + 6 > end || dv.getUint32(at + 1, true) !== W_PREC || buf[at + 5] !== 61) return false;
+    const prec = hex(buf, at + 6, end, 255);
+    if (prec < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_TTL) return false;
+    const ttl = dec(buf, at + 5, end, 255);
+    if (ttl < 0 || at + 5 > end || (dv.getUint32(at + 1, true) & 0xffffff) !== W3_ID) return false;
+    const id = dec(buf, at + 4, end, 65535);
+    // at least " PROTO=UDP " must follow
+    if (id < 0 || at + 11 > end) return false;
+    let i = at + 1;
     let df = false;
-    if (has(buf, i, end, 'DF ')) {
+    if ((dv.getUint32(i, true) & 0xffffff) === W3_DF) {
       df = true;
       i += 3;
     }
-    if (!has(buf, i, end, 'PROTO=')) return false;
+    if (i + 10 > end || dv.getUint32(i, true) !== W_PROT || buf[i + 4] !== 79 || buf[i + 5] !== 61) return false;
     i += 6;
     let proto: number;
-    if (has(buf, i, end, 'TCP ')) proto = 6;
-    else if (has(buf, i, end, 'UDP ')) proto = 17;
-    else if (has(buf, i, end, 'ICMP ')) proto = 1;
+    const pw = dv.getUint32(i, true);
+    if (pw === W_TCP) proto = 6;
+    else if (pw === W_UDP) proto = 17;
+    else if (pw === W_ICMP && buf[i + 4] === SP) proto = 1;
     else return false;
     i += proto === 1 ? 5 : 4;
     let sport: number | undefined;
@@ -494,36 +466,41 @@ export class ByteLineReader {
     let icmpId: number | undefined;
     let icmpSeq: number | undefined;
     if (proto === 1) {
-      icmpType = dec(buf, i, end, 'TYPE=', 255);
-      if (icmpType < 0 || at >= end) return false;
-      icmpCode = dec(buf, at + 1, end, 'CODE=', 255);
+      if (i + 5 > end || dv.getUint32(i, true) !== W_TYPE || buf[i + 4] !== 61) return false;
+      icmpType = dec(buf, i + 5, end, 255);
+      if (icmpType < 0 || at + 6 > end || dv.getUint32(at + 1, true) !== W_CODE || buf[at + 5] !== 61) return false;
+      icmpCode = dec(buf, at + 6, end, 255);
       if (icmpCode < 0) return false;
       if (at < end) {
         // echo request/reply: ID= SEQ=; any other ICMP detail goes the full way
-        icmpId = dec(buf, at + 1, end, 'ID=', 65535);
-        if (icmpId < 0 || at >= end) return false;
-        icmpSeq = dec(buf, at + 1, end, 'SEQ=', 65535);
+        if (at + 5 > end || (dv.getUint32(at + 1, true) & 0xffffff) !== W3_ID) return false;
+        icmpId = dec(buf, at + 4, end, 65535);
+        if (icmpId < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_SEQ) return false;
+        icmpSeq = dec(buf, at + 5, end, 65535);
         if (icmpSeq < 0) return false;
       } else if (icmpType === 0 || icmpType === 8) {
         return false; // an echo without ID=/SEQ= is an error: the full parser says which
       }
     } else {
-      sport = dec(buf, i, end, 'SPT=', 65535);
-      if (sport < 0 || at >= end) return false;
-      dport = dec(buf, at + 1, end, 'DPT=', 65535);
-      if (dport < 0 || at >= end) return false;
+      if (i + 4 > end || dv.getUint32(i, true) !== W_SPT) return false;
+      sport = dec(buf, i + 4, end, 65535);
+      if (sport < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_DPT) return false;
+      dport = dec(buf, at + 5, end, 65535);
+      if (dport < 0 || at + 5 > end) return false;
       if (proto === 17) {
-        udpLen = dec(buf, at + 1, end, 'LEN=', 65535);
+        if (dv.getUint32(at + 1, true) !== W_LEN) return false;
+        udpLen = dec(buf, at + 5, end, 65535);
         if (udpLen < 0) return false;
       } else {
-        win = dec(buf, at + 1, end, 'WINDOW=', 65535);
-        if (win < 0 || at >= end) return false;
-        res = hex(buf, at + 1, end, 'RES=', 255);
+        if (at + 8 > end || dv.getUint32(at + 1, true) !== W_WIND || buf[at + 5] !== 79 || buf[at + 6] !== 87 || buf[at + 7] !== 61) return false;
+        win = dec(buf, at + 8, end, 65535);
+        if (win < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_RES) return false;
+        res = hex(buf, at + 5, end, 255);
         if (res < 0 || at >= end) return false;
         i = at + 1;
         let f = 0;
         for (;;) {
-          e = wordEnd(buf, i, end);
+          const e = wordEnd(buf, i, end);
           const bit = flagBit(buf, i, e);
           if (bit === 0) break;
           if ((f & bit) !== 0 || e >= end) return false;
@@ -531,27 +508,20 @@ export class ByteLineReader {
           i = e + 1;
         }
         flags = f;
-        urgp = dec(buf, i, end, 'URGP=', 65535);
+        if (i + 5 > end || dv.getUint32(i, true) !== W_URGP || buf[i + 4] !== 61) return false;
+        urgp = dec(buf, i + 5, end, 65535);
         if (urgp < 0) return false;
         if (at < end) {
           // "OPT (020405B4)": the TCP options, hex without blanks, ending the line
           i = at + 1;
-          if (!has(buf, i, end, 'OPT (') || buf[end - 1] !== 41) return false;
-          const o0 = i + 5;
-          const o1 = end - 1;
-          if ((o1 - o0) % 2 !== 0) return false;
-          for (let k = o0; k < o1; k++) if (!isHexCode(buf[k]!)) return false;
-          if (!same(buf, o0, o1, this.#opts)) this.#opts = buf.toString('latin1', o0, o1);
-          tcpOptions = this.#opts;
+          if (i + 5 > end || dv.getUint32(i, true) !== W_OPT || buf[i + 4] !== 40 || buf[end - 1] !== 41) return false;
+          tcpOptions = this.#options(buf, i + 5, end - 1);
+          if (tcpOptions === undefined) return false;
           at = end;
         }
       }
     }
     if (at !== end) return false;
-    ev.chain = inIf !== '' ? (outIf !== '' ? 'FORWARD' : 'INPUT') : 'OUTPUT';
-    ev.inIf = inIf;
-    ev.outIf = outIf;
-    ev.mac = mac;
     ev.setAddrs(src, dst);
     // what this layout never has (the event may hold a fully parsed line's fields)
     ev.family = 4;
@@ -588,5 +558,23 @@ export class ByteLineReader {
     ev.icmpSeq = icmpSeq;
     ev.udpLen = udpLen;
     return true;
+  }
+
+  /** The TCP options hex in buf[a,b) (even length), the previous line's string when the same; undefined when not hex. */
+  #options(buf: Buffer, a: number, b: number): string | undefined {
+    const n = b - a;
+    if (n % 2 !== 0) return undefined;
+    const prev = this.#optBytes;
+    let same = n === this.#opts.length;
+    for (let k = 0; k < n; k++) {
+      const c = buf[a + k]!;
+      if (!isHexCode(c)) return undefined;
+      if (same && prev[k] !== c) same = false;
+    }
+    if (same) return this.#opts;
+    if (n > prev.length) this.#optBytes = new Uint8Array(n * 2);
+    this.#optBytes.set(buf.subarray(a, b));
+    this.#opts = buf.toString('latin1', a, b);
+    return this.#opts;
   }
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FirewallLineParser } from '../../src/logs/parse-line.ts';
 import type { ParseResult } from '../../src/logs/parse-line.ts';
-import { LineEvent } from '../../src/logs/line-bytes.ts';
+import { LineEvent } from '../../src/logs/line-event.ts';
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 const dir = new URL('../../fixtures/logs/formats/', import.meta.url);
@@ -34,8 +34,8 @@ function compare(lines: readonly Buffer[], compat: boolean): { text: unknown[]; 
   const b = parser(compat);
   const text = lines.map((l, i) => plain(t.parse(l.toString('utf8'), i + 1)));
   const bytes = lines.map((l, i) => {
-    // inside a larger buffer, as the reader hands lines over
-    const buf = Buffer.concat([Buffer.from('x\n'), l, Buffer.from('\ny')]);
+    // inside a larger buffer, as the reader hands lines over: in the middle, or at its very end
+    const buf = Buffer.concat([Buffer.from('x\n'), l, Buffer.from(i % 2 === 0 ? '\ny' : '')]);
     return plain(b.parseBytes(buf, 2, 2 + l.length, i + 1));
   });
   return { text, bytes, fast: b.byteLines };
