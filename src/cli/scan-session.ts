@@ -129,7 +129,7 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
   const sigs = [...totals.sigs].map(([sid, x]) => ({ sid, msg: x.msg, proto: x.proto, count: x.count, sources: x.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
   const portTotals = new Map<number, number>();
-  t.forEachPort((_s, k, n) => { portTotals.set(k, (portTotals.get(k) ?? 0) + n); });
+  t.ports.forEach((_s, k, n) => { portTotals.set(k, (portTotals.get(k) ?? 0) + n); });
   const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
     .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
   const sigCount = (s: number): number => {

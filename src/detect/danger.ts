@@ -31,7 +31,6 @@ function wprotoCount(t: ScanTable, p: number): number {
 }
 
 const NO_CHANGES: DangerChange[] = [];
-const PAIRS: number[] = [];
 
 /** The level for a destination count (DL1–5_UNIQUE_HOSTS). */
 function hostLevel(n: number, h: readonly number[]): number {
@@ -69,12 +68,17 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
   const h = o.uniqueHosts;
   const h1 = h[0]!;
   const hostsOff = !compat && h1 === 0;
-  let pi = t.pi;
-  let list: number[] | null = null;
+  const pi = t.pi;
+  // the pairs to judge: this interval's (in t.ibuf, n of them), or all (n = -1)
+  let n = -1;
   let totDsts = 0;
   if (compat) {
-    list = t.intervalPairs(s, PAIRS);
-    for (const p of list) if (pi[p * PW + P_INTERVAL] === interval && (pi[p * PW + P_BITS]! & PB_LIVE) !== 0) totDsts++;
+    n = t.intervalPairs(s);
+    const buf = t.ibuf;
+    for (let i = 0; i < n; i++) {
+      const p = buf[i]!;
+      if (pi[p * PW + P_INTERVAL] === interval && (pi[p * PW + P_BITS]! & PB_LIVE) !== 0) totDsts++;
+    }
   } else {
     totDsts = t.si[so + S_LIVE]!;
   }
@@ -83,15 +87,14 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     const prev = t.si[so + S_MEMO]!;
     t.si[so + S_MEMO] = totDsts;
     const same = prev === totDsts || (prev >= 0 && (hostsOff || ((prev >= h1) === (totDsts >= h1) && hostLevel(prev, h) === hostLevel(totDsts, h))));
-    if (same) list = t.intervalPairs(s, PAIRS);
+    if (same) n = t.intervalPairs(s);
   }
-  const n = list ? list.length : -1;
-  let p = list ? (n > 0 ? list[0]! : -1) : t.si[so + S_PHEAD]!;
-  for (let i = 0; p >= 0; p = list ? (++i < n ? list[i]! : -1) : pi[p * PW + P_NEXT]!) {
-    pi = t.pi;
+  const list = t.ibuf;
+  let p = n >= 0 ? (n > 0 ? list[0]! : -1) : t.si[so + S_PHEAD]!;
+  for (let i = 0; p >= 0; p = n >= 0 ? (++i < n ? list[i]! : -1) : pi[p * PW + P_NEXT]!) {
     const po = p * PW;
     const bits = pi[po + P_BITS]!;
-    if ((bits & PB_LIVE) === 0 || (list !== null && pi[po + P_INTERVAL] !== interval)) continue;
+    if ((bits & PB_LIVE) === 0 || (n >= 0 && pi[po + P_INTERVAL] !== interval)) continue;
     const absnum = pi[po + P_ABSNUM]!;
     if (absnum < dl1 && (hostsOff || totDsts < h1)) continue;
     const totProtocols = compat ? pi[po + P_TOTP]! : wprotoCount(t, p);

@@ -7,7 +7,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
-  P_BITS, P_DST, P_EXP, P_INTERVAL, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
+  P_BITS, P_DST, P_EXP, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
   S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, S_LIVE, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
@@ -89,9 +89,10 @@ export class Detector {
   #meta: EngineMeta;
   /**
    * Pair ids that may time out, by expiry bucket; only in timed mode without persistence, while the directory keeps
-   * no store. An entry whose pair was rescheduled to a later bucket since is dropped by one field test (a pair with
-   * packets spread over hours is rescheduled with nearly every packet). Ids are only good while the directory's
-   * generation stays the same: when it changes, the schedule is dropped and the directory checks every window once.
+   * no store. Each live window has one entry (its P_EXP), in a bucket no later than its due one: a window that got
+   * packets since it was scheduled is moved to its due bucket when its entry comes up, instead of being moved with
+   * every packet. Ids are only good while the directory's generation stays the same: when it changes, the schedule
+   * is dropped, the directory checks every window once and the live ones are scheduled again.
    */
   readonly #schedule = new Map<number, number[]>();
   #scheduleGen = -1;
@@ -283,13 +284,9 @@ export class Detector {
     if (this.#mode === 'timed' && !o.persistence && !track) {
       // schedule the pair's timeout check (psad times pairs out from their first packet, own mode from the last); a
       // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
-      const bucket = Math.floor((tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]! + o.scanTimeout * 1000) / this.#bucketMs);
-      if (tb.pi[po + P_EXP] !== bucket) {
-        tb.pi[po + P_EXP] = bucket;
+      if (tb.pi[po + P_EXP]! < 0) {
         if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
-        const list = this.#schedule.get(bucket);
-        if (list) list.push(p);
-        else this.#schedule.set(bucket, [p]);
+        this.#schedulePair(p, Math.floor((tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]! + o.scanTimeout * 1000) / this.#bucketMs));
       }
     }
     if (track) (tb.marksOf(s).pairs ??= new Set()).add(tb.dsts.text[d]!);
@@ -340,7 +337,7 @@ export class Detector {
     pk.interval = interval;
     pk.track = track;
     countPacket(tb, s, p, pk);
-    t.protocols.set(proto, (t.protocols.get(proto) ?? 0) + 1);
+    t.protocol(proto, pbit === 0 ? -1 : 31 - Math.clz32(pbit));
     return 'counted';
   }
 
@@ -389,11 +386,13 @@ export class Detector {
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     const track = this.#dir.tracksChanges;
     const tb = this.#t;
-    const pairs: number[] = [];
     this.#dir.forEachTouched(interval, (s) => {
       for (const c of assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track)) changes.push({ ip: tb.ip[s]!, change: c });
       if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
-        for (const p of tb.intervalPairs(s, pairs)) {
+        const n = tb.intervalPairs(s);
+        const pairs = tb.ibuf;
+        for (let i = 0; i < n; i++) {
+          const p = pairs[i]!;
           if (tb.pi[p * PW + P_INTERVAL] !== interval) continue;
           // only a store written incrementally needs to know which pairs changed
           if (labelPair(tb, s, p, o) && track) tb.marksOf(s).pairs = (tb.marksOf(s).pairs ?? new Set()).add(tb.dsts.text[tb.pi[p * PW + P_DST]!]!);
@@ -404,6 +403,14 @@ export class Detector {
     const pct = o.persistenceCtrThreshold;
     if (expire && this.#mode === 'timed' && (pct === 0 || interval % pct === 0)) expired = this.#expire(now);
     return { interval, changes, expired };
+  }
+
+  /** Puts pair `p` into bucket `b`'s list. */
+  #schedulePair(p: number, b: number): void {
+    this.#t.pi[p * PW + P_EXP] = b;
+    const list = this.#schedule.get(b);
+    if (list) list.push(p);
+    else this.#schedule.set(b, [p]);
   }
 
   /** Forgets the scheduled ids (the directory's ids changed meaning): the next expiry checks every window. */
@@ -428,24 +435,47 @@ export class Detector {
     const tb = this.#t;
     const k = by === 'start' ? PF_START : PF_LAST;
     let n = 0;
+    const timeout = o.scanTimeout * 1000;
     for (const [b, list] of this.#schedule) {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
-      if (b < last) this.#schedule.delete(b);
+      const current = b === last;
+      if (!current) this.#schedule.delete(b);
       const pi = tb.pi;
       const pf = tb.pf;
-      for (const p of list) {
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
         const po = p * PW;
-        // rescheduled to a later bucket (checked there) or already ended: nothing to do here
-        if (pi[po + P_EXP] !== b || (pi[po + P_BITS]! & PB_LIVE) === 0) continue;
-        if (pf[po / 2 + k]! <= cutoff) {
+        // an entry left behind in the current bucket (moved or ended since): nothing to do here
+        if (pi[po + P_EXP] !== b) continue;
+        if ((pi[po + P_BITS]! & PB_LIVE) === 0) {
+          pi[po + P_EXP] = -1;
+          continue;
+        }
+        const time = pf[po / 2 + k]!;
+        if (time <= cutoff) {
           tb.expire(p);
+          pi[po + P_EXP] = -1;
           n++;
+        } else if (!current) {
+          // packets since it was scheduled: on to the bucket it is due in now (never earlier than the current one)
+          this.#schedulePair(p, Math.floor((time + timeout) / this.#bucketMs));
         }
       }
     }
-    n += this.#dir.expirePairs(cutoff, by, this.#checkAll);
+    const all = this.#checkAll;
     this.#checkAll = false;
+    n += this.#dir.expirePairs(cutoff, by, all);
+    if (all && !this.#dir.tracksChanges) {
+      // the live windows the check left, scheduled again under the ids they have now
+      const pi = tb.pi;
+      const pf = tb.pf;
+      for (let p = 0; p < tb.pairRows; p++) {
+        const po = p * PW;
+        if (pi[po + P_SRC]! >= 0 && (pi[po + P_BITS]! & PB_LIVE) !== 0) this.#schedulePair(p, Math.floor((pf[po / 2 + k]! + timeout) / this.#bucketMs));
+        else pi[po + P_EXP] = -1;
+      }
+    }
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
   }

@@ -3,7 +3,7 @@
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import {
   P_BITS, P_CURFLAG, P_CURPROTOS, P_DST, P_FLAG, P_LABEL, P_WPROTOS, PB_CURMARKS_SHIFT, PB_MARKS_SHIFT, PB_SWEEP, PB_UDP,
-  PROTO_UDP, PW, S_FLAGS, SB_DIRTY, SW,
+  PROTO_UDP, PW, S_FLAGS, SB_DIRTY, SW, TAG_MASSCAN, TAG_MIRAI, TAG_NMAP, TAG_PORT_SWEEP, TAG_PROTOCOL_SCAN, TAG_TOPERA,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { DetectOptions } from './rules.ts';
@@ -38,22 +38,27 @@ function cached(cache: Map<string, string>, v: string, head: string, tail: strin
 }
 
 const FLAGS: string[] = [];
+const ONE: string[] = [''];
 
 /** The flag strings of the pair: this interval's (compatibility) or every one seen, first seen first. */
-function flagList(t: ScanTable, p: number, compat: boolean): string[] {
-  FLAGS.length = 0;
+function flagList(t: ScanTable, p: number, compat: boolean): readonly string[] {
   const x = t.extraOf(p);
-  if (compat) {
-    const f = t.pi[p * PW + P_CURFLAG]!;
-    if (f > 0) FLAGS.push(t.flags.text[f - 1]!);
-    if (x?.curFlags) for (const id of x.curFlags) FLAGS.push(t.flags.text[id]!);
-  } else {
-    const f = t.pi[p * PW + P_FLAG]!;
-    if (f > 0) FLAGS.push(t.flags.text[f - 1]!);
-    if (x?.flagMore) FLAGS.push(...Object.keys(x.flagMore));
+  const f = t.pi[p * PW + (compat ? P_CURFLAG : P_FLAG)]!;
+  const more = compat ? x?.curFlags : x?.flagMore;
+  if (!more) {
+    if (f === 0) return EMPTY;
+    // nearly always one flag string: no list to build
+    ONE[0] = t.flags.text[f - 1]!;
+    return ONE;
   }
-  return FLAGS;
+  let n = 0;
+  if (f > 0) FLAGS[n++] = t.flags.text[f - 1]!;
+  if (compat) for (const id of x!.curFlags!) FLAGS[n++] = t.flags.text[id]!;
+  else for (const k of Object.keys(x!.flagMore!)) FLAGS[n++] = k;
+  return FLAGS.slice(0, n);
 }
+
+const EMPTY: readonly string[] = [];
 
 function bitCount(m: number): number {
   let n = 0;
@@ -93,23 +98,23 @@ export function labelPair(t: ScanTable, s: number, p: number, o: DetectOptions):
   const marks = (bits >>> (compat ? PB_CURMARKS_SHIFT : PB_MARKS_SHIFT)) & 7;
   if (protoCount >= o.protocolScanThreshold) {
     changed = add(t, p, 'Nmap -sO IP protocol scan') || changed;
-    tag(t, s, 'protocol-scan');
+    tag(t, s, TAG_PROTOCOL_SCAN);
   }
   const sweep = (bits & PB_SWEEP) !== 0;
   for (const f of flagList(t, p, compat)) {
     let label: string;
     if (!compat && sweep) {
       label = cached(SWEEP, f, 'Port sweep ', ' scan');
-      tag(t, s, 'port-sweep');
+      tag(t, s, TAG_PORT_SWEEP);
     } else if ((marks & MARK_TOPERA) !== 0) {
       label = cached(TOPERA, f, 'Topera ', ' scan');
-      tag(t, s, 'topera');
+      tag(t, s, TAG_TOPERA);
     } else if ((marks & MARK_MASSCAN) !== 0) {
       label = cached(MASSCAN, f, 'Masscan ', ' scan');
-      tag(t, s, 'masscan');
+      tag(t, s, TAG_MASSCAN);
     } else if ((marks & MARK_MIRAI) !== 0) {
       label = 'Mirai botnet default credentials scan';
-      tag(t, s, 'mirai');
+      tag(t, s, TAG_MIRAI);
       // psad resets the tcp/23 counter once the Mirai scan has been reported (psad:5794)
       const m = t.mirai[s];
       const dst = t.dsts.text[t.pi[po + P_DST]!]!;
@@ -118,18 +123,18 @@ export function labelPair(t: ScanTable, s: number, p: number, o: DetectOptions):
       const opt = nmapOption(f, compat);
       if (!opt) continue;
       label = cached(NMAP, opt, 'Nmap ', ' scan');
-      tag(t, s, 'nmap');
+      tag(t, s, TAG_NMAP);
     }
     changed = add(t, p, label) || changed;
   }
   const udp = compat ? (protoMask & PROTO_UDP) !== 0 : (bits & PB_UDP) !== 0;
   if (udp) {
     changed = add(t, p, 'Nmap -sU scan') || changed;
-    tag(t, s, 'nmap');
+    tag(t, s, TAG_NMAP);
   }
   return changed;
 }
 
-function tag(t: ScanTable, s: number, name: string): void {
-  if (t.tag(s, name)) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
+function tag(t: ScanTable, s: number, bit: number): void {
+  if (t.tag(s, bit)) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
 }

@@ -5,7 +5,7 @@ import {
   P_ABSNUM, P_BITS, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL, P_LITE, P_PACKETS,
   P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_CUR, PB_CURMARKS_SHIFT, PB_LITE,
   PB_MARKS_SHIFT, PB_TCP, PB_UDP, PB_WLITE, PB_WTCP, PB_WUDP, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, protoBit, PW, SF_FIRST,
-  SF_LAST, S_PACKETS, SB_DIRTY, S_FLAGS, SW,
+  SF_LAST, S_PACKETS, SB_DIRTY, S_FLAGS, SW, TAG_SIGNATURE,
 } from '../domain/scan-table.ts';
 import type { PairExtra, ScanTable } from '../domain/scan-table.ts';
 import type { DangerLevel } from '../domain/profile.ts';
@@ -178,7 +178,7 @@ export function countPacket(t: ScanTable, s: number, p: number, k: Packet): void
   pi[o + P_BITS] = bits;
   if (code >= 0) {
     const key = code * 65536 + dp;
-    t.addPort(s, key);
+    t.ports.add(s, key);
     if (k.track) (t.marksOf(s).ports ??= new Set()).add(key);
   }
   const si = t.si;
@@ -227,7 +227,7 @@ export function sigHit(t: ScanTable, s: number, p: number, ev: PacketEvent, slot
   if (!sh) {
     sh = { sid, msg, dl: dl as DangerLevel, proto, count: 0, dports: [], fwsnort, first: ev.time, last: ev.time };
     map.set(sid, sh);
-    if (t.tag(s, 'signature')) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
+    if (t.tag(s, TAG_SIGNATURE)) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
   }
   sh.count++;
   if (ev.time > sh.last) sh.last = ev.time;

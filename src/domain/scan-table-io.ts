@@ -5,7 +5,7 @@ import {
   PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_EXP, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
   P_LABEL, P_LITE, P_NEXT, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
   PW, protoBit, protoNames, SB_DIRTY, SB_TCPOPTS, SB_USED, SF_LAST, S_CURSID, S_CURSIG, S_DL, S_FAMILY, S_FLAGS, S_INTERVAL,
-  S_LIVE, S_PACKETS, S_PHEAD, S_PORTS, S_SENSOR, S_SENSORN, SW,
+  S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SENSORN, SW,
 } from './scan-table.ts';
 import type { PairExtra, ScanTable } from './scan-table.ts';
 import { cleanMarks, EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS } from './scan-state.ts';
@@ -88,10 +88,13 @@ export function exportSource(t: ScanTable, id: number): SourceState {
   }
   // the port list runs newest first: the map gets them in the order they were first seen
   const keys: number[] = [];
-  const pe = t.pe;
-  for (let e = si[o + S_PORTS]!; e >= 0; e = pe[4 * e + 3]!) keys.push(e);
+  const counts: number[] = [];
+  t.ports.forSource(id, (k, n) => {
+    keys.push(k);
+    counts.push(n);
+  });
   const ports = new Map<number, number>();
-  for (let k = keys.length - 1; k >= 0; k--) ports.set(pe[4 * keys[k]! + 1]!, pe[4 * keys[k]! + 2]!);
+  for (let k = keys.length - 1; k >= 0; k--) ports.set(keys[k]!, counts[k]!);
   const sensors: Record<string, number> = {};
   const first = si[o + S_SENSOR]!;
   if (first > 0) sensors[t.hosts.text[first - 1]!] = si[o + S_SENSORN]!;
@@ -146,7 +149,7 @@ export function importSource(t: ScanTable, s: SourceState): number {
   si[o + S_CURSID] = s.curSidDl;
   if (s.sawTcpOptions) si[o + S_FLAGS]! |= SB_TCPOPTS;
   if (s.history.length > 0) t.history[id] = s.history;
-  if (s.tags.length > 0) t.tags[id] = [...s.tags];
+  if (s.tags.length > 0) t.setTags(id, s.tags);
   if (s.sigs.size > 0) t.sigs[id] = new Map(s.sigs);
   if (Object.keys(s.mirai).length > 0) t.mirai[id] = { ...s.mirai };
   for (const [host, n] of Object.entries(s.sensors)) {
@@ -158,7 +161,7 @@ export function importSource(t: ScanTable, s: SourceState): number {
     }
   }
   t.marks[id] = { ...s.dirty, pairs: null, ports: null, sigs: null, source: false, used: false };
-  for (const [k, n] of s.ports) t.addPort(id, k, n);
+  for (const [k, n] of s.ports) t.ports.add(id, k, n);
   let live = 0;
   for (const ps of s.pairs.values()) {
     const p = t.addPair(id, t.dstId(ps.dst, -1), ps.first);

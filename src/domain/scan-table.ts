@@ -7,6 +7,7 @@
 // scan-table-io.ts, and the store hands them back there.
 import { flagsText } from './events.ts';
 import { IdIndex, mix2 } from './id-index.ts';
+import { PortCounts } from './port-counts.ts';
 import { ipv4Key, ipv4Text } from './int-table.ts';
 import { cleanMarks } from './scan-state.ts';
 import type { DangerChange, DirtyMarks, PairSigHit, SourceSigHit } from './scan-state.ts';
@@ -30,8 +31,6 @@ export const S_CURSID = 9;
 export const S_PHEAD = 10;
 export const S_PTAIL = 11;
 export const S_NPAIRS = 12;
-/** First port entry (a list through the entries). */
-export const S_PORTS = 13;
 /** The first sensor (id + 1, 0 = none) and its packets; others in sensorsMore. */
 export const S_SENSOR = 14;
 export const S_SENSORN = 15;
@@ -44,6 +43,18 @@ export const S_IHEAD = 18;
 export const S_FAMILY = 19;
 /** The address as a 32-bit number for IPv4 (its index key when SB_BYV4 is set). */
 export const S_V4 = 20;
+/** Which of TAG_NAMES the source has (its tag list keeps their order). */
+export const S_TAGS = 21;
+
+/** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
+export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;
+export const TAG_SIGNATURE = 0;
+export const TAG_NMAP = 1;
+export const TAG_MASSCAN = 2;
+export const TAG_MIRAI = 3;
+export const TAG_TOPERA = 4;
+export const TAG_PORT_SWEEP = 5;
+export const TAG_PROTOCOL_SCAN = 6;
 
 export const SB_ROW = 1;
 /** Used since the cache last looked (second-chance eviction). */
@@ -178,8 +189,8 @@ export class ScanTable {
   /** Pair records and their times. */
   pi: Int32Array;
   pf: Float64Array;
-  /** Port counters: [source, protoCode * 65536 + port, packets, next] per entry. */
-  pe: Int32Array;
+  /** Packets per (source, protoCode * 65536 + port). */
+  readonly ports: PortCounts;
 
   /** Per source: address text, level history, tags, signature hits, Mirai counters, sensors after the first. */
   readonly ip: string[] = [];
@@ -205,11 +216,9 @@ export class ScanTable {
   #sources = 0;
   #sourceRows = 0;
   #pairRows = 0;
-  #entries = 0;
   readonly #freeSources: number[] = [];
   readonly #freePairs: number[] = [];
   readonly #freeExtras: number[] = [];
-  #freeEntry = -1;
   readonly #byV4 = new IdIndex();
   readonly #byText = new Map<string, number>();
   readonly #dstV4 = new IdIndex();
@@ -217,9 +226,6 @@ export class ScanTable {
   #pbits: number;
   #pslots: Int32Array;
   #pcount = 0;
-  #ebits: number;
-  #eslots: Int32Array;
-  #ecount = 0;
 
   /** `bits`: room for 2^bits pairs and port counters (and a quarter as many sources) before the slabs first grow. */
   constructor(bits = 12) {
@@ -230,11 +236,9 @@ export class ScanTable {
     const p = new ArrayBuffer(PW * 4 * n);
     this.pi = new Int32Array(p);
     this.pf = new Float64Array(p);
-    this.pe = new Int32Array(4 * n);
+    this.ports = new PortCounts(bits);
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
-    this.#ebits = bits + 1;
-    this.#eslots = new Int32Array(2 << this.#ebits).fill(-1);
     for (let m = 0; m < 256; m++) this.flags.id(flagsText(m));
   }
 
@@ -246,6 +250,11 @@ export class ScanTable {
   /** Pairs held. */
   get pairCount(): number {
     return this.#pcount;
+  }
+
+  /** Pair records allocated (ids below this; a free one has P_SRC -1). */
+  get pairRows(): number {
+    return this.#pairRows;
   }
 
   // ---------------------------------------------------------------- sources
@@ -274,7 +283,6 @@ export class ScanTable {
     si[o + S_INTERVAL] = -1;
     si[o + S_PHEAD] = -1;
     si[o + S_PTAIL] = -1;
-    si[o + S_PORTS] = -1;
     si[o + S_MEMO] = -1;
     si[o + S_IHEAD] = -1;
     si[o + S_FAMILY] = family;
@@ -302,11 +310,7 @@ export class ScanTable {
       this.#freePair(p);
       p = next;
     }
-    for (let e = si[o + S_PORTS]!; e >= 0;) {
-      const next = this.pe[4 * e + 3]!;
-      this.#freePort(e);
-      e = next;
-    }
+    this.ports.removeSource(id);
     if ((si[o + S_FLAGS]! & SB_BYV4) !== 0) this.#byV4.delete(si[o + S_V4]!);
     else this.#byText.delete(this.ip[id]!);
     si[o + S_FLAGS] = 0;
@@ -338,12 +342,28 @@ export class ScanTable {
     else h.push(c);
   }
 
-  /** Adds a tag once (tags keep their order). */
-  tag(id: number, t: string): boolean {
+  /** Adds tag TAG_NAMES[bit] once (tags keep their order); whether it was new. */
+  tag(id: number, bit: number): boolean {
+    const o = id * SW + S_TAGS;
+    const m = 1 << bit;
+    if ((this.si[o]! & m) !== 0) return false;
+    this.si[o]! |= m;
+    const name = TAG_NAMES[bit]!;
     const tags = this.tags[id]!;
-    if (tags.includes(t)) return false;
-    this.tags[id] = [...tags, t];
+    if (tags.includes(name)) return false;
+    this.tags[id] = [...tags, name];
     return true;
+  }
+
+  /** Sets the tag list (a stored state's). */
+  setTags(id: number, tags: readonly string[]): void {
+    this.tags[id] = [...tags];
+    let m = 0;
+    for (const t of tags) {
+      const b = (TAG_NAMES as readonly string[]).indexOf(t);
+      if (b >= 0) m |= 1 << b;
+    }
+    this.si[id * SW + S_TAGS] = m;
   }
 
   /** The source's change marks for a store written incrementally (created on first use). */
@@ -496,16 +516,42 @@ export class ScanTable {
     si[s * SW + S_IHEAD] = p;
   }
 
+  /** The pairs intervalPairs() found (valid until its next call). */
+  ibuf = new Int32Array(64);
+
   /**
-   * The source's pairs touched in its current interval, in insertion order (what a walk over all its pairs filtered by
-   * P_INTERVAL gives), into `out`.
+   * Puts the source's pairs touched in its current interval into `ibuf`, in insertion order (what a walk over all its
+   * pairs filtered by P_INTERVAL gives); returns how many.
    */
-  intervalPairs(s: number, out: number[]): number[] {
-    out.length = 0;
+  intervalPairs(s: number): number {
     const pi = this.pi;
-    for (let p = this.si[s * SW + S_IHEAD]!; p >= 0; p = pi[p * PW + P_INEXT]!) out.push(p);
-    if (out.length > 1) out.sort((a, b) => pi[a * PW + P_SEQ]! - pi[b * PW + P_SEQ]!);
-    return out;
+    let buf = this.ibuf;
+    let n = 0;
+    for (let p = this.si[s * SW + S_IHEAD]!; p >= 0; p = pi[p * PW + P_INEXT]!) {
+      if (n === buf.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(buf);
+        this.ibuf = buf = grown;
+      }
+      buf[n++] = p;
+    }
+    // the list runs last touched first: put it in insertion order (short lists by insertion, long ones by sort)
+    if (n <= 32) {
+      for (let i = 1; i < n; i++) {
+        const p = buf[i]!;
+        const seq = pi[p * PW + P_SEQ]!;
+        let j = i - 1;
+        while (j >= 0 && pi[buf[j]! * PW + P_SEQ]! > seq) {
+          buf[j + 1] = buf[j]!;
+          j--;
+        }
+        buf[j + 1] = p;
+      }
+    } else {
+      const sorted = Array.from(buf.subarray(0, n)).sort((a, b) => pi[a * PW + P_SEQ]! - pi[b * PW + P_SEQ]!);
+      buf.set(sorted);
+    }
+    return n;
   }
 
   #indexPair(p: number, tag: number): void {
@@ -560,90 +606,5 @@ export class ScanTable {
     pi.set(this.pi);
     this.pi = pi;
     this.pf = new Float64Array(buf);
-  }
-
-  // ---------------------------------------------------------------- ports
-
-  /** Adds `n` packets to (protoCode * 65536 + port) of source `s`; returns the new count. */
-  addPort(s: number, key: number, n = 1): number {
-    const tag = mix2(s, key);
-    const bits = this.#ebits;
-    const mask = (1 << bits) - 1;
-    const slots = this.#eslots;
-    let pe = this.pe;
-    let i = tag >>> (32 - bits);
-    for (; ; i = (i + 1) & mask) {
-      const e = slots[2 * i + 1]!;
-      if (e < 0) break;
-      if (slots[2 * i] === tag && pe[4 * e] === s && pe[4 * e + 1] === key) return (pe[4 * e + 2]! += n);
-    }
-    let e = this.#freeEntry;
-    if (e >= 0) {
-      this.#freeEntry = pe[4 * e + 3]!;
-    } else {
-      e = this.#entries++;
-      if (4 * (e + 1) > pe.length) {
-        const grown = new Int32Array(pe.length * 2);
-        grown.set(pe);
-        this.pe = pe = grown;
-      }
-    }
-    const so = s * SW;
-    pe[4 * e] = s;
-    pe[4 * e + 1] = key;
-    pe[4 * e + 2] = n;
-    pe[4 * e + 3] = this.si[so + S_PORTS]!;
-    this.si[so + S_PORTS] = e;
-    slots[2 * i] = tag;
-    slots[2 * i + 1] = e;
-    if (++this.#ecount * 2 > mask + 1) this.#growPorts();
-    return n;
-  }
-
-  /** Every port entry in use: calls fn(source, key, packets). */
-  forEachPort(fn: (s: number, key: number, n: number) => void): void {
-    const pe = this.pe;
-    for (let e = 0; e < this.#entries; e++) if (pe[4 * e]! >= 0 && pe[4 * e + 2]! > 0) fn(pe[4 * e]!, pe[4 * e + 1]!, pe[4 * e + 2]!);
-  }
-
-  #growPorts(): void {
-    const old = this.#eslots;
-    this.#ebits++;
-    const bits = this.#ebits;
-    const mask = (1 << bits) - 1;
-    const slots = (this.#eslots = new Int32Array(2 << bits).fill(-1));
-    for (let k = 0; k < old.length; k += 2) {
-      if (old[k + 1]! < 0) continue;
-      const tag = old[k]!;
-      let i = tag >>> (32 - bits);
-      while (slots[2 * i + 1]! >= 0) i = (i + 1) & mask;
-      slots[2 * i] = tag;
-      slots[2 * i + 1] = old[k + 1]!;
-    }
-  }
-
-  #freePort(e: number): void {
-    const pe = this.pe;
-    const tag = mix2(pe[4 * e]!, pe[4 * e + 1]!);
-    const bits = this.#ebits;
-    const mask = (1 << bits) - 1;
-    const slots = this.#eslots;
-    let i = tag >>> (32 - bits);
-    while (slots[2 * i + 1] !== e) i = (i + 1) & mask;
-    let hole = i;
-    for (let j = (i + 1) & mask; slots[2 * j + 1]! >= 0; j = (j + 1) & mask) {
-      const home = slots[2 * j]! >>> (32 - bits);
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        slots[2 * hole] = slots[2 * j]!;
-        slots[2 * hole + 1] = slots[2 * j + 1]!;
-        hole = j;
-      }
-    }
-    slots[2 * hole + 1] = -1;
-    this.#ecount--;
-    pe[4 * e] = -1;
-    pe[4 * e + 2] = 0;
-    pe[4 * e + 3] = this.#freeEntry;
-    this.#freeEntry = e;
   }
 }

@@ -78,7 +78,7 @@ describe('ScanTable', () => {
           t.si[s * SW + S_PACKETS]! += o[3];
           r.pairs.set(dst, (r.pairs.get(dst) ?? 0) + o[3]);
         } else {
-          t.addPort(s, o[2]);
+          t.ports.add(s, o[2]);
           r.ports.set(o[2], (r.ports.get(o[2]) ?? 0) + 1);
         }
       }
@@ -92,7 +92,7 @@ describe('ScanTable', () => {
         pairs += r.pairs.size;
         // through the indexes, not only the per-source lists
         for (const [dst, n] of r.pairs) expect(t.pi[t.findPair(s, t.dstId(dst, -1)) * PW + P_PACKETS]).toBe(n);
-        for (const [k, n] of r.ports) expect(t.addPort(s, k, 0)).toBe(n);
+        for (const [k, n] of r.ports) expect(t.ports.count(s, k)).toBe(n);
         const st = exportSource(t, s);
         expect([...st.pairs.keys()]).toEqual([...r.pairs.keys()]);
         expect([...st.pairs.values()].map((p) => p.packets)).toEqual([...r.pairs.values()]);
@@ -105,7 +105,7 @@ describe('ScanTable', () => {
       }
       expect(t.pairCount).toBe(pairs);
       let ports = 0;
-      t.forEachPort(() => ports++);
+      t.ports.forEach(() => ports++);
       expect(ports).toBe([...ref.values()].reduce((n, r) => n + r.ports.size, 0));
     }), { numRuns: 300 });
   });
