@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import type { SourceProfile } from '../domain/profile.ts';
 import { scanProfile } from '../domain/scan-profile.ts';
 import { exportSource } from '../domain/scan-table-io.ts';
-import { S_DL, S_PACKETS, SW } from '../domain/scan-table.ts';
+import { S_DL, S_PACKETS, S_SIGS, SW } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { Totals } from '../detect/totals.ts';
 import { openStore } from '../store/db.ts';
@@ -133,9 +133,7 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
   const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
     .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
   const sigCount = (s: number): number => {
-    let n = 0;
-    for (const h of t.sigs[s]?.values() ?? []) n += h.count;
-    return n;
+    return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);
   };
   return {
     mode: d.compat ? 'psad compatibility' : 'probewatch',

@@ -299,13 +299,13 @@ export class Detector {
       }
     }
     if (sid !== 0 && sidDl > 0) {
-      sigHit(tb, s, p, ev, proto, sid, fwRule?.msg ?? `fwsnort SID ${sid}`, fwRule?.proto ?? proto, sidDl, true, dp, fText, this.totals, track);
+      sigHit(tb, s, p, ev, proto, sid, fwRule?.msg ?? `fwsnort SID ${sid}`, fwRule?.proto ?? proto, sidDl, true, dp, flags & 0xff, this.totals, track);
       const so = s * SW + S_CURSID;
       tb.si[so] = compat ? sidDl : Math.max(tb.si[so]!, sidDl);
     }
     for (const m of matches) {
       const slot = m.sig.proto === 'ip' ? 'ip' : m.sig.proto;
-      sigHit(tb, s, p, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, fText, this.totals, track);
+      sigHit(tb, s, p, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, flags & 0xff, this.totals, track);
     }
     // QUIRK (psad:1231): psad keeps the level of the last matching packet of the interval, not the highest
     if (sigDl > 0) {

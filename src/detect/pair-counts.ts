@@ -5,15 +5,12 @@ import {
   P_ABSNUM, P_BITS, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL, P_LITE, P_PACKETS,
   P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_CUR, PB_CURMARKS_SHIFT, PB_LITE,
   PB_MARKS_SHIFT, PB_TCP, PB_UDP, PB_WLITE, PB_WTCP, PB_WUDP, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, protoBit, PW, SF_FIRST,
-  SF_LAST, S_PACKETS, SB_DIRTY, S_FLAGS, SW, TAG_SIGNATURE,
+  SF_LAST, S_PACKETS, SB_DIRTY, S_FLAGS, S_SIGS, SW, TAG_SIGNATURE, P_SIGS,
 } from '../domain/scan-table.ts';
 import type { PairExtra, ScanTable } from '../domain/scan-table.ts';
-import type { DangerLevel } from '../domain/profile.ts';
-import type { PairSigHit, SourceSigHit } from '../domain/scan-state.ts';
 import type { Totals } from './totals.ts';
 
 const MAX_PAIR_HOSTS = 8;
-const MAX_SIG_DPORTS = 8;
 
 /** What countPacket needs of a packet (one reused record). */
 export interface Packet {
@@ -198,40 +195,33 @@ export function icmpInvalid(t: ScanTable, p: number, key: string, proto: string)
 
 /** One signature hit of pair `p` (source `s`), filed under protocol slot `slot`. */
 export function sigHit(t: ScanTable, s: number, p: number, ev: PacketEvent, slot: string, sid: number, msg: string, proto: string, dl: number,
-  fwsnort: boolean, dp: number, fText: string, totals: Totals, track: boolean): void {
-  const chain = ev.chain;
-  const x = t.extra(p);
-  const list = (x.sigs ??= []);
-  let h: PairSigHit | undefined;
-  for (const y of list) {
-    if (y.sid === sid && y.proto === slot && y.chain === chain) {
-      h = y;
-      break;
-    }
+  fwsnort: boolean, dp: number, flagId: number, totals: Totals, track: boolean): void {
+  const hits = t.hits;
+  const slotId = hits.names.id(slot);
+  const chain = hits.names.id(ev.chain);
+  const po = p * PW;
+  const head = t.pi[po + P_SIGS]!;
+  let r = hits.findPair(head, sid, slotId, chain);
+  if (r < 0) {
+    r = hits.addPair(head, p, sid, slotId, chain, fwsnort, t.flagNa);
+    t.pi[po + P_SIGS] = r + 1;
   }
-  if (!h) {
-    h = { proto: slot, sid, chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
-    list.push(h);
-  }
-  h.packets++;
-  if (slot === 'tcp' || slot === 'udp' || slot === 'udplite') h.dport = dp;
-  if (slot === 'tcp') h.flags = fText;
+  hits.hitPair(r, slot === 'tcp' || slot === 'udp' || slot === 'udplite', dp, slot === 'tcp' ? flagId : -1);
   // psad adds a protocol when a tcp/udp/icmp hit defines the pair's slot (psad:2265); "ip" hits define it silently
   if (!slotHas(t, p, slot)) {
     if (slot !== 'ip') t.pi[p * PW + P_TOTP]!++;
     slotAdd(t, p, slot);
   }
-  const map = (t.sigs[s] ??= new Map<number, SourceSigHit>());
-  let sh = map.get(sid);
-  const isNew = sh === undefined;
-  if (!sh) {
-    sh = { sid, msg, dl: dl as DangerLevel, proto, count: 0, dports: [], fwsnort, first: ev.time, last: ev.time };
-    map.set(sid, sh);
-    if (t.tag(s, TAG_SIGNATURE)) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
+  const so = s * SW;
+  const sHead = t.si[so + S_SIGS]!;
+  let q = hits.findSource(sHead, sid);
+  const isNew = q < 0;
+  if (isNew) {
+    q = hits.addSource(sHead, s, { sid, msg, dl, proto, fwsnort, first: ev.time, last: ev.time });
+    t.si[so + S_SIGS] = q + 1;
+    if (t.tag(s, TAG_SIGNATURE)) t.si[so + S_FLAGS]! |= SB_DIRTY;
   }
-  sh.count++;
-  if (ev.time > sh.last) sh.last = ev.time;
-  if (ev.dport !== undefined && sh.dports.length < MAX_SIG_DPORTS && !sh.dports.includes(dp)) sh.dports.push(dp);
+  hits.hitSource(q, ev.time, ev.dport !== undefined ? dp : -1);
   if (track) (t.marksOf(s).sigs ??= new Set()).add(sid);
   totals.sig(sid, msg, proto, isNew);
 }

@@ -5,7 +5,7 @@ import {
   PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_EXP, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
   P_LABEL, P_LITE, P_NEXT, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
   PW, protoBit, protoNames, SB_DIRTY, SB_TCPOPTS, SB_USED, SF_LAST, S_CURSID, S_CURSIG, S_DL, S_FAMILY, S_FLAGS, S_INTERVAL,
-  S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SENSORN, SW,
+  S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SIGS, P_SIGS, S_SENSORN, SW,
 } from './scan-table.ts';
 import type { PairExtra, ScanTable } from './scan-table.ts';
 import { cleanMarks, EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS } from './scan-state.ts';
@@ -62,7 +62,9 @@ export function exportPair(t: ScanTable, p: number): PairState {
     prefix: prefix > 0 ? t.prefixes.text[prefix - 1]! : '',
     prefixN: pi[o + P_PREFIXN]!,
     prefixMore: x?.prefixMore ? { ...x.prefixMore } : null,
-    sigs: x?.sigs ? x.sigs.map((h) => ({ ...h })) : (EMPTY_SIGS as PairState['sigs']),
+    sigs: pi[o + P_SIGS]! > 0 ? t.hits.pairHits(pi[o + P_SIGS]!).map((h) => ({
+      proto: h.slot, sid: h.sid, chain: h.chain, packets: h.packets, dport: h.dport, flags: t.flags.text[h.flags]!, fwsnort: h.fwsnort,
+    })) : (EMPTY_SIGS as PairState['sigs']),
     icmpInvalid: x?.icmpInvalid ? { ...x.icmpInvalid } : EMPTY_COUNTS,
     scanTypes: label > 0 ? [t.labels.text[label - 1]!, ...(x?.labels ?? [])] : (EMPTY_LIST as string[]),
     sweep: (b & PB_SWEEP) !== 0,
@@ -107,11 +109,12 @@ export function exportSource(t: ScanTable, id: number): SourceState {
   dirty.source = (flags & SB_DIRTY) !== 0;
   dirty.used = (flags & SB_USED) !== 0;
   const history = t.history[id]!;
-  const sigs = t.sigs[id];
+  const sigs = new Map<number, SourceSigHit>();
+  for (const h of t.hits.sourceHits(si[o + S_SIGS]!)) sigs.set(h.sid, { ...h, dl: h.dl as DangerLevel });
   const mirai = t.mirai[id];
   return {
     ip: t.ip[id]!, family: si[o + S_FAMILY] === 6 ? 6 : 4, dl: si[o + S_DL]! as DangerLevel, firstSeen: t.sf[o / 2]!, lastSeen: t.sf[o / 2 + SF_LAST]!,
-    packets: si[o + S_PACKETS]!, pairs, ports, sigs: new Map<number, SourceSigHit>([...(sigs ?? [])].map(([k, h]) => [k, { ...h, dports: [...h.dports] }])),
+    packets: si[o + S_PACKETS]!, pairs, ports, sigs,
     history: history.length > 0 ? history : [], sensors, tags: t.tags[id]!, interval: si[o + S_INTERVAL]!, curSigDl: si[o + S_CURSIG]!,
     curSidDl: si[o + S_CURSID]!, sawTcpOptions: (flags & SB_TCPOPTS) !== 0, mirai: mirai ? { ...mirai } : EMPTY_COUNTS, dirty,
   };
@@ -150,7 +153,11 @@ export function importSource(t: ScanTable, s: SourceState): number {
   if (s.sawTcpOptions) si[o + S_FLAGS]! |= SB_TCPOPTS;
   if (s.history.length > 0) t.history[id] = s.history;
   if (s.tags.length > 0) t.setTags(id, s.tags);
-  if (s.sigs.size > 0) t.sigs[id] = new Map(s.sigs);
+  for (const h of s.sigs.values()) {
+    const r = t.hits.addSource(t.si[o + S_SIGS]!, id, h);
+    t.hits.setSource(r, h.count, h.dports);
+    t.si[o + S_SIGS] = r + 1;
+  }
   if (Object.keys(s.mirai).length > 0) t.mirai[id] = { ...s.mirai };
   for (const [host, n] of Object.entries(s.sensors)) {
     if (si[o + S_SENSOR] === 0) {
@@ -213,7 +220,11 @@ export function importSource(t: ScanTable, s: SourceState): number {
       pi[q + P_PREFIXN] = ps.prefixN;
     }
     if (ps.prefixMore) (x = extraOf(t, p, x)).prefixMore = { ...ps.prefixMore };
-    if (ps.sigs.length > 0) (x = extraOf(t, p, x)).sigs = ps.sigs.map((h) => ({ ...h }));
+    for (const h of ps.sigs) {
+      const r = t.hits.addPair(pi[q + P_SIGS]!, p, h.sid, t.hits.names.id(h.proto), t.hits.names.id(h.chain), h.fwsnort, t.flagNa);
+      t.hits.setPair(r, h.packets, h.dport, t.flags.id(h.flags));
+      pi[q + P_SIGS] = r + 1;
+    }
     if (Object.keys(ps.icmpInvalid).length > 0) (x = extraOf(t, p, x)).icmpInvalid = { ...ps.icmpInvalid };
     if (ps.scanTypes.length > 0) {
       pi[q + P_LABEL] = t.labels.id(ps.scanTypes[0]!) + 1;

@@ -8,9 +8,10 @@
 import { flagsText } from './events.ts';
 import { IdIndex, mix2 } from './id-index.ts';
 import { PortCounts } from './port-counts.ts';
+import { SigHits } from './sig-hits.ts';
 import { ipv4Key, ipv4Text } from './int-table.ts';
 import { cleanMarks } from './scan-state.ts';
-import type { DangerChange, DirtyMarks, PairSigHit, SourceSigHit } from './scan-state.ts';
+import type { DangerChange, DirtyMarks } from './scan-state.ts';
 import { StringIds } from './string-ids.ts';
 
 // ---- source records: SW int32 per source; first and last seen as float64 in the first four
@@ -45,6 +46,8 @@ export const S_FAMILY = 19;
 export const S_V4 = 20;
 /** Which of TAG_NAMES the source has (its tag list keeps their order). */
 export const S_TAGS = 21;
+/** First signature hit record + 1 (0 = none; see SigHits). */
+export const S_SIGS = 22;
 
 /** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
 export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;
@@ -114,6 +117,8 @@ export const P_EXTRA = 33;
 export const P_SEQ = 34;
 /** Next pair touched in the same interval. */
 export const P_INEXT = 35;
+/** First signature hit record + 1 (0 = none; see SigHits). */
+export const P_SIGS = 36;
 
 export const PB_LIVE = 1;
 export const PB_CUR = 2;
@@ -164,8 +169,6 @@ export class PairExtra {
   chainMore: Record<string, number> | null = null;
   flagMore: Record<string, number> | null = null;
   prefixMore: Record<string, number> | null = null;
-  /** Signature hits, one per (proto, sid, chain). */
-  sigs: PairSigHit[] | null = null;
   /** Invalid ICMP packets keyed "proto\ttype\tcode\tchain". */
   icmpInvalid: Record<string, number> | null = null;
   /** Labels, sensors and this interval's flag ids after the first. */
@@ -191,12 +194,15 @@ export class ScanTable {
   pf: Float64Array;
   /** Packets per (source, protoCode * 65536 + port). */
   readonly ports: PortCounts;
+  /** Signature hits per pair and per source. */
+  readonly hits = new SigHits();
+  /** Id of the flag string "NA" (a hit's flags before a TCP packet). */
+  readonly flagNa: number;
 
   /** Per source: address text, level history, tags, signature hits, Mirai counters, sensors after the first. */
   readonly ip: string[] = [];
   readonly history: DangerChange[][] = [];
   readonly tags: string[][] = [];
-  readonly sigs: (Map<number, SourceSigHit> | null)[] = [];
   readonly mirai: (Record<string, number> | null)[] = [];
   readonly sensorsMore: (Record<string, number> | null)[] = [];
   /** Change marks of sources whose changes are tracked for a store (see markPair …). */
@@ -240,6 +246,7 @@ export class ScanTable {
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
     for (let m = 0; m < 256; m++) this.flags.id(flagsText(m));
+    this.flagNa = this.flags.id('NA');
   }
 
   /** Sources held. */
@@ -290,7 +297,6 @@ export class ScanTable {
     this.ip[id] = ip;
     this.history[id] = NO_HISTORY;
     this.tags[id] = NO_TAGS;
-    this.sigs[id] = null;
     this.mirai[id] = null;
     this.sensorsMore[id] = null;
     this.marks[id] = null;
@@ -311,13 +317,13 @@ export class ScanTable {
       p = next;
     }
     this.ports.removeSource(id);
+    this.hits.freeSources(si[o + S_SIGS]!);
     if ((si[o + S_FLAGS]! & SB_BYV4) !== 0) this.#byV4.delete(si[o + S_V4]!);
     else this.#byText.delete(this.ip[id]!);
     si[o + S_FLAGS] = 0;
     this.ip[id] = '';
     this.history[id] = NO_HISTORY;
     this.tags[id] = NO_TAGS;
-    this.sigs[id] = null;
     this.mirai[id] = null;
     this.sensorsMore[id] = null;
     this.marks[id] = null;
@@ -591,6 +597,7 @@ export class ScanTable {
     }
     slots[2 * hole + 1] = -1;
     this.#pcount--;
+    this.hits.freePairs(pi[o + P_SIGS]!);
     const k = pi[o + P_EXTRA]!;
     if (k > 0) {
       this.extras[k - 1] = null;
