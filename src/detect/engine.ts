@@ -233,7 +233,7 @@ export class Detector {
     let sigDl = 0;
     let sidDl = 0;
     const matches: SigMatch[] = SIG_BUF;
-    matches.length = 0;
+    let nm = 0;
     let fwRule: { msg: string; proto: string } | undefined;
     if (sid !== 0) {
       fwRule = r.fwsnort.get(sid);
@@ -243,14 +243,14 @@ export class Detector {
       }
     } else if (r.signatures.size > 0) {
       const pkt = this.#sigPacket(ev, proto, sp, dp, flags, fText, intf);
-      r.signatures.match(pkt, matches);
-      for (const m of matches) if (m.dl > sigDl) sigDl = m.dl;
-      if (matches.length > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
-      if (matches.length > 0) {
+      nm = r.signatures.match(pkt, matches);
+      for (let i = 0; i < nm; i++) if (matches[i]!.dl > sigDl) sigDl = matches[i]!.dl;
+      if (nm > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
+      if (nm > 0) {
         // keep the matches that assign a level, in place (the buffer is reused)
         let j = 0;
-        for (const m of matches) if (m.dl > 0) matches[j++] = m;
-        matches.length = j;
+        for (let i = 0; i < nm; i++) if (matches[i]!.dl > 0) matches[j++] = matches[i]!;
+        nm = j;
       }
     }
 
@@ -303,7 +303,8 @@ export class Detector {
       const so = s * SW + S_CURSID;
       tb.si[so] = compat ? sidDl : Math.max(tb.si[so]!, sidDl);
     }
-    for (const m of matches) {
+    for (let i = 0; i < nm; i++) {
+      const m = matches[i]!;
       const slot = m.sig.proto === 'ip' ? 'ip' : m.sig.proto;
       sigHit(tb, s, p, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, flags & 0xff, this.totals, track);
     }

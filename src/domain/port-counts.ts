@@ -143,7 +143,11 @@ export class PortCounts {
       if (old[q + 3]! < 0) continue;
       let i = mix2(old[q]!, old[q + 1]!) >>> (32 - bits);
       while (slots[4 * i + 3]! >= 0) i = (i + 1) & mask;
-      slots.set(old.subarray(q, q + 4), 4 * i);
+      const r = 4 * i;
+      slots[r] = old[q]!;
+      slots[r + 1] = old[q + 1]!;
+      slots[r + 2] = old[q + 2]!;
+      slots[r + 3] = old[q + 3]!;
     }
   }
 }
