@@ -1,5 +1,5 @@
 // Byte-level fast path for the commonest firewall line — "Mon DD HH:MM:SS host kernel: [uptime] PREFIX IN=… OUT=…"
-// with the kernel's IPv4 TCP/UDP/ICMP field layout — read from the input bytes straight into one reused event: no
+// with the kernel's IPv4 TCP/UDP/ICMP or IPv6 TCP/UDP/ICMPv6 field layout — read from the input bytes straight into one reused event: no
 // decoding, no line string, no object per line. At the first thing it does not expect (another header, IPv6, another
 // field layout, a byte outside printable ASCII, anything the completeness rules would look at twice) it returns false
 // and the caller decodes the line for the full parser, so every other format and every error stays the full parser's.
@@ -7,8 +7,10 @@
 // Consecutive lines share most of their bytes: the same stamp within a second, and the same "host kernel: PREFIX IN=…
 // OUT=… MAC=… SRC=" run from one firewall rule. Both are compared with the previous line's four bytes at a time and,
 // when equal, what they gave is reused; only the differing fields are read.
+import { parseIp } from '../domain/address.ts';
 import type { LineEvent } from './line-event.ts';
 import { cleanPrefix } from './log-prefix.ts';
+import { owned } from './v4-strings.ts';
 import type { YearInference } from './zoned-time.ts';
 
 const SP = 32;
@@ -41,9 +43,14 @@ const W_OUT = word('OUT=');
 const W_MAC = word('MAC=');
 const W_KERN = word('kern');
 const W_EL = word('el: ');
-/** "ID=" and "DF " as the low three bytes of a word. */
+const W_HOPL = word('HOPL');
+const W_IMIT = word('IMIT');
+const W_FLOW = word('FLOW');
+const W_LBL = word('LBL=');
+/** "ID=", "DF " and "TC=" as the low three bytes of a word. */
 const W3_ID = word('ID= ') & 0xffffff;
 const W3_DF = word('DF  ') & 0xffffff;
+const W3_TC = word('TC= ') & 0xffffff;
 
 /** Whether buf[a,b) holds exactly the characters of `s`. */
 function same(buf: Buffer, a: number, b: number, s: string): boolean {
@@ -424,7 +431,8 @@ export class ByteLineReader {
   /** The kernel fields from the source address (i) to the end, in the common layout, into `ev`; false for anything else. */
   #tail(buf: Buffer, dv: DataView, i0: number, end: number, ev: LineEvent): boolean {
     const src = addr(buf, i0, end);
-    if (src < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_DST) return false;
+    if (src < 0) return buf[i0 + 4] === 58 && this.#tail6(buf, dv, i0, end, ev);
+    if (at + 5 > end || dv.getUint32(at + 1, true) !== W_DST) return false;
     const dst = addr(buf, at + 5, end);
     if (dst < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
     const len = dec(buf, at + 5, end, 65535);
@@ -452,7 +460,90 @@ export class ByteLineReader {
     else if (pw === W_UDP) proto = 17;
     else if (pw === W_ICMP && buf[i + 4] === SP) proto = 1;
     else return false;
-    i += proto === 1 ? 5 : 4;
+    if (!this.#l4(buf, dv, i + (proto === 1 ? 5 : 4), end, proto, ev)) return false;
+    ev.setAddrs(src, dst);
+    ev.family = 4;
+    ev.len = len;
+    ev.tos = tos;
+    ev.prec = prec;
+    ev.ttl = ttl;
+    ev.ipId = id;
+    ev.df = df;
+    ev.flowLabel = undefined;
+    return true;
+  }
+
+  /**
+   * The IPv6 fields from the source address: both addresses in the kernel's full form (the only one psad reads; any
+   * other goes the full way), LEN, TC, HOPLIMIT, FLOWLBL, then PROTO=TCP, UDP or ICMPv6 right after (extension
+   * headers go the full way).
+   */
+  #tail6(buf: Buffer, dv: DataView, i0: number, end: number, ev: LineEvent): boolean {
+    const src = this.#addr6(buf, i0, end);
+    if (src === null || at + 5 > end || dv.getUint32(at + 1, true) !== W_DST) return false;
+    const dst = this.#addr6(buf, at + 5, end);
+    if (dst === null || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
+    const len = dec(buf, at + 5, end, 65575);
+    if (len < 0 || at + 4 > end || (dv.getUint32(at + 1, true) & 0xffffff) !== W3_TC) return false;
+    const tc = dec(buf, at + 4, end, 255);
+    if (tc < 0 || at + 10 > end || dv.getUint32(at + 1, true) !== W_HOPL || dv.getUint32(at + 5, true) !== W_IMIT || buf[at + 9] !== 61) return false;
+    const hop = dec(buf, at + 10, end, 255);
+    if (hop < 0 || at + 9 > end || dv.getUint32(at + 1, true) !== W_FLOW || dv.getUint32(at + 5, true) !== W_LBL) return false;
+    const flow = dec(buf, at + 9, end, 0xfffff);
+    if (flow < 0 || at + 11 > end) return false;
+    let i = at + 1;
+    if (dv.getUint32(i, true) !== W_PROT || buf[i + 4] !== 79 || buf[i + 5] !== 61) return false;
+    i += 6;
+    let proto: number;
+    const pw = dv.getUint32(i, true);
+    if (pw === W_TCP) proto = 6;
+    else if (pw === W_UDP) proto = 17;
+    else if (pw === W_ICMP && i + 8 <= end && buf[i + 4] === 118 && buf[i + 5] === 54 && buf[i + 6] === SP) proto = 58;
+    else return false;
+    if (!this.#l4(buf, dv, i + (proto === 58 ? 7 : 4), end, proto, ev)) return false;
+    ev.setAddrs(-1, -1);
+    ev.src = src;
+    ev.dst = dst;
+    ev.family = 6;
+    ev.len = len;
+    ev.tos = tc;
+    ev.prec = undefined;
+    ev.ttl = hop;
+    ev.ipId = 0;
+    ev.df = false;
+    ev.flowLabel = flow;
+    return true;
+  }
+
+  /** The canonical text of the full-form IPv6 address at buf[a..] (39 characters, then a blank), or null; sets `at`. */
+  #addr6(buf: Buffer, a: number, end: number): string | null {
+    const b = a + 39;
+    if (b >= end || buf[b] !== SP) return null;
+    for (let k = 0; k < 39; k++) {
+      const c = buf[a + k]!;
+      if (k % 5 === 4 ? c !== 58 : !isHexCode(c)) return null;
+    }
+    at = b;
+    const raw = buf.toString('latin1', a, b);
+    let text = this.#v6.get(raw);
+    if (text === undefined) {
+      const p = parseIp(raw);
+      if (!p) return null;
+      if (this.#v6.size >= 4096) this.#v6.clear();
+      text = owned(p.text);
+      this.#v6.set(raw, text);
+    }
+    return text;
+  }
+
+  readonly #v6 = new Map<string, string>();
+
+  /**
+   * The transport fields from i (after "PROTO=TCP ", "UDP ", "ICMP " or "ICMPv6 ") to the end into `ev`, with the fields
+   * this layout never has cleared; false for anything else.
+   */
+  #l4(buf: Buffer, dv: DataView, i0: number, end: number, proto: number, ev: LineEvent): boolean {
+    let i = i0;
     let sport: number | undefined;
     let dport: number | undefined;
     let win: number | undefined;
@@ -465,7 +556,7 @@ export class ByteLineReader {
     let icmpCode: number | undefined;
     let icmpId: number | undefined;
     let icmpSeq: number | undefined;
-    if (proto === 1) {
+    if (proto === 1 || proto === 58) {
       if (i + 5 > end || dv.getUint32(i, true) !== W_TYPE || buf[i + 4] !== 61) return false;
       icmpType = dec(buf, i + 5, end, 255);
       if (icmpType < 0 || at + 6 > end || dv.getUint32(at + 1, true) !== W_CODE || buf[at + 5] !== 61) return false;
@@ -478,8 +569,8 @@ export class ByteLineReader {
         if (icmpId < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_SEQ) return false;
         icmpSeq = dec(buf, at + 5, end, 65535);
         if (icmpSeq < 0) return false;
-      } else if (icmpType === 0 || icmpType === 8) {
-        return false; // an echo without ID=/SEQ= is an error: the full parser says which
+      } else if (proto === 1 && (icmpType === 0 || icmpType === 8)) {
+        return false; // an IPv4 echo without ID=/SEQ= is an error: the full parser says which
       }
     } else {
       if (i + 4 > end || dv.getUint32(i, true) !== W_SPT) return false;
@@ -522,15 +613,12 @@ export class ByteLineReader {
       }
     }
     if (at !== end) return false;
-    ev.setAddrs(src, dst);
     // what this layout never has (the event may hold a fully parsed line's fields)
-    ev.family = 4;
     ev.physIn = undefined;
     ev.physOut = undefined;
     ev.mf = false;
     ev.ce = false;
     ev.fragOffset = undefined;
-    ev.flowLabel = undefined;
     ev.ipOptions = undefined;
     ev.ipOptGroups = 0;
     ev.seq = undefined;
@@ -538,12 +626,6 @@ export class ByteLineReader {
     ev.uid = undefined;
     ev.gid = undefined;
     ev.mark = undefined;
-    ev.len = len;
-    ev.tos = tos;
-    ev.prec = prec;
-    ev.ttl = ttl;
-    ev.ipId = id;
-    ev.df = df;
     ev.proto = proto;
     ev.sport = sport;
     ev.dport = dport;

@@ -69,7 +69,17 @@ const fields = fc.tuple(iface, iface, mac, v4, v4, num(65535), hex2, hex2, num(2
   often(fc.oneof(tcp, udp, icmp), fc.constantFrom('PROTO=47', 'PROTO=UDPLITE SPT=1 DPT=2 LEN=8')))
   .map(([i, o, m, s, d, len, tos, prec, ttl, id, bits, l4]) =>
     `IN=${i} OUT=${o} ${m}SRC=${s} DST=${d} LEN=${len} TOS=${tos} PREC=${prec} TTL=${ttl} ID=${id} ${bits}${l4}`);
-const line = fc.tuple(stamp, host, tag, uptime, prefix, fields, often(fc.constant(''), fc.constantFrom('\r', ' ', '\t')))
+const v6 = often(fc.constantFrom('2001:0db8:0000:0000:0000:0000:0000:0001', '2001:0db8:0000:2a9b:0000:0000:0000:0158', 'fe80:0000:0000:0000:0202:b3ff:fe1e:8329',
+  '2001:0DB8:0000:0000:0000:0000:0000:00FF'), fc.constantFrom('2001:db8::1', '2001:0db8:0000:0000:0000:0000:0000:000g', '2001:0db8:0000:0000:0000:0000:0000',
+  '198.51.100.1', '::1'));
+const icmp6 = fc.tuple(num(255), num(255), often(fc.constantFrom('', ' ID=1 SEQ=2'), fc.constantFrom(' ID=1', ' MTU=1280', ' ID=70000 SEQ=1')))
+  .map(([t, c, x]) => `PROTO=ICMPv6 TYPE=${t} CODE=${c}${x}`);
+const fields6 = fc.tuple(iface, iface, mac, v6, v6, num(65600), num(255), num(255), num(1048576),
+  often(fc.oneof(tcp, udp, icmp6), fc.constantFrom('PROTO=UDPLITE SPT=1 DPT=2 LEN=8', 'FRAG:1232 PROTO=UDP SPT=1 DPT=2 LEN=8', 'OPT ( 0000 ) PROTO=TCP SPT=1 DPT=2 WINDOW=5 RES=0x00 SYN URGP=0',
+    'PROTO=ICMP TYPE=8 CODE=0 ID=1 SEQ=1', 'PROTO=58 TYPE=1')))
+  .map(([i, o, m, sa, da, len, tc, hop, flow, l4]) => `IN=${i} OUT=${o} ${m}SRC=${sa} DST=${da} LEN=${len} TC=${tc} HOPLIMIT=${hop} FLOWLBL=${flow} ${l4}`);
+const line = fc.tuple(stamp, host, tag, uptime, prefix, fc.oneof({ arbitrary: fields, weight: 3 }, { arbitrary: fields6, weight: 2 }),
+  often(fc.constant(''), fc.constantFrom('\r', ' ', '\t')))
   .map(([st, h, t, u, p, f, end]) => `${st} ${h}${h === '' ? '' : ' '}${t} ${u}${p}${f}${end}`);
 /** Other lines between firewall lines: they carry the time a following unreadable header inherits, or say packets were lost. */
 const other = fc.constantFrom('Nov 25 00:00:07 sensor sshd[1]: Accepted key', 'Nov 25 00:00:08 sensor kernel: net_ratelimit: 12 callbacks suppressed',
@@ -112,7 +122,7 @@ describe('byte-level line reader', () => {
     expect(fast).toBeGreaterThan(150);
   });
 
-  it('takes the byte path for the common line and fills every field', () => {
+  it('takes the byte path for the common IPv4 and IPv6 lines and fills every field', () => {
     const l = 'Nov 25 00:00:00 sensor kernel: [ 12.5] SID1234 DROP IN=eth0 OUT= MAC=02:00:00:00:00:02:0e:79:ae:75:9c:85:08:00 SRC=203.0.0.40 ' +
       'DST=10.0.3.1 LEN=44 TOS=0x00 PREC=0x00 TTL=40 ID=0 DF PROTO=TCP SPT=40000 DPT=1 WINDOW=1024 RES=0x00 SYN URGP=0 OPT (020405B4)';
     const p = parser(false);
@@ -122,6 +132,16 @@ describe('byte-level line reader', () => {
       kind: 'packet', event: {
         time: Date.UTC(2026, 10, 25), timeSource: 'syslog', host: 'sensor', prefix: 'SID1234 DROP', sid: 1234, chain: 'INPUT', src: '203.0.0.40',
         dst: '10.0.3.1', srcV4: 0xcb000028, dstV4: 0x0a000301, df: true, dport: 1, flags: 2, tcpOptions: '020405B4', line: 7,
+      },
+    });
+    const l6 = 'Nov 25 00:00:01 sensor kernel: DROP IN=eth0 OUT= MAC=02:00:00:00:00:02:0e:79:ae:75:9c:85:08:00 SRC=2001:0db8:0000:2a9b:0000:0000:0000:0158 ' +
+      'DST=2001:0db8:ffff:0000:0000:0000:0000:0001 LEN=60 TC=0 HOPLIMIT=53 FLOWLBL=0 PROTO=ICMPv6 TYPE=128 CODE=0 ID=5313 SEQ=1';
+    const r6 = p.parseBytes(Buffer.from(l6), 0, l6.length, 8);
+    expect(p.byteLines).toBe(2);
+    expect(r6).toMatchObject({
+      kind: 'packet', event: {
+        family: 6, src: '2001:db8:0:2a9b::158', dst: '2001:db8:ffff::1', srcV4: -1, proto: 58, icmpType: 128, icmpId: 5313, icmpSeq: 1, ttl: 53,
+        flowLabel: 0, prec: undefined,
       },
     });
   });
