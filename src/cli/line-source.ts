@@ -1,6 +1,7 @@
 // Reads a file or stdin as lines quickly (large chunks, manual splitting), cutting pathological lines at a limit so a
 // 1 GB line without a newline cannot exhaust memory.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -92,79 +93,125 @@ export interface LineSink {
 /**
  * Like readLinesFrom(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
  * (no string, no object per line); longer ones are decoded and cut as readLinesFrom() cuts them, so both give the same
- * lines. At most 4 × `limit` bytes of a line are kept, so a line without end cannot exhaust memory.
+ * lines. At most 4 × `limit` bytes of a line are kept, so a line without end cannot exhaust memory. A plain file is
+ * read synchronously into one reused buffer (no fresh memory per chunk); stdin and *.gz go through a stream.
  */
 export async function readLineBytes(path: string, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
-  await readLineBytesFrom(openInput(path), limit, sink, progress);
+  if (path === '-' || path.endsWith('.gz')) {
+    await readLineBytesFrom(openInput(path), limit, sink, progress);
+    return;
+  }
+  const fd = await open(path, 'r');
+  try {
+    const split = new LineSplitter(limit, sink);
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let bytes = 0;
+    for (;;) {
+      const n = readSync(fd.fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      bytes += n;
+      split.push(n === buf.length ? buf : buf.subarray(0, n));
+      progress?.(bytes);
+    }
+    split.end();
+  } finally {
+    await fd.close();
+  }
 }
 
 /** readLineBytes() over a byte stream. */
 export async function readLineBytesFrom(stream: Readable, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
-  // UTF-8 takes at most 4 bytes per character: more than this many bytes is always more than `limit` characters
-  const keep = limit * 4 + 4;
-  let no = 0;
+  const split = new LineSplitter(limit, sink);
   let bytes = 0;
-  // the start of a line the previous chunk ended in
-  let carry: Buffer | null = null;
-  let carryLen = 0;
-  let carryOver = false;
-  const long = (buf: Buffer, a: number, b: number, over: boolean): void => {
-    const text = buf.toString('utf8', a, b);
-    if (over || text.length > limit) sink.text(text.slice(0, limit), no, true);
-    else sink.text(text, no, false);
-  };
-  const addCarry = (buf: Buffer, a: number, b: number): void => {
-    const room = keep - carryLen;
-    const n = Math.min(room, b - a);
-    if (n < b - a) carryOver = true;
-    if (n <= 0) return;
-    if (!carry || carry.length < carryLen + n) {
-      const grown = Buffer.allocUnsafe(Math.min(keep, Math.max(carryLen + n, 2 * (carry?.length ?? 0), 256)));
-      if (carry) carry.copy(grown, 0, 0, carryLen);
-      carry = grown;
-    }
-    buf.copy(carry, carryLen, a, a + n);
-    carryLen += n;
-  };
-  const endCarry = (): void => {
-    no++;
-    const c = carry ?? Buffer.alloc(0);
-    if (!carryOver && carryLen <= limit) sink.bytes(c, 0, carryLen, no);
-    else long(c, 0, carryLen, carryOver);
-    carry = null;
-    carryLen = 0;
-    carryOver = false;
-  };
-  let open = false;
   for await (const chunk of stream) {
     const buf = chunk as Buffer;
     bytes += buf.length;
+    split.push(buf);
+    progress?.(bytes);
+  }
+  split.end();
+}
+
+/** Cuts chunks of bytes into lines for a LineSink, carrying a line that spans chunks over (bounded). */
+class LineSplitter {
+  readonly #limit: number;
+  /** UTF-8 takes at most 4 bytes per character: more than this many bytes is always more than `limit` characters. */
+  readonly #keep: number;
+  readonly #sink: LineSink;
+  #no = 0;
+  /** The start of a line the previous chunk ended in. */
+  #carry: Buffer | null = null;
+  #carryLen = 0;
+  #carryOver = false;
+  #open = false;
+
+  constructor(limit: number, sink: LineSink) {
+    this.#limit = limit;
+    this.#keep = limit * 4 + 4;
+    this.#sink = sink;
+  }
+
+  /** The lines of one chunk (the chunk may be reused once this returns). */
+  push(buf: Buffer): void {
+    const sink = this.#sink;
+    const limit = this.#limit;
     let pos = 0;
-    if (open) {
+    if (this.#open) {
       const nl = buf.indexOf(10);
-      addCarry(buf, 0, nl < 0 ? buf.length : nl);
-      if (nl < 0) {
-        progress?.(bytes);
-        continue;
-      }
-      open = false;
-      endCarry();
+      this.#addCarry(buf, 0, nl < 0 ? buf.length : nl);
+      if (nl < 0) return;
+      this.#open = false;
+      this.#endCarry();
       pos = nl + 1;
     }
     for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) break;
-      no++;
+      const no = ++this.#no;
       if (nl - pos <= limit) sink.bytes(buf, pos, nl, no);
-      else long(buf, pos, nl, false);
+      else this.#long(buf, pos, nl, false);
       pos = nl + 1;
     }
     if (pos < buf.length) {
-      open = true;
-      addCarry(buf, pos, buf.length);
+      this.#open = true;
+      this.#addCarry(buf, pos, buf.length);
     }
     sink.chunk?.();
-    progress?.(bytes);
   }
-  if (open) endCarry();
+
+  /** End of input: a last line without a newline. */
+  end(): void {
+    if (this.#open) this.#endCarry();
+    this.#open = false;
+  }
+
+  #long(buf: Buffer, a: number, b: number, over: boolean): void {
+    const text = buf.toString('utf8', a, b);
+    if (over || text.length > this.#limit) this.#sink.text(text.slice(0, this.#limit), this.#no, true);
+    else this.#sink.text(text, this.#no, false);
+  }
+
+  #addCarry(buf: Buffer, a: number, b: number): void {
+    const room = this.#keep - this.#carryLen;
+    const n = Math.min(room, b - a);
+    if (n < b - a) this.#carryOver = true;
+    if (n <= 0) return;
+    let carry = this.#carry;
+    if (!carry || carry.length < this.#carryLen + n) {
+      const grown = Buffer.allocUnsafe(Math.min(this.#keep, Math.max(this.#carryLen + n, 2 * (carry?.length ?? 0), 256)));
+      if (carry) carry.copy(grown, 0, 0, this.#carryLen);
+      this.#carry = carry = grown;
+    }
+    buf.copy(carry, this.#carryLen, a, a + n);
+    this.#carryLen += n;
+  }
+
+  #endCarry(): void {
+    const no = ++this.#no;
+    const c = this.#carry ?? Buffer.alloc(0);
+    if (!this.#carryOver && this.#carryLen <= this.#limit) this.#sink.bytes(c, 0, this.#carryLen, no);
+    else this.#long(c, 0, this.#carryLen, this.#carryOver);
+    this.#carryLen = 0;
+    this.#carryOver = false;
+  }
 }
