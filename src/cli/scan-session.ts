@@ -29,8 +29,13 @@ export interface Session {
   persistent: boolean;
 }
 
-/** Opens the session: `dataDir` null means memory first, spilling to a temporary store only when needed. */
-export function openSession(config: Config, dataDir: string | null, notice: (msg: string) => void): Session {
+/**
+ * Opens the session: `dataDir` null means memory first, spilling to a temporary store only when needed. `inputBytes`
+ * (0 when unknown) sizes the in-memory table: a log line is a couple of hundred bytes and, across a large log, about
+ * every other line opens a new (source, destination) pair, so the table starts with room for that many and rarely
+ * grows (fresh memory is only committed as it is written).
+ */
+export function openSession(config: Config, dataDir: string | null, notice: (msg: string) => void, inputBytes = 0): Session {
   let db: Db | null = null;
   let tmp: string | null = null;
   const open = (): Db => {
@@ -48,9 +53,10 @@ export function openSession(config: Config, dataDir: string | null, notice: (msg
   // follow-like use keeps the configured bounds; analyze in memory keeps every source until its own memory limit
   const analyzeMb = config.detect.analyzeMemory > 0 ? config.detect.analyzeMemory
     : Math.max(config.detect.memoryBudget, Math.floor(totalmem() / 4 / 1048576));
+  const tableBits = Math.min(22, Math.max(12, Math.ceil(Math.log2(Math.max(1, inputBytes / 460)))));
   const opts = dataDir !== null
     ? { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice }
-    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice };
+    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice, tableBits };
   const cache = new ScanCache(dataDir !== null ? open() : open, opts);
   return {
     cache,

@@ -22,6 +22,8 @@ export interface ScanCacheOptions {
   notice?: (msg: string) => void;
   /** Reads the process's memory use (resident set; tests override it). */
   heapUsed?: () => number;
+  /** Room for 2^tableBits pairs before the table first grows (the input's size says roughly how many will come). */
+  tableBits?: number;
 }
 
 /** Counters for reports and benchmarks. */
@@ -34,7 +36,7 @@ export interface CacheStats {
 
 /** SourceDirectory over SQLite with an LRU of hot sources. Writes go through the caller's transaction. */
 export class ScanCache implements SourceDirectory {
-  readonly table = new ScanTable();
+  readonly table: ScanTable;
   #repo: ScanStateRepo | null = null;
   readonly #open: () => Database;
   readonly stats: CacheStats = { evicted: 0, reloaded: 0, saved: 0, peakHot: 0 };
@@ -62,7 +64,8 @@ export class ScanCache implements SourceDirectory {
    * only when its sources outgrow memory).
    */
   constructor(db: Database | (() => Database), o: ScanCacheOptions) {
-    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage.rss(), ...o };
+    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage.rss(), tableBits: 12, ...o };
+    this.table = new ScanTable(this.#o.tableBits);
     this.#cap = o.maxHot;
     if (typeof db === 'function') {
       this.#open = db;
