@@ -182,6 +182,24 @@ function flagsMatch(f: FlagSpec, mask: number): boolean {
  * shapes in one place is slow). It is also the match result (sig and level), so a match allocates nothing.
  */
 class Compiled implements SigMatch {
+  /**
+   * Values a packet must have for the signature to match (-1: no such requirement), tested before everything else and
+   * declared first so they share the object's first cache line: exact source port (tcp/udp), window and sequence (tcp),
+   * and for IPv4 packets exact TTL, IP id, a single source or destination host, and the range of first octets the
+   * source and destination criteria admit. Each is implied by a test the full check makes: a miss here is a miss there.
+   */
+  readonly qSp: number;
+  readonly qWin: number;
+  readonly qSeq: number;
+  readonly qTtl: number;
+  readonly qId: number;
+  readonly qSrc4: number;
+  readonly qDst4: number;
+  readonly qSrcLo: number;
+  readonly qSrcHi: number;
+  readonly qDstLo: number;
+  readonly qDstHi: number;
+  readonly sameip: boolean;
   readonly sig: Signature;
   /** Level after snort_rule_dl. */
   readonly dl: number;
@@ -204,19 +222,6 @@ class Compiled implements SigMatch {
   readonly icmpSeq: IntRange | null;
   readonly icmpId: IntRange | null;
   readonly ipopts: string | null;
-  readonly sameip: boolean;
-  /**
-   * Exact values a packet must have for the signature to match (-1: no such requirement), tested before everything
-   * else: source port (tcp/udp), window and sequence (tcp), and for IPv4 packets TTL, IP id and a single source or
-   * destination host. Each is implied by a test the full check makes, so a miss here is a miss there.
-   */
-  readonly qSp: number;
-  readonly qWin: number;
-  readonly qSeq: number;
-  readonly qTtl: number;
-  readonly qId: number;
-  readonly qSrc4: number;
-  readonly qDst4: number;
 
   constructor(s: Signature, dl: number) {
     this.sig = s;
@@ -249,7 +254,25 @@ class Compiled implements SigMatch {
     this.qId = exact(this.id);
     this.qSrc4 = singleHost4(this.src);
     this.qDst4 = singleHost4(this.dst);
+    [this.qSrcLo, this.qSrcHi] = octets4(this.src);
+    [this.qDstLo, this.qDstHi] = octets4(this.dst);
   }
+}
+
+/** The lowest and highest first octet of the IPv4 addresses an address criterion admits ([0, 255] when not only those). */
+function octets4(a: Addr): [number, number] {
+  if (a.any || a.neg || a.hosts.size > 0 || a.v6.length > 0) return [0, 255];
+  let lo = 255;
+  let hi = 0;
+  for (const h of a.hosts4) {
+    lo = Math.min(lo, h >>> 24);
+    hi = Math.max(hi, h >>> 24);
+  }
+  for (const n of a.v4) {
+    lo = Math.min(lo, n.base >>> 24);
+    hi = Math.max(hi, ((n.base | ~n.mask) >>> 0) >>> 24);
+  }
+  return lo > hi ? [0, 255] : [lo, hi];
 }
 
 /** The one value a range admits (not negated, lo = hi, ≥ 0), or -1. */
@@ -265,7 +288,9 @@ function singleHost4(a: Addr): number {
 
 /** Candidates of one protocol: per-port buckets, then wide rules keyed by flags (tcp) and the rest. */
 class ProtoIndex {
-  readonly byPort: (Compiled[] | undefined)[] = [];
+  /** Index + 1 into `lists` of the candidates for each destination port (0: none): a typed array stays compact. */
+  readonly byPort = new Int32Array(65536);
+  readonly lists: Compiled[][] = [];
   readonly byFlags = new Map<string | number, Compiled[]>();
   readonly other: Compiled[] = [];
 }
@@ -303,7 +328,10 @@ export class SignatureSet {
       if (s.proto === 'tcp' || s.proto === 'udp') {
         const idx = s.proto === 'tcp' ? this.#tcp : this.#udp;
         if (!s.dp.neg && s.dp.hi - s.dp.lo < NARROW) {
-          for (let port = Math.max(0, s.dp.lo); port <= Math.min(65535, s.dp.hi); port++) (idx.byPort[port] ??= []).push(c);
+          for (let port = Math.max(0, s.dp.lo); port <= Math.min(65535, s.dp.hi); port++) {
+            if (idx.byPort[port] === 0) idx.byPort[port] = idx.lists.push([]);
+            idx.lists[idx.byPort[port]! - 1]!.push(c);
+          }
         } else if (s.flags && (this.#compat || (s.flags.mod === '' && s.flags.ignore === 0))) {
           push(idx.byFlags, this.#compat ? s.flags.psad : s.flags.mask, c);
         } else {
@@ -340,8 +368,8 @@ export class SignatureSet {
     let n = 0;
     if (proto === 'tcp' || proto === 'udp') {
       const idx = proto === 'tcp' ? this.#tcp : this.#udp;
-      const bucket = p.dp >= 0 ? idx.byPort[p.dp] : undefined;
-      if (bucket) n = this.#testAll(p, bucket, out, n);
+      const k = p.dp >= 0 && p.dp < 65536 ? idx.byPort[p.dp]! : 0;
+      if (k > 0) n = this.#testAll(p, idx.lists[k - 1]!, out, n);
       if (idx.byFlags.size > 0) {
         const f = idx.byFlags.get(this.#compat ? p.flagsText : p.flags);
         if (f) n = this.#testAll(p, f, out, n);
@@ -376,14 +404,17 @@ export class SignatureSet {
     let n = n0;
     const v4 = p.family === 4;
     const a4 = v4 && p._src4 >= 0 && p._dst4 >= 0;
+    const so = a4 ? p._src4 >>> 24 : 0;
+    const dO = a4 ? p._dst4 >>> 24 : 0;
     const sp = p.sp < 0 ? 0 : p.sp;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
       // the exact values first: most candidates fail one of them
       if ((c.qSp >= 0 && c.qSp !== sp) || (c.qWin >= 0 && c.qWin !== (p.window < 0 ? 0 : p.window))
         || (c.qSeq >= 0 && c.qSeq !== (p.tcpSeq < 0 ? 0 : p.tcpSeq))) continue;
-      if (v4 && ((c.qTtl >= 0 && c.qTtl !== p.ttl) || (c.qId >= 0 && c.qId !== p.ipId) || (c.qSrc4 >= 0 && p._src4 >= 0 && c.qSrc4 !== p._src4)
-        || (c.qDst4 >= 0 && p._dst4 >= 0 && c.qDst4 !== p._dst4) || (c.sameip && (p.intf === 'lo' || (p._src4 >= 0 && p._dst4 >= 0 && p._src4 !== p._dst4))))) continue;
+      if (v4 && ((c.qTtl >= 0 && c.qTtl !== p.ttl) || (c.qId >= 0 && c.qId !== p.ipId) || (c.sameip && (p.intf === 'lo' || (a4 && p._src4 !== p._dst4)))
+        || (a4 && ((c.qSrc4 >= 0 && c.qSrc4 !== p._src4) || (c.qDst4 >= 0 && c.qDst4 !== p._dst4) || so < c.qSrcLo || so > c.qSrcHi
+          || dO < c.qDstLo || dO > c.qDstHi)))) continue;
       // IPv4 addresses known as numbers are the cheapest test left: before the others (all are pure, the order is free)
       const ok = a4
         ? (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false)) && this.#test(p, c)
