@@ -2,6 +2,7 @@
 import { exportSource } from '../domain/scan-table-io.ts';
 import { S_INTERVAL, SW, ScanTable } from '../domain/scan-table.ts';
 import type { SourceDirectory, SourceState } from '../domain/scan-state.ts';
+import { TouchedSources } from '../domain/touched.ts';
 
 /** An unbounded in-memory SourceDirectory. */
 export class MemoryDirectory implements SourceDirectory {
@@ -9,8 +10,7 @@ export class MemoryDirectory implements SourceDirectory {
   /** Bumped by a subclass that replaces sources (the table never drops any by itself). */
   generation = 0;
   readonly table = new ScanTable();
-  #touched = new Set<number>();
-  #spare = new Set<number>();
+  readonly #touched = new TouchedSources();
 
   find(ip: string, v4: number): number {
     return this.table.findSource(ip, v4);
@@ -21,16 +21,14 @@ export class MemoryDirectory implements SourceDirectory {
   }
 
   touch(id: number): void {
-    this.#touched.add(id);
+    this.#touched.add(this.table, id);
   }
 
   forEachTouched(id: number, fn: (s: number) => void): void {
-    const touched = this.#touched;
-    this.#touched = this.#spare;
     const t = this.table;
-    for (const s of touched) if (t.has(s) && t.si[s * SW + S_INTERVAL] === id) fn(s);
-    touched.clear();
-    this.#spare = touched;
+    this.#touched.drain(t, (s) => {
+      if (t.si[s * SW + S_INTERVAL] === id) fn(s);
+    });
   }
 
   expirePairs(cutoff: number, by: 'start' | 'last', all: boolean): number {

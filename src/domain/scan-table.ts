@@ -48,6 +48,8 @@ export const S_V4 = 20;
 export const S_TAGS = 21;
 /** First signature hit record + 1 (0 = none; see SigHits). */
 export const S_SIGS = 22;
+/** The round of TouchedSources the source was last put on (0 = none). */
+export const S_TMARK = 23;
 
 /** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
 export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;

@@ -6,6 +6,7 @@ import { cleanMarks } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
 import { exportSource, importSource } from '../domain/scan-table-io.ts';
 import { P_BITS, PB_LIVE, PW, S_FLAGS, S_INTERVAL, SB_DIRTY, SB_USED, SF_LAST, SW, ScanTable } from '../domain/scan-table.ts';
+import { TouchedSources } from '../domain/touched.ts';
 import { IpBloom } from './ip-bloom.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
@@ -44,9 +45,7 @@ export class ScanCache implements SourceDirectory {
   readonly #lru = new Set<number>();
   /** See SourceDirectory.generation: bumped when hot sources are dropped. */
   generation = 0;
-  #touched = new Set<number>();
-  /** The other touched set, emptied and swapped in at each interval (no new set per interval). */
-  #spare = new Set<number>();
+  readonly #touched = new TouchedSources();
   /** Sources handed out since the last flush (only these can have changed). */
   #handed = new Set<number>();
   #cap: number;
@@ -146,7 +145,7 @@ export class ScanCache implements SourceDirectory {
     const nid = importSource(t, loaded);
     this.#insert(nid);
     // it may have been touched earlier in the open interval, before its eviction: keep it in the interval's set
-    this.#touched.add(nid);
+    this.#touched.add(t, nid);
     return nid;
   }
 
@@ -155,20 +154,16 @@ export class ScanCache implements SourceDirectory {
   }
 
   touch(id: number): void {
-    this.#touched.add(id);
+    this.#touched.add(this.table, id);
   }
 
   forEachTouched(id: number, fn: (s: number) => void, hint?: TouchedHint): void {
     const t = this.table;
-    const touched = this.#touched;
-    this.#touched = this.#spare;
-    for (const s of touched) {
-      if (!t.has(s) || t.si[s * SW + S_INTERVAL] !== id) continue;
+    this.#touched.drain(t, (s) => {
+      if (t.si[s * SW + S_INTERVAL] !== id) return;
       fn(s);
       if (this.#repo) this.#handed.add(s);
-    }
-    touched.clear();
-    this.#spare = touched;
+    });
     if (!this.#coldExists) return;
     // sources evicted during the interval: load, update and write back without disturbing the hot set
     for (const ip of this.repo.touchedIn(id, hint)) {
@@ -231,7 +226,7 @@ export class ScanCache implements SourceDirectory {
     const t = this.table;
     for (const id of [...this.#lru]) {
       if (t.sf[id * SW / 2 + SF_LAST]! < cutoff) {
-        this.#touched.delete(id);
+        this.#touched.remove(t, id);
         this.#handed.delete(id);
         this.#drop(id);
       }
@@ -288,7 +283,7 @@ export class ScanCache implements SourceDirectory {
         const ip = t.ip[id]!;
         this.#save(id, now);
         (this.#bloom ??= new IpBloom()).add(ip);
-        this.#touched.delete(id);
+        this.#touched.remove(t, id);
         this.#handed.delete(id);
         this.#drop(id);
         this.stats.evicted++;
