@@ -543,8 +543,17 @@ export class ScanTable {
       }
       buf[n++] = p;
     }
-    // the list runs last touched first: put it in insertion order (short lists by insertion, long ones by sort)
-    if (n <= 32) {
+    // the list runs last touched first: put it in insertion order. Pairs are usually touched first in the order they
+    // were made (always in psad's single analyze interval): then reversing is enough
+    let descending = true;
+    for (let i = 1; i < n && descending; i++) descending = pi[buf[i - 1]! * PW + P_SEQ]! > pi[buf[i]! * PW + P_SEQ]!;
+    if (descending) {
+      for (let i = 0, j = n - 1; i < j; i++, j--) {
+        const x = buf[i]!;
+        buf[i] = buf[j]!;
+        buf[j] = x;
+      }
+    } else if (n <= 32) {
       for (let i = 1; i < n; i++) {
         const p = buf[i]!;
         const seq = pi[p * PW + P_SEQ]!;
