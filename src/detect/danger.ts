@@ -48,8 +48,9 @@ function hostLevel(n: number, h: readonly number[]): number {
  * gives the same raises — already applied, as levels only rise — and the same sweep mark, so only this interval's
  * pairs are walked; all of them only when the count crosses a DLn_UNIQUE_HOSTS threshold. A slow sweep of n hosts
  * costs O(1) per interval between thresholds, not O(n). A source reloaded from the store has no memo (full walk).
+ * `listed` is the number of pairs t.intervalPairs(s) has just put into t.ibuf for this source (-1: not done).
  */
-export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false): DangerChange[] {
+export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false, listed = -1): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
   const so = s * SW;
@@ -69,7 +70,7 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
   let n = -1;
   let totDsts = 0;
   if (compat) {
-    n = t.intervalPairs(s);
+    n = listed >= 0 ? listed : t.intervalPairs(s);
     const buf = t.ibuf;
     for (let i = 0; i < n; i++) {
       const p = buf[i]!;
@@ -83,7 +84,7 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     const prev = t.si[so + S_MEMO]!;
     t.si[so + S_MEMO] = totDsts;
     const same = prev === totDsts || (prev >= 0 && (hostsOff || ((prev >= h1) === (totDsts >= h1) && hostLevel(prev, h) === hostLevel(totDsts, h))));
-    if (same) n = t.intervalPairs(s);
+    if (same) n = listed >= 0 ? listed : t.intervalPairs(s);
   }
   const list = t.ibuf;
   let p = n >= 0 ? (n > 0 ? list[0]! : -1) : t.si[so + S_PHEAD]!;

@@ -388,9 +388,10 @@ export class Detector {
     const track = this.#dir.tracksChanges;
     const tb = this.#t;
     this.#dir.forEachTouched(interval, (s) => {
-      for (const c of assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track)) changes.push({ ip: tb.ip[s]!, change: c });
+      // this interval's pairs, listed once for the level assignment and the labels
+      const n = tb.intervalPairs(s);
+      for (const c of assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n)) changes.push({ ip: tb.ip[s]!, change: c });
       if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
-        const n = tb.intervalPairs(s);
         const pairs = tb.ibuf;
         for (let i = 0; i < n; i++) {
           const p = pairs[i]!;
