@@ -96,8 +96,14 @@ export class Detector {
    */
   readonly #schedule = new Map<number, number[]>();
   #scheduleGen = -1;
-  /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
+  /**
+   * Width of an expiry bucket: CHECK_INTERVAL. Timeout runs happen at whole check intervals, so with a window filed
+   * under the last bucket it is not yet due in (#bucketOf) every bucket before the run's is wholly due: each entry is
+   * looked at once, when its window is due or has moved on.
+   */
   readonly #bucketMs: number;
+  /** No bucket below this holds entries. */
+  #minBucket = Number.POSITIVE_INFINITY;
   /** Sources whose level changed during packets of the open interval (auto_dl, invalid ICMP). */
   #pending: { ip: string; change: DangerChange }[] = [];
   /** What the per-pair counting needs of the packet, reused. */
@@ -112,7 +118,7 @@ export class Detector {
     this.#t = dir.table;
     this.#mode = mode;
     this.#ciMs = Math.max(1, rules.opts.checkInterval) * 1000;
-    this.#bucketMs = this.#ciMs * Math.max(1, rules.opts.persistenceCtrThreshold);
+    this.#bucketMs = this.#ciMs;
     this.#meta = meta ? { ...meta } : { interval: mode === 'single' ? 0 : -1, foundTcpOptions: false, pairCount: 0, lastTime: 0 };
   }
 
@@ -286,7 +292,7 @@ export class Detector {
       // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
       if (tb.pi[po + P_EXP]! < 0) {
         if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
-        this.#schedulePair(p, Math.floor((tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]! + o.scanTimeout * 1000) / this.#bucketMs));
+        this.#schedulePair(p, this.#bucketOf(tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]!));
       }
     }
     if (track) (tb.marksOf(s).pairs ??= new Set()).add(tb.dsts.text[d]!);
@@ -407,9 +413,15 @@ export class Detector {
     return { interval, changes, expired };
   }
 
+  /** The last bucket a window started (psad) or last used (own mode) at `time` is not yet due in: due in any later one. */
+  #bucketOf(time: number): number {
+    return Math.floor((time + this.rules.opts.scanTimeout * 1000 - 1) / this.#bucketMs);
+  }
+
   /** Puts pair `p` into bucket `b`'s list. */
   #schedulePair(p: number, b: number): void {
     this.#t.pi[p * PW + P_EXP] = b;
+    if (b < this.#minBucket) this.#minBucket = b;
     const list = this.#schedule.get(b);
     if (list) list.push(p);
     else this.#schedule.set(b, [p]);
@@ -418,6 +430,7 @@ export class Detector {
   /** Forgets the scheduled ids (the directory's ids changed meaning): the next expiry checks every window. */
   #dropSchedule(): void {
     this.#schedule.clear();
+    this.#minBucket = Number.POSITIVE_INFINITY;
     this.#scheduleGen = this.#dir.generation;
     this.#checkAll = true;
   }
@@ -428,20 +441,33 @@ export class Detector {
     const o = this.rules.opts;
     if (this.#mode !== 'timed' || o.persistence) return 0;
     const cutoff = now - o.scanTimeout * 1000;
-    // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
+    // every bucket before the run's is due (a run's time is a whole number of buckets; a partial one is checked
+    // again at the next run); entries of windows that ended or moved on since are dropped
     const last = Math.floor(now / this.#bucketMs);
+    const partial = now % this.#bucketMs !== 0;
     const by = o.compat ? 'start' : 'last';
     // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
-    if (this.#dir.tracksChanges) this.#schedule.clear();
+    if (this.#dir.tracksChanges) {
+      this.#schedule.clear();
+      this.#minBucket = Number.POSITIVE_INFINITY;
+    }
     if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
     const tb = this.#t;
     const k = by === 'start' ? PF_START : PF_LAST;
     let n = 0;
-    const timeout = o.scanTimeout * 1000;
-    for (const [b, list] of this.#schedule) {
-      if (b > last) continue;
-      // the current bucket is only partly due: check it now and again at the next run
-      const current = b === last;
+    const end = partial ? last : last - 1;
+    // the due buckets in order, or (after a long gap in the log) by going through those that exist
+    const due: number[] = [];
+    if (end - this.#minBucket < this.#schedule.size) {
+      for (let b = this.#minBucket; b <= end; b++) if (this.#schedule.has(b)) due.push(b);
+    } else {
+      for (const b of this.#schedule.keys()) if (b <= end) due.push(b);
+    }
+    if (end >= this.#minBucket) this.#minBucket = last;
+    for (const b of due) {
+      const list = this.#schedule.get(b)!;
+      // a partly due bucket is checked now and again at the next run
+      const current = partial && b === last;
       if (!current) this.#schedule.delete(b);
       const pi = tb.pi;
       const pf = tb.pf;
@@ -460,8 +486,8 @@ export class Detector {
           pi[po + P_EXP] = -1;
           n++;
         } else if (!current) {
-          // packets since it was scheduled: on to the bucket it is due in now (never earlier than the current one)
-          this.#schedulePair(p, Math.floor((time + timeout) / this.#bucketMs));
+          // packets since it was scheduled: on to the bucket it is due after now (never one already checked)
+          this.#schedulePair(p, Math.max(last, this.#bucketOf(time)));
         }
       }
     }
@@ -474,7 +500,7 @@ export class Detector {
       const pf = tb.pf;
       for (let p = 0; p < tb.pairRows; p++) {
         const po = p * PW;
-        if (pi[po + P_SRC]! >= 0 && (pi[po + P_BITS]! & PB_LIVE) !== 0) this.#schedulePair(p, Math.floor((pf[po / 2 + k]! + timeout) / this.#bucketMs));
+        if (pi[po + P_SRC]! >= 0 && (pi[po + P_BITS]! & PB_LIVE) !== 0) this.#schedulePair(p, this.#bucketOf(pf[po / 2 + k]!));
         else pi[po + P_EXP] = -1;
       }
     }
