@@ -22,6 +22,8 @@ import { StoreProfileReader } from '../src/store/queries/profile-reader.ts';
 import { detectCore } from '../src/service.ts';
 import { line } from './detect-gen.ts';
 import { buildDist, dist } from './lib/dist.ts';
+import { DEFAULT_SPEC } from '../src/api/app.ts';
+import { profileBodiesFromFile } from '../src/api/profile-body.ts';
 import type * as DbModule from '../src/store/db.ts';
 import type * as ServiceModule from '../src/service.ts';
 import type * as ReaderModule from '../src/store/queries/profile-reader.ts';
@@ -93,13 +95,43 @@ function buildStore(): void {
   const built = (performance.now() - t) / 1000;
   // the search index (lists, stats, blocklist) as serve builds it from the outbox, timed
   const t1 = performance.now();
-  const { indexer } = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), { ...apiSection.defaults, indexBatch: 5000 }, systemClock);
+  const bodies = profileBodiesFromFile(DEFAULT_SPEC, enrichSection.defaults);
+  const { indexer, docs } = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), { ...apiSection.defaults, indexBatch: 5000 }, systemClock, bodies);
+  docs?.adopt();
   indexer.catchUp();
   const indexSecs = (performance.now() - t1) / 1000;
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   writeFileSync(join(dir, 'READY'), `${N}\n${Math.round(N / indexSecs)}\n`);
   process.stdout.write(`built a ${N}-source store in ${built.toFixed(1)} s (${dir}); search index built in ${indexSecs.toFixed(1)} s = ${Math.round(N / indexSecs)} sources/s\n`);
+}
+
+/**
+ * The stored GET bodies (api.profileDocs) as serve keeps them: a store built before they existed, or under another
+ * schema, gets them from the background rebuild serve runs; here it runs to the end before the server starts.
+ */
+function ensureDocs(): void {
+  const db = openStore(dir);
+  try {
+    const bodies = profileBodiesFromFile(DEFAULT_SPEC, enrichSection.defaults);
+    const { indexer, docs } = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), apiSection.defaults, systemClock, bodies);
+    if (!docs) return;
+    docs.adopt();
+    const t = performance.now();
+    let written = 0;
+    for (let r = indexer.rebuildDocs(2000); ; r = indexer.rebuildDocs(2000)) {
+      written += r.written;
+      if (written > 0 && written % 100_000 < r.written) process.stderr.write(`  stored bodies: ${written.toLocaleString('en')}, ${((performance.now() - t) / 1000).toFixed(0)} s\n`);
+      if (r.done) break;
+    }
+    if (written > 0) {
+      const secs = (performance.now() - t) / 1000;
+      process.stdout.write(`stored bodies rebuilt for ${written} sources in ${secs.toFixed(1)} s = ${Math.round(written / secs)} sources/s\n`);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    }
+  } finally {
+    db.close();
+  }
 }
 
 async function startServer(): Promise<{ port: number; stop: () => Promise<void> }> {
@@ -129,6 +161,7 @@ async function load(port: number, path: (i: number) => string, headers: Record<s
 }
 
 buildStore();
+ensureDocs();
 // the server and the in-process floor run the compiled code, as `probewatch serve` does
 buildDist();
 // a serving machine keeps its store in the page cache; read it once so the first run does not measure the disk

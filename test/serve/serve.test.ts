@@ -120,6 +120,20 @@ describe('Service with live capture', () => {
         if (r.status === 200) os = ((await r.json()) as { os: typeof os }).os;
       }
       expect(os?.current).toMatchObject({ name: 'Linux', via: 'live' });
+      // the indexer keeps the profile's body (api.profileDocs); once it has caught up, the answer is that body. Each
+      // request is itself a SYN on lo that may change the profile in between: retry until one answer meets its version
+      const version = (): number => svc.db.prepare<[string], number>('SELECT version FROM sources WHERE ip = ?').pluck().get('127.0.0.1')!;
+      let same = false;
+      for (let i = 0; i < 40 && !same; i++) {
+        const stored = svc.store.docs?.get('127.0.0.1');
+        if (stored?.version !== version()) { await new Promise((r) => setTimeout(r, 250)); continue; }
+        const answer = await fetch(`${svc.address}/sources/127.0.0.1`, { headers: { ...h, connection: 'close' } });
+        const body = Buffer.from(await answer.arrayBuffer());
+        if (answer.headers.get('etag')?.endsWith(`-${stored.version}"`) !== true) continue;
+        expect(body.equals(stored.body)).toBe(true);
+        same = true;
+      }
+      expect(same).toBe(true);
     } finally {
       await svc.stop();
     }
