@@ -26,7 +26,8 @@ const { detectCore } = await dist<typeof ServiceModule>('service');
 const { apiStore } = await dist<typeof QueriesModule>('store/queries/index');
 const { StoreProfileReader } = await dist<typeof ReaderModule>('store/queries/profile-reader');
 
-const db = openStore(dir);
+// as serve opens it: the page cache of api.storeCacheMb (PW_CACHE_MB overrides it, to compare)
+const db = openStore(dir, { cacheMb: Number(process.env.PW_CACHE_MB ?? apiSection.defaults.storeCacheMb) });
 const settings = { ...apiSection.defaults, rateLimitExemptLoopback: true };
 // the bodies the store keeps (api.profileDocs) are read as serve reads them: same serializer, same shape
 const bodies = profileBodiesFromFile(DEFAULT_SPEC, enrichSection.defaults);

@@ -191,7 +191,7 @@ export class Service {
     const geoAhead = prefetchDatabases([...geoPlan.files, ...geoPlan.fallback]);
     let db: Db;
     try {
-      db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+      db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000, cacheMb: cfg.api.storeCacheMb });
     } catch (e) {
       geoAhead.release();
       throw e;

@@ -26,6 +26,7 @@ export const api = section('api', 'REST API and the serve daemon', {
   statsCacheTtl: 5,
   profileCacheMb: 64,
   profileDocs: true,
+  storeCacheMb: 256,
   blocklistMinDangerLevel: 3,
   validateResponses: false,
   shutdownTimeout: 10,
@@ -125,6 +126,10 @@ export const api = section('api', 'REST API and the serve daemon', {
   profileDocs: {
     kind: 'bool',
     doc: 'Keep each profile\'s GET /sources/{ip} body in the store (written by the search indexer, about 3 KB per source): a request for a source not in the memory cache reads one row instead of composing the profile from seven queries (about 8x faster at a million sources); off saves the disk space.',
+  },
+  storeCacheMb: {
+    kind: 'int', min: 2, max: 65_536,
+    doc: 'SQLite page cache (MiB) of serve\'s store connection, taken only as pages are read: 256 MiB holds the inner and index pages of a store of a million sources, so a profile not in api.profileCacheMb costs about one page read from the OS (64 MiB: three to four); lower it on a small machine.',
   },
   blocklistMinDangerLevel: {
     kind: 'int', min: 1, max: 5,
