@@ -379,6 +379,7 @@ export class Service {
     const slice = (): void => {
       if (!this.db.open || this.#stopping) { running = false; return; }
       let caughtUp = false;
+      let rebuilding = false;
       try {
         const deadline = performance.now() + INDEX_SLICE_MS;
         while (!caughtUp && performance.now() < deadline) {
@@ -387,7 +388,10 @@ export class Service {
           const ms = performance.now() - t;
           caughtUp = r.caughtUp;
           // with the index current, the rest of the slice rebuilds stored bodies (after a schema or policy change)
-          if (caughtUp && performance.now() < deadline) caughtUp = this.store.indexer.rebuildDocs(50).done;
+          if (caughtUp && performance.now() < deadline) {
+            rebuilding = !this.store.indexer.rebuildDocs(50).done;
+            caughtUp = !rebuilding;
+          }
           // aim at steps of half a slice: big enough to amortise the transaction, small enough to stop in time
           if (r.sources > 0) batch = Math.max(Math.min(50, s.indexBatch), Math.min(s.indexBatch, Math.round((batch * INDEX_SLICE_MS) / 2 / Math.max(0.5, ms))));
         }
@@ -396,6 +400,9 @@ export class Service {
         caughtUp = true;
       }
       if (caughtUp) running = false;
+      // a lagging index catches up at once; the body rebuild (a million sources after an upgrade: minutes of work)
+      // takes every other slice, so log intake and requests keep half the loop
+      else if (rebuilding) setTimeout(slice, INDEX_SLICE_MS).unref();
       else setImmediate(slice);
     };
     this.#every(s.indexInterval * 1000, () => {
