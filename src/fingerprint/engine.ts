@@ -38,7 +38,7 @@ export interface TcpEvent {
   ps: PacketSig;
   /** The match (shared with the cache entry: never modify). */
   match: TcpMatch;
-  /** The cache entry the match came from; sinks may memoise their rendering in `entry.ext`. */
+  /** The cache entry the match came from; sinks may keep a number for it in `entry.ext`. */
   entry: MatchEntry;
   /** MSS of the flow's SYN (0 on SYNs): p0f also tries it as a window divisor on SYN+ACKs. */
   synMss: number;
@@ -52,7 +52,7 @@ export interface MtuEvent {
   mtu: number;
   /** Link name from [mtu], or null. */
   link: string | null;
-  /** The match cache entry of the TcpEvent before it; sinks may memoise their rendering in `entry.ext`. */
+  /** The match cache entry of the TcpEvent before it; sinks may keep a number for it in `entry.ext`. */
   entry: MatchEntry;
 }
 
@@ -262,7 +262,7 @@ export class P0fEngine {
     else this.stats.synAck++;
     this.#sink.tcp(ev);
     if (ps.tcpType === TCP_SYN) flows.synMss[f] = ps.mss;
-    if (entry.match.record?.tool) return false;
+    if (entry.tool) return false;
     return !sendsyn;
   }
 

@@ -4,8 +4,20 @@ import type { PacketSig } from './packet-sig.ts';
 import { findMatch } from './tcp-match.ts';
 import type { TcpMatch } from './tcp-match.ts';
 
-/** Everything a match and its p0f rendering depend on, plus the result. Immutable once made, except `ext`. */
+/**
+ * Everything a match and its p0f rendering depend on, plus the result. Immutable once made, except `ext`, `mtu` and
+ * `link`. The fields read for every packet come first, so they share a cache line with the object's header.
+ */
 export interface MatchEntry {
+  /** The match (shared: never modify). */
+  match: TcpMatch;
+  /** The match is a tool (`!`) signature: p0f stops tracking the flow. */
+  tool: boolean;
+  /** A sink's own number for the entry (e.g. where it keeps its rendering of it); -1 until a sink sets it. */
+  ext: number;
+  /** MTU of the entry's MSS and IP version once the engine has looked it up (0 before), and its link name. */
+  mtu: number;
+  link: string | null;
   toSrv: boolean;
   layoutId: number;
   quirks: number;
@@ -23,13 +35,6 @@ export interface MatchEntry {
   synMss: number;
   tos: number;
   tcpType: number;
-  /** The match (shared: never modify). */
-  match: TcpMatch;
-  /** A sink's own per-entry data, e.g. the encoded tail of the p0f line; dropped with the entry. */
-  ext: unknown;
-  /** MTU of the entry's MSS and IP version once the engine has looked it up (0 before), and its link name. */
-  mtu: number;
-  link: string | null;
   /** Hash of the key fields. */
   hash: number;
 }
@@ -137,9 +142,8 @@ export class MatchCache {
     this.misses++;
     const m = findMatch(this.#db.group(toSrv, ps.layoutKey), ps, synMss);
     return {
-      toSrv, layoutId: ps.layoutId, quirks: ps.quirks, unknownQuirks: ps.unknownQuirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
-      wscale: ps.wscale, pclass: ps.pclass, totHdr: ps.totHdr, ts1Set, ver: ps.ver, synMss, tos: ps.tos, tcpType: ps.tcpType,
-      match: m, ext: undefined, mtu: 0, link: null, hash,
+      match: m, tool: m.record?.tool === true, ext: -1, mtu: 0, link: null, toSrv, layoutId: ps.layoutId, quirks: ps.quirks, unknownQuirks: ps.unknownQuirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
+      wscale: ps.wscale, pclass: ps.pclass, totHdr: ps.totHdr, ts1Set, ver: ps.ver, synMss, tos: ps.tos, tcpType: ps.tcpType, hash,
     };
   }
 }
