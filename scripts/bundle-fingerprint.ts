@@ -1,5 +1,6 @@
 // Replaces dist/cli/fingerprint.js (tsc's output) with one bundled file of the command and everything it imports.
 // Usage: tsx scripts/bundle-fingerprint.ts   (part of npm run build; run after tsc).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -15,7 +16,12 @@ import type { Plugin } from 'esbuild';
  *  - domain/errors: main.js maps errors to exit codes by `instanceof`, so the class must be the one main.js has;
  *  - the modules the command imports only when asked (store, JSON records, live capture): loaded as before, when used;
  *  - packages (node_modules) and Node's own modules.
- * A plain `tsc` build (as the tests run it) leaves the unbundled module in place, which behaves identically.
+ * A plain `tsc` build leaves the unbundled module in place, which behaves identically.
+ *
+ * esbuild declares every top-level binding of a bundle with `var`. V8 folds a module's top-level `const` (the digit
+ * tables, the flag constants) into optimized code as a constant, but must load a `var` from its context and check it
+ * on every use: the hot functions ran ~4 % more instructions per packet. So top-level `var`s that nothing assigns
+ * again become `const` once more (they were `const` in the sources; TypeScript saw to it that nothing assigns them).
  */
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,7 +61,20 @@ export async function bundleFingerprint(): Promise<string> {
     allowOverwrite: true,
     plugins: [keepSeparate],
   });
+  writeFileSync(outFile, restoreConst(readFileSync(outFile, 'utf8')));
   return outFile;
+}
+
+/**
+ * Turns top-level `var NAME = …;` statements back into `const` when no other statement assigns NAME (any assignment
+ * operator, ++ or --). A name that only looks assigned (a local of the same name) stays `var`: the safe direction.
+ */
+export function restoreConst(code: string): string {
+  const assigned = (name: string): boolean => {
+    const n = name.replace(/\$/g, '\\$');
+    return new RegExp(`(?:\\+\\+|--)\\s*${n}\\b|(?<![.\\w$])${n}\\s*(?:\\+\\+|--|(?:[-+*/%&|^]|\\*\\*|<<|>>>?|\\?\\?|\\|\\||&&)?=(?!=))`, 'g').test(code.replace(new RegExp(`^var ${n} =`, 'm'), ''));
+  };
+  return code.replace(/^var ([\w$]+) = /gm, (whole, name: string) => (assigned(name) ? whole : `const ${name} = `));
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

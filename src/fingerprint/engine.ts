@@ -102,6 +102,10 @@ export class P0fEngine {
   /** Their hashes (hashAddr): source, destination. */
   readonly #hash = new Int32Array(2);
   #lastExpire = 0;
+  /** Counted packets until the next expiry check (p0f checks every 50th: a countdown, not a division per packet). */
+  #untilExpire = 50;
+  /** Whether #addr may hold IPv6 words from an earlier packet (an IPv4 packet then clears words 1–3 and 5–7). */
+  #addrWide = false;
   readonly #ps = emptyPacketSig();
   readonly #tcpEv: TcpEvent;
   readonly #mtuEv: MtuEvent;
@@ -136,7 +140,11 @@ export class P0fEngine {
    * counter, which paces cache expiry, counts those too.
    */
   tick(timeMs: number): void {
-    if (++this.stats.packets % 50 === 0) this.#expire(Math.floor(timeMs / 1000));
+    this.stats.packets++;
+    if (--this.#untilExpire === 0) {
+      this.#untilExpire = 50;
+      this.#expire(Math.floor(timeMs / 1000));
+    }
   }
 
   /**
@@ -146,7 +154,13 @@ export class P0fEngine {
   process(o: SynObservation, counted = true): void {
     const st = this.stats;
     const now = Math.floor(o.time / 1000);
-    if (counted && ++st.packets % 50 === 0) this.#expire(now);
+    if (counted) {
+      st.packets++;
+      if (--this.#untilExpire === 0) {
+        this.#untilExpire = 50;
+        this.#expire(now);
+      }
+    }
     const flags = o.flags;
     if (sillyFlags(flags)) return;
     const type = flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST);
@@ -154,10 +168,28 @@ export class P0fEngine {
     // lookup_flow: the same 4-tuple in either direction
     const fam = o.family;
     const a = this.#addr;
-    readAddr(o.buf, o.srcOff, fam, a, 0);
-    readAddr(o.buf, o.dstOff, fam, a, 4);
-    const hs = hashAddr(fam, a[0]!, a[1]!, a[2]!, a[3]!);
-    const hd = hashAddr(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    let hs: number, hd: number;
+    if (fam === 4) {
+      // the common case, without the general reader: one word per address
+      const b = o.buf;
+      const so = o.srcOff, dof = o.dstOff;
+      const s0 = (b[so]! << 24) | (b[so + 1]! << 16) | (b[so + 2]! << 8) | b[so + 3]!;
+      const d0 = (b[dof]! << 24) | (b[dof + 1]! << 16) | (b[dof + 2]! << 8) | b[dof + 3]!;
+      a[0] = s0;
+      a[4] = d0;
+      if (this.#addrWide) {
+        a[1] = a[2] = a[3] = a[5] = a[6] = a[7] = 0;
+        this.#addrWide = false;
+      }
+      hs = hashAddr(4, s0, 0, 0, 0);
+      hd = hashAddr(4, d0, 0, 0, 0);
+    } else {
+      readAddr(o.buf, o.srcOff, fam, a, 0);
+      readAddr(o.buf, o.dstOff, fam, a, 4);
+      this.#addrWide = true;
+      hs = hashAddr(fam, a[0]!, a[1]!, a[2]!, a[3]!);
+      hd = hashAddr(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    }
     this.#hash[0] = hs;
     this.#hash[1] = hd;
     const hosts = this.#hosts;

@@ -162,6 +162,9 @@ export class P0fEncoder implements EngineSink {
     this.#emit = emit;
     this.#buf = new Uint8Array(Math.max(size, 8 * HEAD_MAX));
     this.#dv = new DataView(this.#buf.buffer);
+    // V8 treats a field stored only once as a constant of the optimized code and deoptimizes that code when the
+    // field first changes (here: when the first block is full, deep into a big file): store it twice up front
+    this.#block = new Uint8Array(BLOCK);
   }
 
   tcp(ev: TcpEvent): void {
