@@ -1,6 +1,5 @@
 // Writes p0f log lines straight into a byte buffer: the same text as p0f-format.ts, without a string per line.
 import type { EngineSink, MtuEvent, TcpEvent } from './engine.ts';
-import type { MatchEntry } from './match-cache.ts';
 import { matchName, p0fStamp } from './p0f-format.ts';
 import { paramsText, rawSig } from './raw-sig.ts';
 
@@ -58,18 +57,16 @@ const M_SYN = 0, M_SYNACK = 1, M_PROBE = 2, M_RESPONSE = 3, M_MTU = 4;
 const SRV = words('|srv=');
 
 /**
- * Per match-cache entry the encoder keeps a slot (its number in `entry.ext`, valid while #owners holds the entry
- * there) with three encoded tails, as views into byte blocks (null until first needed): the TCP line's plain and
- * sendsyn forms ("|subj=…|os=…|dist=…|params=…|raw_sig=…\n") and the MTU line's ("|subj=…|link=…|raw_mtu=N\n"). The
- * subject belongs to the tail because the entry's direction (part of the match key) decides it.
+ * Per match-cache entry number (TcpEvent.entryId, valid while the event's cacheEpoch stays that of the encoder's
+ * tables) the encoder keeps three encoded tails, as views into byte blocks (null until first needed): the TCP line's
+ * plain and sendsyn forms ("|subj=…|os=…|dist=…|params=…|raw_sig=…\n") and the MTU line's ("|subj=…|link=…|
+ * raw_mtu=N\n"). The subject belongs to the tail because the entry's direction (part of the match key) decides it.
  */
 const T_PLAIN = 0, T_SENDSYN = 1, T_MTU = 2;
 /** Bytes of tails kept together in one block (a new block is started when one is full). */
 const BLOCK = 1 << 16;
 /** Tail bytes stored before the encoder starts over (re-encoding what is still used): bounds memory under floods. */
 const STORED_MAX = 1 << 24;
-/** Slots kept before the encoder starts over (the match cache itself starts over at 65,536 entries). */
-const SLOTS_MAX = 1 << 17;
 
 /** Upper bound of the prefix and flow part of a line in bytes (tails, from signature labels, are checked apart). */
 const HEAD_MAX = 512;
@@ -149,9 +146,9 @@ export class P0fEncoder implements EngineSink {
   /** Where the last TCP line's "ADDR/PORT|srv=ADDR/PORT" part sits in the buffer (-1: flushed since). */
   #flowStart = -1;
   #flowEnd = -1;
-  /** The entry of each slot. */
-  #owners: MatchEntry[] = [];
-  /** Three tails per slot (T_PLAIN, T_SENDSYN, T_MTU). */
+  /** The match cache numbering the tables below belong to (-1: none yet). */
+  #epoch = -1;
+  /** Three tails per entry number (T_PLAIN, T_SENDSYN, T_MTU). */
   #tails: (Uint8Array | null)[] = [];
   /** The block tails are appended to: tails of the hot entries sit side by side in memory. */
   #block = new Uint8Array(BLOCK);
@@ -168,11 +165,11 @@ export class P0fEncoder implements EngineSink {
   }
 
   tcp(ev: TcpEvent): void {
-    const e = ev.entry;
-    let k = e.ext;
-    if (k < 0 || k >= this.#owners.length || this.#owners[k] !== e) k = this.#adopt(e);
+    const id = ev.entryId;
     const sendsyn = ev.sendsyn;
-    const tail = this.#tails[3 * k + (sendsyn ? T_SENDSYN : T_PLAIN)] ?? this.#encodeTail(e, ev);
+    if (ev.cacheEpoch !== this.#epoch) this.#restart(ev.cacheEpoch);
+    const at = 3 * id + (sendsyn ? T_SENDSYN : T_PLAIN);
+    const tail = (at >= 0 && at < this.#tails.length ? this.#tails[at] : null) ?? this.#encodeTail(ev);
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
     if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
@@ -187,10 +184,11 @@ export class P0fEncoder implements EngineSink {
   }
 
   mtu(ev: MtuEvent): void {
-    const e = ev.entry;
-    let k = e.ext;
-    if (k < 0 || k >= this.#owners.length || this.#owners[k] !== e) k = this.#adopt(e);
-    const tail = this.#tails[3 * k + T_MTU] ?? this.#store(e, T_MTU, `|subj=${ev.mode === 'syn' ? 'cli' : 'srv'}|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`);
+    const id = ev.entryId;
+    if (ev.cacheEpoch !== this.#epoch) this.#restart(ev.cacheEpoch);
+    const at = 3 * id + T_MTU;
+    const tail = (at >= 0 && at < this.#tails.length ? this.#tails[at] : null) ??
+      this.#store(id, T_MTU, `|subj=${ev.mode === 'syn' ? 'cli' : 'srv'}|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`);
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
     if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
@@ -233,35 +231,30 @@ export class P0fEncoder implements EngineSink {
     return p + tail.length;
   }
 
-  /** Gives `entry` a fresh slot with nothing encoded yet; returns its number. */
-  #adopt(entry: MatchEntry): number {
-    const k = this.#owners.length;
-    this.#owners.push(entry);
-    this.#tails.push(null, null, null);
-    entry.ext = k;
-    return k;
+  /** Drops the tails kept (another match cache, or the cache started over), to keep them for `epoch` from now on. */
+  #restart(epoch: number): void {
+    this.#epoch = epoch;
+    this.#tails = [];
+    this.#stored = 0;
   }
 
-  #encodeTail(e: MatchEntry, ev: TcpEvent): Uint8Array {
+  #encodeTail(ev: TcpEvent): Uint8Array {
     const m = ev.match;
     const key = m.record && (m.record.tool || ev.sendsyn) ? 'app' : 'os';
     const dist = m.record?.sig.badTtl ? `<= ${m.dist}` : String(m.dist);
     const text = `|subj=${ev.mode === 'syn' ? 'cli' : 'srv'}|${key}=${matchName(m)}|dist=${dist}|params=${paramsText(m, ev.ps.tos)}|raw_sig=${rawSig(ev.ps, ev.synMss)}\n`;
-    return this.#store(e, ev.sendsyn ? T_SENDSYN : T_PLAIN, text);
+    return this.#store(ev.entryId, ev.sendsyn ? T_SENDSYN : T_PLAIN, text);
   }
 
-  /** Encodes `s` as entry `e`'s tail of `kind` (into the current block, or on its own when longer than a block). */
-  #store(e: MatchEntry, kind: number, s: string): Uint8Array {
+  /**
+   * Encodes `s` as entry `id`'s tail of `kind` (into the current block, or on its own when longer than a block) and
+   * keeps it, unless the entry is not cached (id -1).
+   */
+  #store(id: number, kind: number, s: string): Uint8Array {
     const b = enc.encode(s);
-    if (this.#stored + b.length > STORED_MAX || this.#owners.length >= SLOTS_MAX) {
-      // start over: every entry gets a new slot (and its tails encoded again) when next seen
-      this.#owners = [];
-      this.#tails = [];
-      this.#stored = 0;
-    }
+    if (id < 0) return b;
+    if (this.#stored + b.length > STORED_MAX) this.#restart(this.#epoch);
     this.#stored += b.length;
-    let k = e.ext;
-    if (k < 0 || k >= this.#owners.length || this.#owners[k] !== e) k = this.#adopt(e);
     let view = b;
     if (b.length <= BLOCK / 4) {
       if (this.#blockTop + b.length > BLOCK) {
@@ -273,7 +266,9 @@ export class P0fEncoder implements EngineSink {
       view.set(b);
       this.#blockTop += b.length;
     }
-    this.#tails[3 * k + kind] = view;
+    const tails = this.#tails;
+    while (tails.length < 3 * id + 3) tails.push(null);
+    tails[3 * id + kind] = view;
     return view;
   }
 
