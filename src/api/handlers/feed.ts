@@ -55,7 +55,7 @@ export function feedHandlers(ctx: ApiContext) {
   const ndjsonLine = (e: FeedEntry): string => {
     if (!e.deleted) {
       const stored = deps.sources.doc?.(e.ip);
-      if (stored && deps.sources.version(e.ip)?.version === stored.version) return feedEventLine(e, stored.version, stored.body.toString('utf8'));
+      if (stored && deps.sources.version(e.ip)?.version === stored.version) return feedEventLine(e, stored.version, Buffer.from(stored.body.buffer, stored.body.byteOffset, stored.body.byteLength).toString('utf8'));
     }
     const r = resolve(e);
     return feedEventLine(r.entry, r.version, r.profile ? ctx.serializeProfile(r.profile) : null);

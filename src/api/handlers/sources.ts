@@ -53,7 +53,7 @@ export function sourceHandlers(ctx: ApiContext) {
       // the body the search indexer stored for this very version: one row instead of composing the profile
       const stored = validating ? undefined : deps.sources.doc?.(ip);
       if (stored?.version === v.version) {
-        const entry = { version: v.version, body: stored.body, etag: `"${epoch}-${v.version}"`, lastModified: new Date(v.updatedAt).toUTCString() };
+        const entry = { version: v.version, body: Buffer.from(stored.body.buffer, stored.body.byteOffset, stored.body.byteLength), etag: `"${epoch}-${v.version}"`, lastModified: new Date(v.updatedAt).toUTCString() };
         profiles.set(ip, entry);
         return sendCached(reply, entry);
       }
