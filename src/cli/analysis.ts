@@ -7,8 +7,11 @@ import { analysisCopies } from '../detect/rules.ts';
 import type { DetectRules } from '../detect/rules.ts';
 import { ParseStats } from '../logs/parse-stats.ts';
 import { newLineParser } from './detect-setup.ts';
-import { readLines } from './line-source.ts';
+import type { ParseResult } from '../logs/parse-line.ts';
+import { readLineBytes } from './line-source.ts';
 import type { Progress } from './line-source.ts';
+
+const NO_BYTES = Buffer.alloc(0);
 
 /** What an analysis read and found. */
 export interface AnalysisRun {
@@ -53,18 +56,31 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
       o.progress?.(lines, bytesBefore + b);
     };
     try {
-      await readLines(input, limit, (batch) => {
-        for (const l of batch) {
-          const r = l.cut ? parser.overlong(l.text, l.no) : parser.parse(l.text, l.no);
-          stats.add(r, r.kind === 'error' ? l.text : '', l.no, input);
-          if (r.kind !== 'packet') continue;
-          // psad -A feeds a line once per FW_MSG_SEARCH pattern it matches (see analysisCopies)
-          const n = copies ? analysisCopies(o.rules, l.text) : 1;
-          for (let k = 0; k < n; k++) detector.ingest(r.event, needLine ? l.text : undefined);
-          if (n === 0) detector.totals.note('fw-search', l.no);
+      // the line's text is decoded only when needed: an error sample, or FW_MSG_SEARCH over whole lines
+      const detect = (r: ParseResult, no: number, text: string | null, buf: Buffer, a: number, b: number): void => {
+        if (r.kind !== 'packet') {
+          stats.add(r, r.kind === 'error' ? text ?? buf.toString('utf8', a, b) : '', no, input);
+          return;
         }
-        lines += batch.length;
-        o.afterBatch?.(detector);
+        stats.add(r, '', no, input);
+        const line = needLine ? text ?? buf.toString('utf8', a, b) : undefined;
+        // psad -A feeds a line once per FW_MSG_SEARCH pattern it matches (see analysisCopies)
+        const n = copies ? analysisCopies(o.rules, line ?? '') : 1;
+        for (let k = 0; k < n; k++) detector.ingest(r.event, line);
+        if (n === 0) detector.totals.note('fw-search', no);
+      };
+      await readLineBytes(input, limit, {
+        bytes(buf, a, b, no) {
+          lines++;
+          detect(parser.parseBytes(buf, a, b, no), no, null, buf, a, b);
+        },
+        text(text, no, cut) {
+          lines++;
+          detect(cut ? parser.overlong(text, no) : parser.parse(text, no), no, text, NO_BYTES, 0, 0);
+        },
+        chunk() {
+          o.afterBatch?.(detector);
+        },
       }, progress);
     } catch (e) {
       unreadable.push({ input, error: (e as Error).message });

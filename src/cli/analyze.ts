@@ -92,16 +92,16 @@ export const analyzeCommand: Command = {
     notes.push(...sources.notes);
     const dataDir = origins.has('core.dataDir') ? config.core.dataDir : null;
     const notice = (m: string): void => void process.stderr.write(`probewatch analyze: ${m}\n`);
-    const session = openSession(config, dataDir, notice);
-    try {
-      let total = 0;
-      for (const f of positionals) {
-        try {
-          if (f !== '-') total += statSync(f).size;
-        } catch {
-          // reported as unreadable by the run
-        }
+    let total = 0;
+    for (const f of positionals) {
+      try {
+        if (f !== '-') total += statSync(f).size;
+      } catch {
+        // reported as unreadable by the run
       }
+    }
+    const session = openSession(config, dataDir, notice, total);
+    try {
       const wantEnrich = (values.mmdb?.length ?? 0) > 0 || values.whois === true;
       // the composition root's enricher unless a test installed one; loaded only when asked for (maxmind, whoiser)
       const own = wantEnrich && !enricher ? (await import('./analyze-enrich.ts')).analyzeEnricher(config.enrich) : null;
@@ -130,7 +130,7 @@ export const analyzeCommand: Command = {
         })();
       }
       const totals = run.detector.totals;
-      const report: ReportData = fromStore ? reportFromStore(config, session.db()) : reportFromMemory(config, session.cache.hot(), totals);
+      const report: ReportData = fromStore ? reportFromStore(config, session.db()) : reportFromMemory(config, session.cache.table, session.cache.hotIds(), totals);
       const parse = run.stats.summary();
       report.input = {
         inputs: positionals, lines: run.lines, counted: totals.counted, parse, skipped: [...totals.skipped].sort((a, b) => b[1] - a[1]),

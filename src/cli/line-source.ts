@@ -1,6 +1,7 @@
 // Reads a file or stdin as lines quickly (large chunks, manual splitting), cutting pathological lines at a limit so a
 // 1 GB line without a newline cannot exhaust memory.
-import { createReadStream } from 'node:fs';
+import { createReadStream, readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
@@ -15,14 +16,17 @@ export interface Line {
 /** Byte progress callback (bytes read so far). */
 export type Progress = (bytes: number) => void;
 
-/**
- * Calls `onBatch` with arrays of lines from `path` ("-" = stdin). Lines longer than `limit` characters are delivered
- * once, cut, with `cut` set. Throws the stream's error (unreadable file) before any line when opening fails.
- */
-export async function readLines(path: string, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
-  // rotated logs are often gzip-compressed: read "*.gz" through gunzip
+/** The input `path` ("-" = stdin) as a byte stream; rotated logs are often gzip-compressed: "*.gz" is read through gunzip. */
+function openInput(path: string): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  const stream: Readable = path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  return path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+}
+
+/**
+ * Calls `onBatch` with arrays of lines from a byte stream. Lines longer than `limit` characters are delivered once,
+ * cut, with `cut` set. The decoding reader: readLineBytes() gives the same lines without decoding.
+ */
+export async function readLinesFrom(stream: Readable, limit: number, onBatch: (lines: Line[]) => void, progress?: Progress): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let carryCut = false;
@@ -74,4 +78,140 @@ export async function readLines(path: string, limit: number, onBatch: (lines: Li
     progress?.(bytes);
   }
   flush(decoder.end(), true);
+}
+
+/** Receives the lines of readLineBytes(). */
+export interface LineSink {
+  /** A line of at most `limit` bytes: buf[a,b), without its terminator (the buffer is reused after the call). */
+  bytes(buf: Buffer, a: number, b: number, no: number): void;
+  /** A longer line, decoded; cut to `limit` characters when `cut` (the rest until its newline is dropped). */
+  text(text: string, no: number, cut: boolean): void;
+  /** After each chunk read. */
+  chunk?(): void;
+}
+
+/**
+ * Like readLinesFrom(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
+ * (no string, no object per line); longer ones are decoded and cut as readLinesFrom() cuts them, so both give the same
+ * lines. At most 4 × `limit` bytes of a line are kept, so a line without end cannot exhaust memory. A plain file is
+ * read synchronously into one reused buffer (no fresh memory per chunk); stdin and *.gz go through a stream.
+ */
+export async function readLineBytes(path: string, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
+  if (path === '-' || path.endsWith('.gz')) {
+    await readLineBytesFrom(openInput(path), limit, sink, progress);
+    return;
+  }
+  const fd = await open(path, 'r');
+  try {
+    const split = new LineSplitter(limit, sink);
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let bytes = 0;
+    for (;;) {
+      const n = readSync(fd.fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      bytes += n;
+      split.push(n === buf.length ? buf : buf.subarray(0, n));
+      progress?.(bytes);
+    }
+    split.end();
+  } finally {
+    await fd.close();
+  }
+}
+
+/** readLineBytes() over a byte stream. */
+export async function readLineBytesFrom(stream: Readable, limit: number, sink: LineSink, progress?: Progress): Promise<void> {
+  const split = new LineSplitter(limit, sink);
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    bytes += buf.length;
+    split.push(buf);
+    progress?.(bytes);
+  }
+  split.end();
+}
+
+/** Cuts chunks of bytes into lines for a LineSink, carrying a line that spans chunks over (bounded). */
+class LineSplitter {
+  readonly #limit: number;
+  /** UTF-8 takes at most 4 bytes per character: more than this many bytes is always more than `limit` characters. */
+  readonly #keep: number;
+  readonly #sink: LineSink;
+  #no = 0;
+  /** The start of a line the previous chunk ended in. */
+  #carry: Buffer | null = null;
+  #carryLen = 0;
+  #carryOver = false;
+  #open = false;
+
+  constructor(limit: number, sink: LineSink) {
+    this.#limit = limit;
+    this.#keep = limit * 4 + 4;
+    this.#sink = sink;
+  }
+
+  /** The lines of one chunk (the chunk may be reused once this returns). */
+  push(buf: Buffer): void {
+    const sink = this.#sink;
+    const limit = this.#limit;
+    let pos = 0;
+    if (this.#open) {
+      const nl = buf.indexOf(10);
+      this.#addCarry(buf, 0, nl < 0 ? buf.length : nl);
+      if (nl < 0) return;
+      this.#open = false;
+      this.#endCarry();
+      pos = nl + 1;
+    }
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      const no = ++this.#no;
+      if (nl - pos <= limit) sink.bytes(buf, pos, nl, no);
+      else this.#long(buf, pos, nl, false);
+      pos = nl + 1;
+    }
+    if (pos < buf.length) {
+      this.#open = true;
+      this.#addCarry(buf, pos, buf.length);
+    }
+    sink.chunk?.();
+  }
+
+  /** End of input: a last line without a newline. */
+  end(): void {
+    if (this.#open) this.#endCarry();
+    this.#open = false;
+  }
+
+  #long(buf: Buffer, a: number, b: number, over: boolean): void {
+    const text = buf.toString('utf8', a, b);
+    if (over || text.length > this.#limit) this.#sink.text(text.slice(0, this.#limit), this.#no, true);
+    else this.#sink.text(text, this.#no, false);
+  }
+
+  #addCarry(buf: Buffer, a: number, b: number): void {
+    const room = this.#keep - this.#carryLen;
+    const n = Math.min(room, b - a);
+    if (n < b - a) this.#carryOver = true;
+    if (n <= 0) return;
+    let carry = this.#carry;
+    if (!carry || carry.length < this.#carryLen + n) {
+      const grown = Buffer.allocUnsafe(Math.min(this.#keep, Math.max(this.#carryLen + n, 2 * (carry?.length ?? 0), 256)));
+      if (carry) carry.copy(grown, 0, 0, this.#carryLen);
+      this.#carry = carry = grown;
+    }
+    buf.copy(carry, this.#carryLen, a, a + n);
+    this.#carryLen += n;
+  }
+
+  #endCarry(): void {
+    const no = ++this.#no;
+    const c = this.#carry ?? Buffer.alloc(0);
+    if (!this.#carryOver && this.#carryLen <= this.#limit) this.#sink.bytes(c, 0, this.#carryLen, no);
+    else this.#long(c, 0, this.#carryLen, this.#carryOver);
+    this.#carryLen = 0;
+    this.#carryOver = false;
+  }
 }

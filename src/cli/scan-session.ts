@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { SourceProfile } from '../domain/profile.ts';
 import { scanProfile } from '../domain/scan-profile.ts';
-import type { SourceState } from '../domain/scan-state.ts';
+import { exportSource } from '../domain/scan-table-io.ts';
+import { S_DL, S_PACKETS, S_SIGS, SW } from '../domain/scan-table.ts';
+import type { ScanTable } from '../domain/scan-table.ts';
 import type { Totals } from '../detect/totals.ts';
 import { openStore } from '../store/db.ts';
 import type { Db } from '../store/db.ts';
@@ -27,8 +29,13 @@ export interface Session {
   persistent: boolean;
 }
 
-/** Opens the session: `dataDir` null means memory first, spilling to a temporary store only when needed. */
-export function openSession(config: Config, dataDir: string | null, notice: (msg: string) => void): Session {
+/**
+ * Opens the session: `dataDir` null means memory first, spilling to a temporary store only when needed. `inputBytes`
+ * (0 when unknown) sizes the in-memory table: a log line is a couple of hundred bytes and, across a large log, about
+ * every other line opens a new (source, destination) pair, so the table starts with room for that many and rarely
+ * grows (fresh memory is only committed as it is written).
+ */
+export function openSession(config: Config, dataDir: string | null, notice: (msg: string) => void, inputBytes = 0): Session {
   let db: Db | null = null;
   let tmp: string | null = null;
   const open = (): Db => {
@@ -46,9 +53,10 @@ export function openSession(config: Config, dataDir: string | null, notice: (msg
   // follow-like use keeps the configured bounds; analyze in memory keeps every source until its own memory limit
   const analyzeMb = config.detect.analyzeMemory > 0 ? config.detect.analyzeMemory
     : Math.max(config.detect.memoryBudget, Math.floor(totalmem() / 4 / 1048576));
+  const tableBits = Math.min(22, Math.max(12, Math.ceil(Math.log2(Math.max(1, inputBytes / 460)))));
   const opts = dataDir !== null
     ? { maxHot: config.detect.maxHotSources, memoryBudget: config.detect.memoryBudget * 1048576, notice }
-    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice };
+    : { maxHot: Number.MAX_SAFE_INTEGER, memoryBudget: analyzeMb * 1048576, notice, tableBits };
   const cache = new ScanCache(dataDir !== null ? open() : open, opts);
   return {
     cache,
@@ -86,23 +94,27 @@ export class CounterWriter {
   }
 }
 
-/** Report order: highest level, then most packets, then address. */
-function byRank(a: SourceState, b: SourceState): number {
-  return b.dl - a.dl || b.packets - a.packets || (a.ip < b.ip ? -1 : 1);
+/** Report order of sources in the table: highest level, then most packets, then address. */
+function byRank(t: ScanTable): (a: number, b: number) => number {
+  const si = t.si;
+  const ip = t.ip;
+  return (a, b) => si[b * SW + S_DL]! - si[a * SW + S_DL]! || si[b * SW + S_PACKETS]! - si[a * SW + S_PACKETS]! || (ip[a]! < ip[b]! ? -1 : 1);
 }
 
 /**
  * The first `n` (0 = all) of the sources at level `min` or above, in report order. A report lists a few dozen of tens
  * of thousands: keeping the best n while walking them once beats sorting them all.
  */
-function topStates(states: readonly SourceState[], n: number, min: number): SourceState[] {
-  if (n <= 0) return states.filter((s) => s.dl >= min).sort(byRank);
-  const top: SourceState[] = [];
-  for (const s of states) {
-    if (s.dl < min) continue;
-    if (top.length === n && byRank(s, top[n - 1]!) >= 0) continue;
+function topSources(t: ScanTable, ids: readonly number[], n: number, min: number): number[] {
+  const rank = byRank(t);
+  const dl = (id: number): number => t.si[id * SW + S_DL]!;
+  if (n <= 0) return ids.filter((s) => dl(s) >= min).sort(rank);
+  const top: number[] = [];
+  for (const s of ids) {
+    if (dl(s) < min) continue;
+    if (top.length === n && rank(s, top[n - 1]!) >= 0) continue;
     let i = top.length === n ? n - 1 : top.length;
-    while (i > 0 && byRank(s, top[i - 1]!) < 0) {
+    while (i > 0 && rank(s, top[i - 1]!) < 0) {
       top[i] = top[i - 1]!;
       i--;
     }
@@ -111,30 +123,33 @@ function topStates(states: readonly SourceState[], n: number, min: number): Sour
   return top;
 }
 
-/** Report data from hot state only (nothing was evicted). */
-export function reportFromMemory(config: Config, states: Iterable<SourceState>, totals: Totals): ReportData {
+/** Report data from the hot state only (nothing was evicted). */
+export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<number>, totals: Totals): ReportData {
   const d = config.detect;
-  const all = [...states];
+  const all = [...hot];
   const levels = [0, 0, 0, 0, 0, 0];
-  for (const s of all) levels[s.dl]!++;
+  for (const s of all) levels[t.si[s * SW + S_DL]!]!++;
   const min = Math.max(1, d.minDangerLevel);
-  const attackers = topStates(all, d.reportTopIps, min);
+  const attackers = topSources(t, all, d.reportTopIps, min);
   const limit = (n: number, list: readonly unknown[]): number => (n > 0 ? n : list.length);
-  const sigs = [...totals.sigs].map(([sid, t]) => ({ sid, msg: t.msg, proto: t.proto, count: t.count, sources: t.sources }))
+  const sigs = [...totals.sigs].map(([sid, x]) => ({ sid, msg: x.msg, proto: x.proto, count: x.count, sources: x.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
   const portTotals = new Map<number, number>();
-  for (const s of all) for (const [k, n] of s.ports) portTotals.set(k, (portTotals.get(k) ?? 0) + n);
+  t.ports.forEach((_s, k, n) => { portTotals.set(k, (portTotals.get(k) ?? 0) + n); });
   const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
     .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
+  const sigCount = (s: number): number => {
+    return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);
+  };
   return {
     mode: d.compat ? 'psad compatibility' : 'probewatch',
     levels, sources: all.length, minDangerLevel: d.minDangerLevel,
     topSigs: sigs.slice(0, limit(d.reportTopSigs, sigs)),
-    topAttackers: attackers.map((s) => ({ ip: s.ip, dl: s.dl, packets: s.packets, sigCount: [...s.sigs.values()].reduce((n, h) => n + h.count, 0) })),
+    topAttackers: attackers.map((s) => ({ ip: t.ip[s]!, dl: t.si[s * SW + S_DL]!, packets: t.si[s * SW + S_PACKETS]!, sigCount: sigCount(s) })),
     topPorts: ports.slice(0, limit(d.reportTopPorts, ports)),
     prefixes: [...totals.prefixes].sort((a, b) => b[1] - a[1]),
     protocols: [...totals.protocols].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-    details: attackers.map((s) => scanProfile(s, { maxPorts: 50 })),
+    details: attackers.map((s) => scanProfile(exportSource(t, s), { maxPorts: 50 })),
     notes: [],
   };
 }
@@ -164,7 +179,8 @@ export function reportFromStore(config: Config, db: Db, filter: { minDl?: number
 /** Every profile, most dangerous first: from memory, or streamed from the store in pages. */
 export function* allProfiles(session: Session, fromStore: boolean): Generator<SourceProfile> {
   if (!fromStore) {
-    for (const s of [...session.cache.hot()].sort(byRank)) yield scanProfile(s);
+    const t = session.cache.table;
+    for (const s of [...session.cache.hotIds()].sort(byRank(t))) yield scanProfile(exportSource(t, s));
     return;
   }
   const db = session.db();

@@ -1,61 +1,55 @@
 // psad's danger-level algorithm (assign_danger_level, psad:5036-5172), run for each source touched in an interval.
 import type { DangerLevel } from '../domain/profile.ts';
-import { markPair } from '../domain/scan-state.ts';
-import type { DangerChange, PairState, SourceState } from '../domain/scan-state.ts';
+import type { DangerChange } from '../domain/scan-state.ts';
+import {
+  P_ABSNUM, P_BITS, P_DST, P_INTERVAL, P_NEXT, P_TOTP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_LIVE, PB_SWEEP, PB_WLITE, PB_WTCP,
+  PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_LIVE, S_MEMO, S_PHEAD, SB_DIRTY, SW,
+} from '../domain/scan-table.ts';
+import type { ScanTable } from '../domain/scan-table.ts';
 import type { DetectOptions } from './rules.ts';
 
 /** Raises the source's level to `level` (levels only ever rise, as %scan_dl does) and records why. */
-export function raise(s: SourceState, level: number, reason: string, time: number): DangerChange | null {
-  if (level <= s.dl) return null;
+export function raise(t: ScanTable, s: number, level: number, reason: string, time: number): DangerChange | null {
+  const o = s * SW;
+  if (level <= t.si[o + S_DL]!) return null;
   const change: DangerChange = { time, level: level as DangerLevel, reason };
-  s.dl = change.level;
-  s.history.push(change);
-  s.dirty.source = true;
+  t.si[o + S_DL] = level;
+  t.pushHistory(s, change);
+  t.si[o + S_FLAGS]! |= SB_DIRTY;
   return change;
 }
 
-/**
- * psad's port range over tcp, udp and udplite of a pair (psad:5075-5089): start in `spanLo`, end in `spanHi` (0 when there
- * are no ports). Module-level results instead of an object: this runs for every live pair of every touched source.
- */
-let spanLo = 65535;
-let spanHi = 0;
-let spanAny = false;
-function portSpan(p: PairState): void {
-  let start = 65535;
-  let end = 0;
-  if (p.wTcpLo >= 0) {
-    if (start > p.wTcpLo) start = p.wTcpLo;
-    if (end < p.wTcpHi) end = p.wTcpHi;
+/** Protocols in a pair's window (own mode's count): set bits plus names without one. */
+function wprotoCount(t: ScanTable, p: number): number {
+  let m = t.pi[p * PW + P_WPROTOS]!;
+  let n = 0;
+  while (m !== 0) {
+    m &= m - 1;
+    n++;
   }
-  if (p.wUdpLo >= 0) {
-    if (start > p.wUdpLo) start = p.wUdpLo;
-    if (end < p.wUdpHi) end = p.wUdpHi;
-  }
-  if (p.wLiteLo >= 0) {
-    if (start > p.wLiteLo) start = p.wLiteLo;
-    if (end < p.wLiteHi) end = p.wLiteHi;
-  }
-  spanLo = start;
-  spanHi = end;
-  // own mode asks whether the window holds any range at all (only tcp/udp/udplite ranges are ever kept)
-  spanAny = p.wTcpLo >= 0 || p.wUdpLo >= 0 || p.wLiteLo >= 0;
+  return n + (t.extraOf(p)?.wprotos?.length ?? 0);
 }
 
 const NO_CHANGES: DangerChange[] = [];
+
+/** The level for a destination count (DL1–5_UNIQUE_HOSTS). */
+function hostLevel(n: number, h: readonly number[]): number {
+  return n < h[1]! ? 1 : n < h[2]! ? 2 : n < h[3]! ? 3 : n < h[4]! ? 4 : 5;
+}
 
 /**
  * Assigns the level for one source at the end of interval `interval`. psad compatibility: only destinations of this
  * interval count, and tot_dsts is their number (so slow sweeps never add up). Own mode: every live destination counts,
  * and DL1_UNIQUE_HOSTS 0 disables the destination-count criteria as psad.conf documents (psad makes every source DL1).
  *
- * `memo` (own mode) remembers each source object's destination count at its last assignment. A pair without packets
- * since then, judged again with the same count, can neither raise the level (levels only rise) nor become a sweep it
- * was not already: such pairs are skipped, so a slow sweep of n hosts costs O(n) per interval, not O(n²) overall. A
- * source reloaded from the store is a new object, unknown to the memo, and gets the full pass.
+ * Only what can change is judged. psad compatibility walks the pairs of this interval (a list kept per source). Own
+ * mode keeps the live-destination count as pairs open and close, and remembers it at each assignment (S_MEMO): a pair
+ * without packets since the last assignment, judged again where the count gives the same host test and host level,
+ * gives the same raises — already applied, as levels only rise — and the same sweep mark, so only this interval's
+ * pairs are walked; all of them only when the count crosses a DLn_UNIQUE_HOSTS threshold. A slow sweep of n hosts
+ * costs O(1) per interval between thresholds, not O(n). A source reloaded from the store has no memo (full walk).
  */
-export function assignDanger(s: SourceState, interval: number, o: DetectOptions, time: number,
-  memo?: WeakMap<SourceState, number>): DangerChange[] {
+export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
   const push = (c: DangerChange | null): void => {
@@ -64,36 +58,67 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
       changes.push(c);
     }
   };
-  if (s.interval === interval) {
-    push(raise(s, s.curSigDl, 'signature', time));
-    push(raise(s, s.curSidDl, 'fwsnort', time));
+  const so = s * SW;
+  if (t.si[so + S_INTERVAL] === interval) {
+    push(raise(t, s, t.si[so + S_CURSIG]!, 'signature', time));
+    push(raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time));
   }
   const compat = o.compat;
   const [dl1, dl2, dl3, dl4, dl5] = o.dangerLevels as [number, number, number, number, number];
-  const [h1, h2, h3, h4, h5] = o.uniqueHosts as [number, number, number, number, number];
+  const h = o.uniqueHosts;
+  const h1 = h[0]!;
   const hostsOff = !compat && h1 === 0;
-  // two passes over the pairs instead of collecting them: tot_dsts first, then the levels
+  const pi = t.pi;
+  // the pairs to judge: this interval's (in t.ibuf, n of them), or all (n = -1)
+  let n = -1;
   let totDsts = 0;
-  for (const p of s.pairs.values()) {
-    if (compat ? p.interval === interval && p.live : p.live) totDsts++;
+  if (compat) {
+    n = t.intervalPairs(s);
+    const buf = t.ibuf;
+    for (let i = 0; i < n; i++) {
+      const p = buf[i]!;
+      if (pi[p * PW + P_INTERVAL] === interval && (pi[p * PW + P_BITS]! & PB_LIVE) !== 0) totDsts++;
+    }
+  } else {
+    totDsts = t.si[so + S_LIVE]!;
   }
   if (totDsts === 0) return changes;
-  let prevDsts = -1;
-  if (memo && !compat) {
-    prevDsts = memo.get(s) ?? -1;
-    memo.set(s, totDsts);
+  if (!compat) {
+    const prev = t.si[so + S_MEMO]!;
+    t.si[so + S_MEMO] = totDsts;
+    const same = prev === totDsts || (prev >= 0 && (hostsOff || ((prev >= h1) === (totDsts >= h1) && hostLevel(prev, h) === hostLevel(totDsts, h))));
+    if (same) n = t.intervalPairs(s);
   }
-  for (const p of s.pairs.values()) {
-    if (!(compat ? p.interval === interval && p.live : p.live)) continue;
-    if (prevDsts === totDsts && p.interval !== interval) continue;
-    const absnum = p.absnum;
+  const list = t.ibuf;
+  let p = n >= 0 ? (n > 0 ? list[0]! : -1) : t.si[so + S_PHEAD]!;
+  for (let i = 0; p >= 0; p = n >= 0 ? (++i < n ? list[i]! : -1) : pi[p * PW + P_NEXT]!) {
+    const po = p * PW;
+    const bits = pi[po + P_BITS]!;
+    if ((bits & PB_LIVE) === 0 || (n >= 0 && pi[po + P_INTERVAL] !== interval)) continue;
+    const absnum = pi[po + P_ABSNUM]!;
     if (absnum < dl1 && (hostsOff || totDsts < h1)) continue;
-    const totProtocols = compat ? p.totProtocols : p.wprotos.length;
-    portSpan(p);
-    const start = spanLo;
-    const end = spanHi;
-    // psad tests `if ($e_port)`: a pair whose only port is 0 is treated like ICMP (range = packets)
-    const hasPorts = compat ? end !== 0 : spanAny;
+    const totProtocols = compat ? pi[po + P_TOTP]! : wprotoCount(t, p);
+    // psad's port range over tcp, udp and udplite of the window (psad:5075-5089)
+    let start = 65535;
+    let end = 0;
+    if (bits & PB_WTCP) {
+      const v = pi[po + P_WTCP]!;
+      start = Math.min(start, v >>> 16);
+      end = Math.max(end, v & 0xffff);
+    }
+    if (bits & PB_WUDP) {
+      const v = pi[po + P_WUDP]!;
+      start = Math.min(start, v >>> 16);
+      end = Math.max(end, v & 0xffff);
+    }
+    if (bits & PB_WLITE) {
+      const v = pi[po + P_WLITE]!;
+      start = Math.min(start, v >>> 16);
+      end = Math.max(end, v & 0xffff);
+    }
+    // psad tests `if ($e_port)`: a pair whose only port is 0 is treated like ICMP (range = packets); own mode asks
+    // whether the window holds any range at all
+    const hasPorts = compat ? end !== 0 : (bits & (PB_WTCP | PB_WUDP | PB_WLITE)) !== 0;
     const range = hasPorts ? end - start : absnum;
     const rangeHit = range >= o.portRangeScanThreshold;
     const protoHit = totProtocols >= o.protocolScanThreshold;
@@ -102,14 +127,13 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
     const packetReason = rangeHit ? 'packets' : protoHit ? 'protocols' : 'hosts';
     const packetLevel = absnum < dl2 ? 1 : absnum < dl3 ? 2 : absnum < dl4 ? 3 : absnum < dl5 ? 4 : 5;
     let changed = false;
-    const a = raise(s, packetLevel, packetReason, time);
+    const a = raise(t, s, packetLevel, packetReason, time);
     if (a) {
       push(a);
       changed = true;
     }
     if (!hostsOff) {
-      const hostLevel = totDsts < h2 ? 1 : totDsts < h3 ? 2 : totDsts < h4 ? 3 : totDsts < h5 ? 4 : 5;
-      const b = raise(s, hostLevel, 'hosts', time);
+      const b = raise(t, s, hostLevel(totDsts, h), 'hosts', time);
       if (b) {
         push(b);
         changed = true;
@@ -117,9 +141,9 @@ export function assignDanger(s: SourceState, interval: number, o: DetectOptions,
     }
     const sweep = hasPorts && range === o.portRangeSweepThreshold && !hostsOff && totDsts >= h1;
     // psad marks a sweep only when this destination just changed the level (psad:5157); own mode whenever it is one
-    if (sweep && (changed || !compat) && !p.sweep) {
-      p.sweep = true;
-      markPair(s, p.dst);
+    if (sweep && (changed || !compat) && (bits & PB_SWEEP) === 0) {
+      pi[po + P_BITS] = bits | PB_SWEEP;
+      if (track) (t.marksOf(s).pairs ??= new Set()).add(t.dsts.text[pi[po + P_DST]!]!);
     }
   }
   return changes;

@@ -1,17 +1,21 @@
 // The detector: psad's check_scan per packet and its interval processing (danger levels, labels, timeouts), driven by
-// event time only. Pure: state lives behind a SourceDirectory the caller provides.
+// event time only. Pure: state lives in the scan table of a SourceDirectory the caller provides.
 import { parseIp } from '../domain/address.ts';
-import { IntPairMap, ipv4Key } from '../domain/int-table.ts';
 import type { ParsedIp } from '../domain/address.ts';
 import { TcpFlag, flagsText } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
+import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
+import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
-  EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS, expirePair, MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA, markPair, markPort, markSig, newPairState, newSourceState,
-} from '../domain/scan-state.ts';
-import type { DangerChange, PairSigHit, PairState, SourceDirectory, SourceState } from '../domain/scan-state.ts';
+  P_BITS, P_DST, P_EXP, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
+  S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, S_LIVE, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
+} from '../domain/scan-table.ts';
+import type { ScanTable } from '../domain/scan-table.ts';
 import { assignDanger, raise } from './danger.ts';
 import { checkIcmp } from './data/icmp-types.ts';
 import { labelPair } from './labels.ts';
+import { countPacket, icmpInvalid, sigHit } from './pair-counts.ts';
+import type { Packet } from './pair-counts.ts';
 import type { DetectRules } from './rules.ts';
 import { newSigPacket } from './signatures/match.ts';
 import type { SigMatch, SigPacket } from './signatures/match.ts';
@@ -49,22 +53,6 @@ export interface IntervalResult {
 const SIG_BUF: SigMatch[] = [];
 /** psad's flag string for every mask, computed once (hot path). */
 const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, m) => flagsText(m));
-const MAX_PAIR_HOSTS = 8;
-const MAX_SIG_DPORTS = 8;
-
-function bump(rec: Record<string, number>, key: string, n = 1): void {
-  rec[key] = (rec[key] ?? 0) + n;
-}
-
-/**
- * `list` with `v` added once. Lists start as the shared frozen EMPTY_LIST and get an exact-size literal on their first
- * value (an array grown by push reserves room for 17): most pairs only ever hold one protocol, flag string or host.
- */
-function withUnique(list: string[], v: string): string[] {
-  if (list.length === 0) return [v];
-  if (!list.includes(v)) list.push(v);
-  return list;
-}
 
 /** psad's protocol name for an event ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
 export function psadProto(ev: PacketEvent): string {
@@ -78,30 +66,50 @@ export function psadProto(ev: PacketEvent): string {
   }
 }
 
+/** The PROTO_* bit of psad's protocol name for an event (0 for the numbered ones). */
+function psadProtoBit(ev: PacketEvent): number {
+  switch (ev.proto) {
+    case 6: return PROTO_TCP;
+    case 17: return PROTO_UDP;
+    case 136: return PROTO_UDPLITE;
+    case 1: return ev.family === 4 ? PROTO_ICMP : 0;
+    case 58: return ev.family === 6 ? PROTO_ICMP6 : 0;
+    default: return 0;
+  }
+}
+
 /** The detector. Feed events in order with `ingest`; `closeInterval` (timed) or `finish` assign danger levels. */
 export class Detector {
   readonly rules: DetectRules;
   readonly totals = new Totals();
   readonly #dir: SourceDirectory;
+  readonly #t: ScanTable;
   readonly #mode: IntervalMode;
   readonly #ciMs: number;
   #meta: EngineMeta;
   /**
-   * Pairs that may time out, by expiry bucket; only in timed mode without persistence. Objects, not addresses: an entry
-   * whose pair was rescheduled to a later bucket since is dropped by one field test instead of two map lookups (a pair
-   * with packets spread over hours is rescheduled with nearly every packet).
+   * Pair ids that may time out, by expiry bucket; only in timed mode without persistence, while the directory keeps
+   * no store. Each live window has one entry (its P_EXP), in a bucket no later than its due one: a window that got
+   * packets since it was scheduled is moved to its due bucket when its entry comes up, instead of being moved with
+   * every packet. Ids are only good while the directory's generation stays the same: when it changes, the schedule
+   * is dropped, the directory checks every window once and the live ones are scheduled again.
    */
-  readonly #schedule = new Map<number, { srcs: SourceState[]; pairs: PairState[]; gens: number[] }>();
+  readonly #schedule = new Map<number, number[]>();
+  #scheduleGen = -1;
   /** Width of an expiry bucket: the spacing of timeout runs (CHECK_INTERVAL × PERSISTENCE_CTR_THRESHOLD). */
   readonly #bucketMs: number;
-  /** Destination counts at each source's last level assignment (see assignDanger). */
-  readonly #dangerMemo = new WeakMap<SourceState, number>();
   /** Sources whose level changed during packets of the open interval (auto_dl, invalid ICMP). */
   #pending: { ip: string; change: DangerChange }[] = [];
+  /** What the per-pair counting needs of the packet, reused. */
+  readonly #pk: Packet = {
+    time: 0, proto: '', pbit: 0, dp: 0, isTcp: false, fText: '', flagId: 0, chain: 0, prefix: 0, host: -1, hostText: '', marks: 0,
+    compat: false, interval: 0, track: false,
+  };
 
   constructor(rules: DetectRules, dir: SourceDirectory, mode: IntervalMode, meta?: EngineMeta) {
     this.rules = rules;
     this.#dir = dir;
+    this.#t = dir.table;
     this.#mode = mode;
     this.#ciMs = Math.max(1, rules.opts.checkInterval) * 1000;
     this.#bucketMs = this.#ciMs * Math.max(1, rules.opts.persistenceCtrThreshold);
@@ -121,7 +129,7 @@ export class Detector {
   /**
    * Processes one packet. `line` is the raw log line, needed only for FW_MSG_SEARCH (FW_SEARCH_ALL N); without it the
    * patterns are matched against the log prefix. In timed mode a packet of a later interval first closes the open one
-   * (its result is returned through `onInterval`).
+   * (its result is returned through `onInterval`). The event is not kept.
    */
   ingest(ev: PacketEvent, line?: string, onInterval?: (r: IntervalResult) => void): Outcome {
     const r = this.rules;
@@ -182,36 +190,42 @@ export class Detector {
     }
 
     // ---- psad's check_scan
-    const src = ev.src;
-    const dst = ev.dst;
-    const srcKey = ev.family === 4 ? ipv4Key(src) : -1;
-    let s = this.#dir.get(src, srcKey);
-    const isNew = s === undefined;
-    if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs && !(s?.pairs.get(dst)?.live ?? false)) {
-      return this.#skip('max-pairs', ev);
+    // IPv4 addresses go by number: their text is only read for a new source or destination (or Mirai's counters)
+    const tb = this.#t;
+    const sv4 = ev.srcV4 ?? -1;
+    const dv4 = ev.dstV4 ?? -1;
+    let s = this.#dir.find(sv4 >= 0 ? '' : ev.src, sv4);
+    const isNew = s < 0;
+    const d = tb.dstId(dv4 >= 0 ? '' : ev.dst, dv4);
+    if (o.maxScanIpPairs > 0 && this.#meta.pairCount >= o.maxScanIpPairs) {
+      const p = isNew ? -1 : tb.findPair(s, d);
+      if (p < 0 || (tb.pi[p * PW + P_BITS]! & PB_LIVE) === 0) return this.#skip('max-pairs', ev);
     }
-    s ??= newSourceState(src, ev.family, ev.time);
     const interval = this.#meta.interval;
-    if (s.interval !== interval) {
-      s.interval = interval;
-      s.curSigDl = 0;
-      s.curSidDl = 0;
-      if (!isNew) this.#dir.touch(s);
-      s.dirty.source = true;
+    if (!isNew) {
+      const so = s * SW;
+      const si = tb.si;
+      if (si[so + S_INTERVAL] !== interval) {
+        si[so + S_INTERVAL] = interval;
+        si[so + S_CURSIG] = 0;
+        si[so + S_CURSID] = 0;
+        si[so + S_IHEAD] = -1;
+        this.#dir.touch(s);
+        si[so + S_FLAGS]! |= SB_DIRTY;
+      }
     }
     // Mirai (psad:1050): ten SYNs to tcp/23 then one to tcp/2323, same source and destination
     let mirai = false;
-    if (isTcp && (flags & TcpFlag.SYN) !== 0) {
-      if (dp === 23) {
-        if (s.mirai === EMPTY_COUNTS) s.mirai = {};
-        bump(s.mirai, dst);
-      }
-      else if (dp === 2323 && (s.mirai[dst] ?? 0) >= 10) mirai = true;
+    const syn = isTcp && (flags & TcpFlag.SYN) !== 0;
+    if (syn && !isNew) {
+      if (dp === 23) this.#mirai23(s, ev.dst);
+      else if (dp === 2323 && (tb.mirai[s]?.[ev.dst] ?? 0) >= 10) mirai = true;
     }
     let auto = -1;
     if (r.autoDl.size > 0) {
+      const src = ev.src;
       const ip: ParsedIp = parseIp(src) ?? { family: ev.family, text: src, bytes: new Uint8Array(ev.family === 4 ? 4 : 16) };
-      auto = r.autoDl.lookup(ip, proto, dp, s.dl);
+      auto = r.autoDl.lookup(ip, proto, dp, isNew ? 0 : tb.si[s * SW + S_DL]!);
     }
     if (auto === 0) return this.#skip('auto-dl', ev);
 
@@ -219,7 +233,7 @@ export class Detector {
     let sigDl = 0;
     let sidDl = 0;
     const matches: SigMatch[] = SIG_BUF;
-    matches.length = 0;
+    let nm = 0;
     let fwRule: { msg: string; proto: string } | undefined;
     if (sid !== 0) {
       fwRule = r.fwsnort.get(sid);
@@ -229,148 +243,109 @@ export class Detector {
       }
     } else if (r.signatures.size > 0) {
       const pkt = this.#sigPacket(ev, proto, sp, dp, flags, fText, intf);
-      r.signatures.match(pkt, matches);
-      for (const m of matches) if (m.dl > sigDl) sigDl = m.dl;
-      if (matches.length > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
-      if (matches.length > 0) {
+      nm = r.signatures.match(pkt, matches);
+      for (let i = 0; i < nm; i++) if (matches[i]!.dl > sigDl) sigDl = matches[i]!.dl;
+      if (nm > 0 && sigDl === 0) return this.#skip('signature-dl0', ev);
+      if (nm > 0) {
         // keep the matches that assign a level, in place (the buffer is reused)
         let j = 0;
-        for (const m of matches) if (m.dl > 0) matches[j++] = m;
-        matches.length = j;
+        for (let i = 0; i < nm; i++) if (matches[i]!.dl > 0) matches[j++] = matches[i]!;
+        nm = j;
       }
     }
 
     // ---- the packet counts
+    const time = ev.time;
     if (isNew) {
-      this.#dir.add(s);
+      s = tb.addSource(ev.src, ev.family, time, sv4);
+      const so = s * SW;
+      tb.si[so + S_INTERVAL] = interval;
+      tb.si[so + S_FLAGS]! |= SB_DIRTY;
+      this.#dir.added(s);
       this.#dir.touch(s);
       t.sources++;
+      if (syn && dp === 23) this.#mirai23(s, ev.dst);
     }
     t.counted++;
-    s.dirty.source = true;
-    const time = ev.time;
-    if (auto > 0) this.#note(s, raise(s, auto, 'auto_dl', time));
+    tb.si[s * SW + S_FLAGS]! |= SB_DIRTY;
+    if (auto > 0) this.#note(s, raise(tb, s, auto, 'auto_dl', time));
     const track = this.#dir.tracksChanges;
-    const pair = this.#pair(s, srcKey, dst, time, track);
-    if (!pair.live) {
-      pair.live = true;
-      pair.start = time;
+    let p = tb.findPair(s, d);
+    if (p < 0) p = tb.addPair(s, d, time);
+    const po = p * PW;
+    const bits = tb.pi[po + P_BITS]!;
+    if ((bits & PB_LIVE) === 0) {
+      tb.pi[po + P_BITS] = bits | PB_LIVE;
+      tb.pf[po / 2 + PF_START] = time;
+      tb.si[s * SW + S_LIVE]!++;
       this.#meta.pairCount++;
     }
-    if (time > pair.last) pair.last = time;
+    if (time > tb.pf[po / 2 + PF_LAST]!) tb.pf[po / 2 + PF_LAST] = time;
     if (this.#mode === 'timed' && !o.persistence && !track) {
       // schedule the pair's timeout check (psad times pairs out from their first packet, own mode from the last); a
       // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
-      const bucket = Math.floor(((compat ? pair.start : pair.last) + o.scanTimeout * 1000) / this.#bucketMs);
-      if (pair.expBucket !== bucket) {
-        pair.expBucket = bucket;
-        const list = this.#schedule.get(bucket);
-        const gen = this.#dir.generation;
-        if (list) {
-          list.srcs.push(s);
-          list.pairs.push(pair);
-          list.gens.push(gen);
-        } else {
-          this.#schedule.set(bucket, { srcs: [s], pairs: [pair], gens: [gen] });
-        }
+      if (tb.pi[po + P_EXP]! < 0) {
+        if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
+        this.#schedulePair(p, Math.floor((tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]! + o.scanTimeout * 1000) / this.#bucketMs));
       }
     }
-    if (track) markPair(s, dst);
+    if (track) (tb.marksOf(s).pairs ??= new Set()).add(tb.dsts.text[d]!);
     // invalid ICMP type/code (psad:1131-1204) files the packet under the pair's icmp slot and raises the source to 2
     if (proto === 'icmp' || proto === 'icmp6') {
       const check = checkIcmp(proto === 'icmp' ? r.icmp : r.icmp6, ev.icmpType ?? -1, ev.icmpCode ?? -1);
       if (check !== 'ok') {
-        if (pair.icmpInvalid === EMPTY_COUNTS) pair.icmpInvalid = {};
-        bump(pair.icmpInvalid, `${proto}\t${ev.icmpType ?? -1}\t${check === 'bad-code' ? String(ev.icmpCode ?? -1) : ''}\t${ev.chain}`);
-        pair.slots = withUnique(pair.slots, proto);
-        this.#note(s, raise(s, 2, 'icmp', time));
+        icmpInvalid(tb, p, `${proto}\t${ev.icmpType ?? -1}\t${check === 'bad-code' ? String(ev.icmpCode ?? -1) : ''}\t${ev.chain}`, proto);
+        this.#note(s, raise(tb, s, 2, 'icmp', time));
       }
     }
     if (sid !== 0 && sidDl > 0) {
-      this.#hit(s, pair, ev, proto, sid, fwRule?.msg ?? `fwsnort SID ${sid}`, fwRule?.proto ?? proto, sidDl, true, dp, fText);
-      s.curSidDl = compat ? sidDl : Math.max(s.curSidDl, sidDl);
+      sigHit(tb, s, p, ev, proto, sid, fwRule?.msg ?? `fwsnort SID ${sid}`, fwRule?.proto ?? proto, sidDl, true, dp, flags & 0xff, this.totals, track);
+      const so = s * SW + S_CURSID;
+      tb.si[so] = compat ? sidDl : Math.max(tb.si[so]!, sidDl);
     }
-    for (const m of matches) {
+    for (let i = 0; i < nm; i++) {
+      const m = matches[i]!;
       const slot = m.sig.proto === 'ip' ? 'ip' : m.sig.proto;
-      this.#hit(s, pair, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, fText);
+      sigHit(tb, s, p, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, flags & 0xff, this.totals, track);
     }
     // QUIRK (psad:1231): psad keeps the level of the last matching packet of the interval, not the highest
-    if (sigDl > 0) s.curSigDl = compat ? sigDl : Math.max(s.curSigDl, sigDl);
+    if (sigDl > 0) {
+      const so = s * SW + S_CURSIG;
+      tb.si[so] = compat ? sigDl : Math.max(tb.si[so]!, sigDl);
+    }
 
     // counters (psad:1260-1376)
-    pair.absnum++;
-    pair.packets++;
-    // QUIRK (psad:1281): psad adds one protocol whenever the pair's slot for it is undefined; only tcp/udp/udplite port
-    // tracking, signature hits and invalid ICMP define slots, so ICMP without such hits counts once per packet
-    if (!pair.slots.includes(proto)) pair.totProtocols++;
-    pair.wprotos = withUnique(pair.wprotos, proto);
-    const ck = this.#chainKey(ev.chain, intf, proto);
-    if (pair.chain === ck) pair.chainN++;
-    else if (pair.chain === '') { pair.chain = ck; pair.chainN = 1; }
-    else bump(pair.chainMore ??= {}, ck);
-    // per-interval data only matters for psad's labels (compatibility); own mode labels from the cumulative fields
-    if (pair.interval !== interval) {
-      pair.interval = interval;
-      pair.cur = compat;
-      pair.curFlags = EMPTY_LIST as string[];
-      pair.curProtos = EMPTY_LIST as string[];
-      pair.curMarks = 0;
-    }
-    if (compat) pair.curProtos = withUnique(pair.curProtos, proto);
-    if (isTcp) {
-      if (compat) pair.curFlags = withUnique(pair.curFlags, fText);
-      if (pair.flag === fText) pair.flagN++;
-      else if (pair.flag === '') { pair.flag = fText; pair.flagN = 1; }
-      else bump(pair.flagMore ??= {}, fText);
-    }
     const topera = isTcp && ev.family === 6 && ev.ipOptGroups >= 7;
-    if (!compat) masscan = isTcp && o.expectTcpOptions && fText === 'SYN' && s.sawTcpOptions && !ev.tcpOptions;
-    const marks = (topera ? MARK_TOPERA : 0) | (masscan ? MARK_MASSCAN : 0) | (mirai ? MARK_MIRAI : 0);
-    if (compat) pair.curMarks = marks;
-    pair.marks |= marks;
-    if (isTcp && ev.tcpOptions) s.sawTcpOptions = true;
+    const sawOpts = (tb.si[s * SW + S_FLAGS]! & SB_TCPOPTS) !== 0;
+    if (!compat) masscan = isTcp && o.expectTcpOptions && fText === 'SYN' && sawOpts && !ev.tcpOptions;
+    if (isTcp && ev.tcpOptions) tb.si[s * SW + S_FLAGS]! |= SB_TCPOPTS;
+    const pk = this.#pk;
+    pk.time = time;
+    const pbit = psadProtoBit(ev);
+    pk.proto = proto;
+    pk.pbit = pbit;
+    pk.dp = dp;
+    pk.isTcp = isTcp;
+    pk.fText = fText;
+    pk.flagId = flags & 0xff;
+    pk.chain = this.#chainId(ev.chain, intf, proto, pbit);
+    pk.prefix = this.#prefixId(hasPrefix ? prefix : '*noprfx*');
     const host = ev.host;
-    if (host) {
-      if (pair.hosts.length < MAX_PAIR_HOSTS) pair.hosts = withUnique(pair.hosts, host);
-      bump(s.sensors, host);
-    }
-    const pfx = hasPrefix ? prefix : '*noprfx*';
-    if (pair.prefix === pfx) pair.prefixN++;
-    else if (pair.prefix === '') { pair.prefix = pfx; pair.prefixN = 1; }
-    else bump(pair.prefixMore ??= {}, pfx);
-    if (isTcp) {
-      pair.slots = withUnique(pair.slots, proto);
-      if (pair.wTcpLo < 0) { pair.wTcpLo = dp; pair.wTcpHi = dp; }
-      else if (dp < pair.wTcpLo) pair.wTcpLo = dp;
-      else if (dp > pair.wTcpHi) pair.wTcpHi = dp;
-      if (pair.tcpLo < 0) { pair.tcpLo = dp; pair.tcpHi = dp; }
-      else if (dp < pair.tcpLo) pair.tcpLo = dp;
-      else if (dp > pair.tcpHi) pair.tcpHi = dp;
-      this.#port(s, 0, dp, track);
-    } else if (proto === 'udp') {
-      pair.slots = withUnique(pair.slots, proto);
-      if (pair.wUdpLo < 0) { pair.wUdpLo = dp; pair.wUdpHi = dp; }
-      else if (dp < pair.wUdpLo) pair.wUdpLo = dp;
-      else if (dp > pair.wUdpHi) pair.wUdpHi = dp;
-      if (pair.udpLo < 0) { pair.udpLo = dp; pair.udpHi = dp; }
-      else if (dp < pair.udpLo) pair.udpLo = dp;
-      else if (dp > pair.udpHi) pair.udpHi = dp;
-      this.#port(s, 1, dp, track);
-    } else if (proto === 'udplite') {
-      pair.slots = withUnique(pair.slots, proto);
-      if (pair.wLiteLo < 0) { pair.wLiteLo = dp; pair.wLiteHi = dp; }
-      else if (dp < pair.wLiteLo) pair.wLiteLo = dp;
-      else if (dp > pair.wLiteHi) pair.wLiteHi = dp;
-      if (pair.liteLo < 0) { pair.liteLo = dp; pair.liteHi = dp; }
-      else if (dp < pair.liteLo) pair.liteLo = dp;
-      else if (dp > pair.liteHi) pair.liteHi = dp;
-      this.#port(s, 2, dp, track);
-    }
-    s.packets++;
-    if (time > s.lastSeen) s.lastSeen = time;
-    if (time < s.firstSeen) s.firstSeen = time;
-    t.protocols.set(proto, (t.protocols.get(proto) ?? 0) + 1);
+    pk.host = host ? this.#hostId(host) : -1;
+    pk.hostText = host;
+    pk.marks = (topera ? MARK_TOPERA : 0) | (masscan ? MARK_MASSCAN : 0) | (mirai ? MARK_MIRAI : 0);
+    pk.compat = compat;
+    pk.interval = interval;
+    pk.track = track;
+    countPacket(tb, s, p, pk);
+    t.protocol(proto, pbit === 0 ? -1 : 31 - Math.clz32(pbit));
     return 'counted';
+  }
+
+  /** psad's %mirai_scan{src}{dst}{23}: one more SYN to tcp/23. */
+  #mirai23(s: number, dst: string): void {
+    const m = (this.#t.mirai[s] ??= {});
+    m[dst] = (m[dst] ?? 0) + 1;
   }
 
   /**
@@ -411,13 +386,17 @@ export class Detector {
     const hostsOff = !o.compat && o.uniqueHosts[0] === 0;
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     const track = this.#dir.tracksChanges;
+    const tb = this.#t;
     this.#dir.forEachTouched(interval, (s) => {
-      for (const c of assignDanger(s, interval, o, s.lastSeen, this.#dangerMemo)) changes.push({ ip: s.ip, change: c });
-      if (s.dl >= Math.max(1, o.minDangerLevel)) {
-        for (const p of s.pairs.values()) {
-          if (p.interval !== interval) continue;
+      for (const c of assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track)) changes.push({ ip: tb.ip[s]!, change: c });
+      if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
+        const n = tb.intervalPairs(s);
+        const pairs = tb.ibuf;
+        for (let i = 0; i < n; i++) {
+          const p = pairs[i]!;
+          if (tb.pi[p * PW + P_INTERVAL] !== interval) continue;
           // only a store written incrementally needs to know which pairs changed
-          if (labelPair(s, p, o) && track) markPair(s, p.dst);
+          if (labelPair(tb, s, p, o) && track) tb.marksOf(s).pairs = (tb.marksOf(s).pairs ?? new Set()).add(tb.dsts.text[tb.pi[p * PW + P_DST]!]!);
         }
       }
     }, hint);
@@ -427,121 +406,88 @@ export class Detector {
     return { interval, changes, expired };
   }
 
+  /** Puts pair `p` into bucket `b`'s list. */
+  #schedulePair(p: number, b: number): void {
+    this.#t.pi[p * PW + P_EXP] = b;
+    const list = this.#schedule.get(b);
+    if (list) list.push(p);
+    else this.#schedule.set(b, [p]);
+  }
+
+  /** Forgets the scheduled ids (the directory's ids changed meaning): the next expiry checks every window. */
+  #dropSchedule(): void {
+    this.#schedule.clear();
+    this.#scheduleGen = this.#dir.generation;
+    this.#checkAll = true;
+  }
+
+  #checkAll = false;
+
   #expire(now: number): number {
     const o = this.rules.opts;
     if (this.#mode !== 'timed' || o.persistence) return 0;
     const cutoff = now - o.scanTimeout * 1000;
     // every scheduled bucket whose time has come; entries of a pair touched again since are checked and dropped
     const last = Math.floor(now / this.#bucketMs);
-    const due: string[] = [];
     const by = o.compat ? 'start' : 'last';
     // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
     if (this.#dir.tracksChanges) this.#schedule.clear();
-    const gen = this.#dir.generation;
+    if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
+    const tb = this.#t;
+    const k = by === 'start' ? PF_START : PF_LAST;
     let n = 0;
+    const timeout = o.scanTimeout * 1000;
     for (const [b, list] of this.#schedule) {
       if (b > last) continue;
       // the current bucket is only partly due: check it now and again at the next run
-      if (b < last) this.#schedule.delete(b);
-      const { srcs, pairs, gens } = list;
-      for (let i = 0; i < pairs.length; i++) {
-        const p = pairs[i]!;
-        // rescheduled to a later bucket (checked there) or already ended: nothing to do here
-        if (p.expBucket !== b || !p.live) continue;
-        if (gens[i] === gen) {
-          // the directory still hands out these very objects (and keeps no store, or there would be no schedule):
-          // end the window in place, as its candidate walk would after two lookups by address
-          if ((by === 'start' ? p.start : p.last) <= cutoff) {
-            expirePair(p);
-            n++;
-          }
-        } else {
-          due.push(srcs[i]!.ip, p.dst);
+      const current = b === last;
+      if (!current) this.#schedule.delete(b);
+      const pi = tb.pi;
+      const pf = tb.pf;
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
+        const po = p * PW;
+        // an entry left behind in the current bucket (moved or ended since): nothing to do here
+        if (pi[po + P_EXP] !== b) continue;
+        if ((pi[po + P_BITS]! & PB_LIVE) === 0) {
+          pi[po + P_EXP] = -1;
+          continue;
+        }
+        const time = pf[po / 2 + k]!;
+        if (time <= cutoff) {
+          tb.expire(p);
+          pi[po + P_EXP] = -1;
+          n++;
+        } else if (!current) {
+          // packets since it was scheduled: on to the bucket it is due in now (never earlier than the current one)
+          this.#schedulePair(p, Math.floor((time + timeout) / this.#bucketMs));
         }
       }
     }
-    n += this.#dir.expirePairs(cutoff, by, due);
+    const all = this.#checkAll;
+    this.#checkAll = false;
+    n += this.#dir.expirePairs(cutoff, by, all);
+    if (all && !this.#dir.tracksChanges) {
+      // the live windows the check left, scheduled again under the ids they have now
+      const pi = tb.pi;
+      const pf = tb.pf;
+      for (let p = 0; p < tb.pairRows; p++) {
+        const po = p * PW;
+        if (pi[po + P_SRC]! >= 0 && (pi[po + P_BITS]! & PB_LIVE) !== 0) this.#schedulePair(p, Math.floor((pf[po / 2 + k]! + timeout) / this.#bucketMs));
+        else pi[po + P_EXP] = -1;
+      }
+    }
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);
     return n;
   }
 
-  /**
-   * The source's pair for `dst`, created when new. IPv4 pairs are found through an index by (source, destination)
-   * number while the directory keeps no store (one cache miss instead of a Map walk); the index is dropped whenever the
-   * directory may have replaced a state object, and for good once it tracks changes (a store-backed cache evicts).
-   */
-  #pair(s: SourceState, srcKey: number, dst: string, time: number, track: boolean): PairState {
-    const gen = this.#dir.generation;
-    if (gen !== this.#pairGen || track) {
-      this.#pairGen = gen;
-      this.#pairIndex.clear();
-    }
-    const dstKey = srcKey >= 0 && !track ? ipv4Key(dst) : -1;
-    let pair = dstKey >= 0 ? this.#pairIndex.get(srcKey, dstKey) : undefined;
-    if (pair !== undefined) return pair;
-    pair = s.pairs.size === 0 ? undefined : s.pairs.get(dst);
-    if (!pair) {
-      pair = newPairState(dst, time);
-      s.pairs.set(dst, pair);
-    }
-    if (dstKey >= 0) this.#pairIndex.set(srcKey, dstKey, pair);
-    return pair;
-  }
-
-  readonly #pairIndex = new IntPairMap<PairState>();
-  #pairGen = 0;
-
-  /** Counts a packet to (protocol code, port) of the source. */
-  #port(s: SourceState, code: number, dp: number, track: boolean): void {
-    const k = code * 65536 + dp;
-    s.ports.set(k, (s.ports.get(k) ?? 0) + 1);
-    if (track) markPort(s, k);
-  }
-
-  #note(s: SourceState, c: DangerChange | null): void {
-    if (c) this.#pending.push({ ip: s.ip, change: c });
+  #note(s: number, c: DangerChange | null): void {
+    if (c) this.#pending.push({ ip: this.#t.ip[s]!, change: c });
   }
 
   #skip(reason: Exclude<Outcome, 'counted'>, ev: PacketEvent): Outcome {
     this.totals.note(reason, ev.line);
     return reason;
-  }
-
-  #hit(s: SourceState, pair: PairState, ev: PacketEvent, slot: string, sid: number, msg: string, proto: string, dl: number,
-    fwsnort: boolean, dp: number, fText: string): void {
-    const chain = ev.chain;
-    let h: PairSigHit | undefined;
-    for (const x of pair.sigs) {
-      if (x.sid === sid && x.proto === slot && x.chain === chain) {
-        h = x;
-        break;
-      }
-    }
-    if (!h) {
-      h = { proto: slot, sid, chain, packets: 0, dport: 0, flags: 'NA', fwsnort };
-      if (pair.sigs === EMPTY_SIGS) pair.sigs = [h];
-      else pair.sigs.push(h);
-    }
-    h.packets++;
-    if (slot === 'tcp' || slot === 'udp' || slot === 'udplite') h.dport = dp;
-    if (slot === 'tcp') h.flags = fText;
-    // psad adds a protocol when a tcp/udp/icmp hit defines the pair's slot (psad:2265); "ip" hits define it silently
-    if (!pair.slots.includes(slot)) {
-      if (slot !== 'ip') pair.totProtocols++;
-      pair.slots = withUnique(pair.slots, slot);
-    }
-    let sh = s.sigs.get(sid);
-    const isNew = sh === undefined;
-    if (!sh) {
-      sh = { sid, msg, dl: dl as SourceState['dl'], proto, count: 0, dports: [], fwsnort, first: ev.time, last: ev.time };
-      s.sigs.set(sid, sh);
-      if (!s.tags.includes('signature')) s.tags = [...s.tags, 'signature'];
-    }
-    sh.count++;
-    if (ev.time > sh.last) sh.last = ev.time;
-    if (ev.dport !== undefined && sh.dports.length < MAX_SIG_DPORTS && !sh.dports.includes(dp)) sh.dports.push(dp);
-    if (this.#dir.tracksChanges) markSig(s, sid);
-    this.totals.sig(sid, msg, proto, isNew);
   }
 
   #pfx = '';
@@ -563,30 +509,56 @@ export class Detector {
     this.#pfxSid = sid;
   }
 
-  readonly #pkt: SigPacket = newSigPacket();
-  #ckChain = '';
-  #ckIntf = '';
-  #ckProto = '';
-  #ckKey = '';
+  // ids of the strings the table keeps per pair, for the last value seen (they nearly always repeat)
+  readonly #ckChain: string[] = Array<string>(8).fill('\0');
+  readonly #ckIntf: string[] = Array<string>(8).fill('');
+  readonly #ckProto: string[] = Array<string>(8).fill('');
+  readonly #ckId = new Int32Array(8);
+  #pxText = '';
+  #pxId = 0;
+  #hText = '';
+  #hId = 0;
 
-  /** "chain\tinterface\tprotocol", reusing the last string while those repeat (they nearly always do). */
-  #chainKey(chain: string, intf: string, proto: string): string {
-    if (chain !== this.#ckChain || intf !== this.#ckIntf || proto !== this.#ckProto) {
-      this.#ckChain = chain;
-      this.#ckIntf = intf;
-      this.#ckProto = proto;
-      this.#ckKey = `${chain}\t${intf}\t${proto}`;
+  /** Id of "chain\tinterface\tprotocol", remembered per protocol bit (protocols alternate from packet to packet). */
+  #chainId(chain: string, intf: string, proto: string, pbit: number): number {
+    const k = pbit === 0 ? 7 : 31 - Math.clz32(pbit);
+    if (chain !== this.#ckChain[k] || intf !== this.#ckIntf[k] || proto !== this.#ckProto[k]) {
+      this.#ckChain[k] = chain;
+      this.#ckIntf[k] = intf;
+      this.#ckProto[k] = proto;
+      this.#ckId[k] = this.#t.chains.id(`${chain}\t${intf}\t${proto}`);
     }
-    return this.#ckKey;
+    return this.#ckId[k]!;
   }
+
+  #prefixId(p: string): number {
+    if (p !== this.#pxText || this.#pxId === 0) {
+      this.#pxText = p;
+      this.#pxId = this.#t.prefixes.id(p) + 1;
+    }
+    return this.#pxId - 1;
+  }
+
+  #hostId(h: string): number {
+    if (h !== this.#hText || this.#hId === 0) {
+      this.#hText = h;
+      this.#hId = this.#t.hosts.id(h) + 1;
+    }
+    return this.#hId - 1;
+  }
+
+  readonly #pkt: SigPacket = newSigPacket();
 
   #sigPacket(ev: PacketEvent, proto: string, sp: number, dp: number, flags: number, fText: string, intf: string): SigPacket {
     const compat = this.rules.opts.compat;
     const echo = proto === 'icmp' && (ev.icmpType === 8 || ev.icmpType === 0);
     const p = this.#pkt;
     p.family = ev.family;
-    p.src = ev.src;
-    p.dst = ev.dst;
+    // IPv4 signatures compare addresses as numbers: the text is not built for them
+    const sv4 = ev.srcV4 ?? -1;
+    const dv4 = ev.dstV4 ?? -1;
+    p.src = sv4 >= 0 ? '' : ev.src;
+    p.dst = dv4 >= 0 ? '' : ev.dst;
     p.proto = proto;
     p.sp = sp;
     p.dp = dp;
@@ -607,8 +579,8 @@ export class Detector {
     // QUIRK (psad:1971): psad's regex /CODE=(\d+)\s+ID=(\d+)\s+SEQ=(\d+)/ stores CODE as icmp_id and ID as icmp_seq
     p.icmpId = compat ? (echo ? ev.icmpCode ?? 0 : 0) : ev.icmpId ?? 0;
     p.icmpSeq = compat ? (echo ? ev.icmpId ?? 0 : 0) : ev.icmpSeq ?? 0;
-    p._src4 = -2;
-    p._dst4 = -2;
+    p._src4 = sv4 >= 0 ? sv4 : -2;
+    p._dst4 = dv4 >= 0 ? dv4 : -2;
     p._src6 = null;
     p._dst6 = null;
     return p;

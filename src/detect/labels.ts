@@ -1,7 +1,11 @@
 // Scan-type labels (psad's scan_logr, psad:5720-5815): nmap guesses from TCP flags, UDP, IP protocol scans, port sweeps
 // and the Topera / Masscan / Mirai marks, given to a destination when its source is reported.
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
-import type { PairState, SourceState } from '../domain/scan-state.ts';
+import {
+  P_BITS, P_CURFLAG, P_CURPROTOS, P_DST, P_FLAG, P_LABEL, P_WPROTOS, PB_CURMARKS_SHIFT, PB_MARKS_SHIFT, PB_SWEEP, PB_UDP,
+  PROTO_UDP, PW, S_FLAGS, SB_DIRTY, SW, TAG_MASSCAN, TAG_MIRAI, TAG_NMAP, TAG_PORT_SWEEP, TAG_PROTOCOL_SCAN, TAG_TOPERA,
+} from '../domain/scan-table.ts';
+import type { ScanTable } from '../domain/scan-table.ts';
 import type { DetectOptions } from './rules.ts';
 
 /** nmap option guessed from a psad flag string (psad:5745-5761; "ACK" → -sA is probewatch's addition). */
@@ -17,7 +21,6 @@ export function nmapOption(flags: string, compat: boolean): string {
   }
 }
 
-const NONE: readonly string[] = Object.freeze([]);
 // labels are built from a handful of flag strings: build each once (this runs for every pair of a reported source in
 // every interval it sends packets)
 const SWEEP = new Map<string, string>();
@@ -34,16 +37,47 @@ function cached(cache: Map<string, string>, v: string, head: string, tail: strin
   return label;
 }
 
-/** The flag strings of a pair's cumulative flag tally. */
-function flagKeys(p: PairState): readonly string[] {
-  if (p.flag === '') return NONE;
-  return p.flagMore ? [p.flag, ...Object.keys(p.flagMore)] : [p.flag];
+const FLAGS: string[] = [];
+const ONE: string[] = [''];
+
+/** The flag strings of the pair: this interval's (compatibility) or every one seen, first seen first. */
+function flagList(t: ScanTable, p: number, compat: boolean): readonly string[] {
+  const x = t.extraOf(p);
+  const f = t.pi[p * PW + (compat ? P_CURFLAG : P_FLAG)]!;
+  const more = compat ? x?.curFlags : x?.flagMore;
+  if (!more) {
+    if (f === 0) return EMPTY;
+    // nearly always one flag string: no list to build
+    ONE[0] = t.flags.text[f - 1]!;
+    return ONE;
+  }
+  let n = 0;
+  if (f > 0) FLAGS[n++] = t.flags.text[f - 1]!;
+  if (compat) for (const id of x!.curFlags!) FLAGS[n++] = t.flags.text[id]!;
+  else for (const k of Object.keys(x!.flagMore!)) FLAGS[n++] = k;
+  return FLAGS.slice(0, n);
 }
 
-function add(p: PairState, label: string): boolean {
-  if (p.scanTypes.includes(label)) return false;
-  // the shared empty list is replaced, never written to
-  p.scanTypes = [...p.scanTypes, label];
+const EMPTY: readonly string[] = [];
+
+function bitCount(m: number): number {
+  let n = 0;
+  for (let v = m; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
+/** Adds a label to the pair once; whether it was new. */
+function add(t: ScanTable, p: number, label: string): boolean {
+  const o = p * PW;
+  const first = t.pi[o + P_LABEL]!;
+  if (first === 0) {
+    t.pi[o + P_LABEL] = t.labels.id(label) + 1;
+    return true;
+  }
+  if (t.labels.text[first - 1] === label) return false;
+  const x = t.extra(p);
+  if (x.labels?.includes(label)) return false;
+  (x.labels ??= []).push(label);
   return true;
 }
 
@@ -53,51 +87,54 @@ function add(p: PairState, label: string): boolean {
  * read it); own mode labels every flag combination seen, with marks from any packet, and shows port sweeps.
  * Returns whether the pair changed.
  */
-export function labelPair(s: SourceState, p: PairState, o: DetectOptions): boolean {
+export function labelPair(t: ScanTable, s: number, p: number, o: DetectOptions): boolean {
   const compat = o.compat;
   let changed = false;
-  const flags = compat ? p.curFlags : flagKeys(p);
-  const protos = compat ? p.curProtos : p.wprotos;
-  const marks = compat ? p.curMarks : p.marks;
-  if (protos.length >= o.protocolScanThreshold) {
-    changed = add(p, 'Nmap -sO IP protocol scan') || changed;
-    tag(s, 'protocol-scan');
+  const po = p * PW;
+  const bits = t.pi[po + P_BITS]!;
+  const x = t.extraOf(p);
+  const protoMask = t.pi[po + (compat ? P_CURPROTOS : P_WPROTOS)]!;
+  const protoCount = bitCount(protoMask) + ((compat ? x?.curProtos : x?.wprotos)?.length ?? 0);
+  const marks = (bits >>> (compat ? PB_CURMARKS_SHIFT : PB_MARKS_SHIFT)) & 7;
+  if (protoCount >= o.protocolScanThreshold) {
+    changed = add(t, p, 'Nmap -sO IP protocol scan') || changed;
+    tag(t, s, TAG_PROTOCOL_SCAN);
   }
-  for (const f of flags) {
+  const sweep = (bits & PB_SWEEP) !== 0;
+  for (const f of flagList(t, p, compat)) {
     let label: string;
-    if (!compat && p.sweep) {
+    if (!compat && sweep) {
       label = cached(SWEEP, f, 'Port sweep ', ' scan');
-      tag(s, 'port-sweep');
+      tag(t, s, TAG_PORT_SWEEP);
     } else if ((marks & MARK_TOPERA) !== 0) {
       label = cached(TOPERA, f, 'Topera ', ' scan');
-      tag(s, 'topera');
+      tag(t, s, TAG_TOPERA);
     } else if ((marks & MARK_MASSCAN) !== 0) {
       label = cached(MASSCAN, f, 'Masscan ', ' scan');
-      tag(s, 'masscan');
+      tag(t, s, TAG_MASSCAN);
     } else if ((marks & MARK_MIRAI) !== 0) {
       label = 'Mirai botnet default credentials scan';
-      tag(s, 'mirai');
+      tag(t, s, TAG_MIRAI);
       // psad resets the tcp/23 counter once the Mirai scan has been reported (psad:5794)
-      if (compat && s.mirai[p.dst] !== undefined) s.mirai = { ...s.mirai, [p.dst]: 0 };
+      const m = t.mirai[s];
+      const dst = t.dsts.text[t.pi[po + P_DST]!]!;
+      if (compat && m && m[dst] !== undefined) m[dst] = 0;
     } else {
       const opt = nmapOption(f, compat);
       if (!opt) continue;
       label = cached(NMAP, opt, 'Nmap ', ' scan');
-      tag(s, 'nmap');
+      tag(t, s, TAG_NMAP);
     }
-    changed = add(p, label) || changed;
+    changed = add(t, p, label) || changed;
   }
-  const udp = compat ? protos.includes('udp') : p.udpLo >= 0;
+  const udp = compat ? (protoMask & PROTO_UDP) !== 0 : (bits & PB_UDP) !== 0;
   if (udp) {
-    changed = add(p, 'Nmap -sU scan') || changed;
-    tag(s, 'nmap');
+    changed = add(t, p, 'Nmap -sU scan') || changed;
+    tag(t, s, TAG_NMAP);
   }
   return changed;
 }
 
-function tag(s: SourceState, t: string): void {
-  if (!s.tags.includes(t)) {
-    s.tags = [...s.tags, t];
-    s.dirty.source = true;
-  }
+function tag(t: ScanTable, s: number, bit: number): void {
+  if (t.tag(s, bit)) t.si[s * SW + S_FLAGS]! |= SB_DIRTY;
 }

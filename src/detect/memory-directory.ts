@@ -1,44 +1,49 @@
-// Source state held entirely in memory (analyze without a store, tests): a map plus the sources touched per interval.
-import { IntMap, ipv4Key } from '../domain/int-table.ts';
-import { expireCandidates } from '../domain/scan-state.ts';
+// Source state held entirely in memory (analyze without a store, tests): a scan table plus the sources touched per interval.
+import { exportSource } from '../domain/scan-table-io.ts';
+import { S_INTERVAL, SW, ScanTable } from '../domain/scan-table.ts';
 import type { SourceDirectory, SourceState } from '../domain/scan-state.ts';
 
 /** An unbounded in-memory SourceDirectory. */
 export class MemoryDirectory implements SourceDirectory {
   readonly tracksChanges = false;
-  /** Bumped by a subclass that replaces state objects (sources are never dropped here). */
+  /** Bumped by a subclass that replaces sources (the table never drops any by itself). */
   generation = 0;
-  readonly sources = new Map<string, SourceState>();
-  /** IPv4 sources by number (the per-packet lookup). */
-  readonly #byKey = new IntMap<SourceState>();
-  #touched = new Set<SourceState>();
+  readonly table = new ScanTable();
+  #touched = new Set<number>();
 
-  get(ip: string, key = -1): SourceState | undefined {
-    return key >= 0 ? this.#byKey.get(key) : this.sources.get(ip);
+  find(ip: string, v4: number): number {
+    return this.table.findSource(ip, v4);
   }
 
-  add(state: SourceState): void {
-    this.sources.set(state.ip, state);
-    const key = ipv4Key(state.ip);
-    if (key >= 0) this.#byKey.set(key, state);
+  added(_id: number): void {
+    // nothing to bound
   }
 
-  /** Replaces a source's state object (subclasses; bump `generation` too). */
-  protected replace(state: SourceState): void {
-    this.add(state);
+  touch(id: number): void {
+    this.#touched.add(id);
   }
 
-  touch(state: SourceState): void {
-    this.#touched.add(state);
-  }
-
-  forEachTouched(id: number, fn: (s: SourceState) => void): void {
+  forEachTouched(id: number, fn: (s: number) => void): void {
     const touched = this.#touched;
     this.#touched = new Set();
-    for (const s of touched) if (s.interval === id) fn(s);
+    const t = this.table;
+    for (const s of touched) if (t.has(s) && t.si[s * SW + S_INTERVAL] === id) fn(s);
   }
 
-  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number {
-    return expireCandidates(this.sources, cutoff, by, candidates);
+  expirePairs(cutoff: number, by: 'start' | 'last', all: boolean): number {
+    return all ? this.table.expireAll(cutoff, by) : 0;
+  }
+
+  /** A snapshot of the source's state, or undefined when never seen. */
+  get(ip: string): SourceState | undefined {
+    const id = this.table.findSource(ip, -1);
+    return id < 0 ? undefined : exportSource(this.table, id);
+  }
+
+  /** Snapshots of every source, by address. */
+  get sources(): Map<string, SourceState> {
+    const out = new Map<string, SourceState>();
+    for (const id of this.table.sourceIds()) out.set(this.table.ip[id]!, exportSource(this.table, id));
+    return out;
   }
 }

@@ -21,6 +21,9 @@ export interface SigTotal {
   sources: number;
 }
 
+/** Protocol names by the index of their bit in the scan table's protocol sets (PROTO_TCP = 1 << 0, …). */
+export const PROTO_BIT_NAMES = ['tcp', 'udp', 'udplite', 'icmp', 'icmp6'] as const;
+
 /** Bound on distinct log prefixes kept (prefixes come from firewall rules, so this is never reached in practice). */
 const MAX_PREFIXES = 1000;
 
@@ -34,10 +37,13 @@ export class Totals {
   readonly skipped = new Map<Outcome, number>();
   /** A few line numbers per outcome. */
   readonly samples = new Map<Outcome, number[]>();
-  /** Counted packets by protocol name. */
-  readonly protocols = new Map<string, number>();
-  /** Packets by log prefix (psad counts every prefix that passed IGNORE_LOG_PREFIXES). */
-  readonly prefixes = new Map<string, number>();
+  /** Counted packets by protocol bit index (tcp, udp, udplite, icmp, icmp6) and by name for the others. */
+  readonly #byBit = new Float64Array(PROTO_BIT_NAMES.length);
+  readonly #byName = new Map<string, number>();
+  /** Packets by log prefix; the last prefix's packets are added when it changes (it nearly never does). */
+  readonly #prefixes = new Map<string, number>();
+  #lastPrefix = '';
+  #lastCount = 0;
   /** Signature hits by sid. */
   readonly sigs = new Map<number, SigTotal>();
   /** Sources that have a profile. */
@@ -50,10 +56,47 @@ export class Totals {
     if (s.length < 5) s.push(line);
   }
 
+  /** Counts a packet with log prefix `p`. */
   prefix(p: string): void {
-    const n = this.prefixes.get(p);
-    if (n !== undefined) this.prefixes.set(p, n + 1);
-    else if (this.prefixes.size < MAX_PREFIXES) this.prefixes.set(p, 1);
+    if (p === this.#lastPrefix && this.#lastCount > 0) {
+      this.#lastCount++;
+      return;
+    }
+    this.#flushPrefix();
+    this.#lastPrefix = p;
+    this.#lastCount = 1;
+  }
+
+  #flushPrefix(): void {
+    const p = this.#lastPrefix;
+    const k = this.#lastCount;
+    if (k === 0) return;
+    this.#lastCount = 0;
+    const n = this.#prefixes.get(p);
+    if (n !== undefined) this.#prefixes.set(p, n + k);
+    else if (this.#prefixes.size < MAX_PREFIXES) this.#prefixes.set(p, k);
+  }
+
+  /** Packets by log prefix (psad counts every prefix that passed IGNORE_LOG_PREFIXES), first seen first. */
+  get prefixes(): Map<string, number> {
+    this.#flushPrefix();
+    return this.#prefixes;
+  }
+
+  /** Counts a counted packet of protocol `name`; `bit` is its index among PROTO_BIT_NAMES, or -1. */
+  protocol(name: string, bit: number): void {
+    if (bit >= 0) this.#byBit[bit]!++;
+    else this.#byName.set(name, (this.#byName.get(name) ?? 0) + 1);
+  }
+
+  /** Counted packets by protocol name. */
+  get protocols(): Map<string, number> {
+    const out = new Map<string, number>();
+    PROTO_BIT_NAMES.forEach((name, i) => {
+      if (this.#byBit[i]! > 0) out.set(name, this.#byBit[i]!);
+    });
+    for (const [k, v] of this.#byName) out.set(k, v);
+    return out;
   }
 
   sig(sid: number, msg: string, proto: string, newSource: boolean): void {

@@ -153,6 +153,13 @@ export interface PacketEvent {
   sid?: number;
   /** 1-based line number in its source (file, journal, stream), for error reports. */
   line: number;
+  /**
+   * The IPv4 source as an unsigned 32-bit number when the reader had it at hand (absent or -1 otherwise): saves
+   * detection turning the text back into a number.
+   */
+  srcV4?: number;
+  /** The IPv4 destination the same way. */
+  dstV4?: number;
 }
 
 /** A non-packet line that says packets may have been lost (kernel or syslog rate limiting). */

@@ -1,6 +1,7 @@
 // Per-source scan state as detection keeps it (psad's %scan, %curr_scan and %scan_dl per source), shared by the pure
 // detector that changes it, the store that persists it and the profile builder that renders it.
 import type { DangerLevel } from './profile.ts';
+import type { ScanTable } from './scan-table.ts';
 
 /** Lowest and highest destination port seen. */
 export interface PortRange {
@@ -310,21 +311,6 @@ export function cleanMarks(historyWritten = 0): DirtyMarks {
   return { source: false, pairs: null, ports: null, sigs: null, historyWritten, used: false, full: false };
 }
 
-/** Marks a pair as changed. */
-export function markPair(s: SourceState, dst: string): void {
-  (s.dirty.pairs ??= new Set()).add(dst);
-}
-
-/** Marks a port counter as changed. */
-export function markPort(s: SourceState, key: number): void {
-  (s.dirty.ports ??= new Set()).add(key);
-}
-
-/** Marks a signature hit as changed. */
-export function markSig(s: SourceState, sid: number): void {
-  (s.dirty.sigs ??= new Set()).add(sid);
-}
-
 /** Shared empty values of fields that stay empty for nearly every pair; replaced (never mutated) on first write. */
 export const EMPTY_SIGS: readonly PairSigHit[] = Object.freeze([]);
 export const EMPTY_COUNTS: Readonly<Record<string, number>> = Object.freeze({});
@@ -332,39 +318,6 @@ export const EMPTY_LIST: readonly string[] = Object.freeze([]);
 
 /** Port-key protocol codes. */
 export const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
-
-/** Key of a (protocol, port) in SourceState.ports, or -1 for protocols without ports. */
-export function portKey(proto: string, port: number): number {
-  const code = proto === 'tcp' ? 0 : proto === 'udp' ? 1 : proto === 'udplite' ? 2 : -1;
-  return code < 0 ? -1 : code * 65536 + port;
-}
-
-/** A new, empty source state. */
-export function newSourceState(ip: string, family: 4 | 6, time: number): SourceState {
-  return {
-    ip, family, dl: 0, firstSeen: time, lastSeen: time, packets: 0, pairs: new Map(), ports: new Map(), sigs: new Map(),
-    history: [], sensors: {}, tags: EMPTY_LIST as string[],
-    interval: -1, curSigDl: 0, curSidDl: 0, sawTcpOptions: false, mirai: EMPTY_COUNTS, dirty: cleanMarks(),
-  };
-}
-
-/**
- * Expires the due pairs among `candidates` (flat [ip, dst, …]) found in `sources`; returns how many. For directories
- * that track no changes (the first store write of a source is a full one), so no pair is marked.
- */
-export function expireCandidates(sources: ReadonlyMap<string, SourceState>, cutoff: number, by: 'start' | 'last', candidates: readonly string[],
-  onExpired?: (s: SourceState) => void): number {
-  let n = 0;
-  for (let i = 0; i + 1 < candidates.length; i += 2) {
-    const s = sources.get(candidates[i]!);
-    const p = s?.pairs.get(candidates[i + 1]!);
-    if (!s || !p || !p.live || (by === 'start' ? p.start : p.last) > cutoff) continue;
-    expirePair(p);
-    onExpired?.(s);
-    n++;
-  }
-  return n;
-}
 
 /** Per-source packet counts by protocol, chain, interface and log prefix, summed over the source's pairs. */
 export interface SourceCounts {
@@ -411,16 +364,6 @@ export function newPairState(dst: string, time: number): PairState {
   };
 }
 
-/** Ends a pair's window (psad's delete_old_scans): the danger-level counters restart with its next packet. */
-export function expirePair(p: PairState): void {
-  p.live = false;
-  p.absnum = 0;
-  p.totProtocols = 0;
-  p.slots = EMPTY_LIST as string[];
-  p.wprotos = EMPTY_LIST as string[];
-  p.wTcpLo = p.wTcpHi = p.wUdpLo = p.wUdpHi = p.wLiteLo = p.wLiteHi = -1;
-}
-
 /** Which evicted sources a level assignment can leave alone. */
 export interface TouchedHint {
   /** Sources at or above this level are always processed (their scan types are labelled). */
@@ -432,36 +375,38 @@ export interface TouchedHint {
 }
 
 /**
- * Where detection finds source state: an in-memory map, or a bounded cache over the store. The detector only calls these;
- * it never knows whether a source was evicted and reloaded.
+ * Where detection keeps source state: a scan table in memory, optionally over a store that holds evicted sources. The
+ * detector works on the table's records by id; it never knows whether a source was evicted and reloaded.
  */
 export interface SourceDirectory {
   /** Whether changes must be tracked per pair, port and signature (only when a store is written incrementally). */
   readonly tracksChanges: boolean;
+  /** The hot state. */
+  readonly table: ScanTable;
   /**
-   * The source's state, loading it when it was evicted; undefined when never seen. `key` is ipv4Key(ip) when the caller
-   * has it (-1 otherwise): a directory may look IPv4 sources up by number.
+   * The source's id in the table, loading it when it was evicted; -1 when never seen. `v4` is the IPv4 address as a
+   * number when the caller has it (-1 otherwise); `ip` is its text, which may be '' when the number is given.
    */
-  get(ip: string, key?: number): SourceState | undefined;
+  find(ip: string, v4: number): number;
+  /** Registers a source the detector has just added to the table (a bounded directory may evict others, never it). */
+  added(id: number): void;
   /**
-   * Changes whenever a state object handed out before may have been replaced (evicted, reloaded, copied): a caller that
-   * keeps its own index of handed-out objects drops it then.
+   * Changes whenever ids handed out before may have been reused (sources evicted, reloaded, copied): a caller that
+   * keeps ids of its own (the expiry schedule) drops them then.
    */
   readonly generation: number;
-  /** Registers a new source. */
-  add(state: SourceState): void;
-  /** Notes that the source was touched in the current interval (its `interval` field is already set). */
-  touch(state: SourceState): void;
+  /** Notes that the source was touched in the current interval (its S_INTERVAL is already set). */
+  touch(id: number): void;
   /**
    * Calls `fn` for every source touched in interval `id` (in memory or evicted) and keeps their changes. A store-backed
    * directory may skip evicted sources that `hint` shows cannot change (fewer packets and destinations than the first
    * thresholds, no pending signature level, below the reporting level).
    */
-  forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void;
+  forEachTouched(id: number, fn: (s: number) => void, hint?: TouchedHint): void;
   /**
-   * Ends the window of every live pair whose `start` (psad) or `last` (own mode) is at or before `cutoff` ms. In memory
-   * only `candidates` (flat [ip, dst, ip, dst, …], the pairs the detector scheduled as possibly due) need checking; a
-   * store-backed directory also expires what it holds on disk.
+   * Ends the window of live pairs whose `start` (psad) or `last` (own mode) is at or before `cutoff`: every such pair
+   * in the table when `all` (the caller kept no schedule of its own), and a store-backed directory also what it holds
+   * on disk.
    */
-  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number;
+  expirePairs(cutoff: number, by: 'start' | 'last', all: boolean): number;
 }

@@ -23,6 +23,7 @@ import {
 } from './kernel-keys.ts';
 import { cursor, decIn, hexIn, isFullIpv6, isHex, isHexCode, printable, protoNumber, readDec, readHex } from './kernel-values.ts';
 import type { ErrorReason } from './parse-types.ts';
+import { owned, V4Strings } from './v4-strings.ts';
 
 /** Options the scanner needs from the parser. */
 export interface ScanOptions {
@@ -55,38 +56,6 @@ function sameAt(s: string, a: number, t: string): boolean {
 }
 
 /**
- * A copy of `s` that owns its characters: strings cut out of a log line may share the line's (or a whole read chunk's)
- * memory, and detection keeps addresses for hours. V8 copies slices shorter than 13 characters; a longer one is
- * flattened from a fresh concatenation.
- */
-export function owned(s: string): string {
-  return s.length > 12 ? ` ${s}`.slice(1) : s;
-}
-
-/**
- * The text of IPv4 addresses by value, one string object per address while it stays in the table: detection's maps
- * are keyed by address, and a key that is the very object stored finds its entry without hashing or comparing
- * characters. Direct-mapped and bounded: a collision only costs a fresh copy.
- */
-class V4Strings {
-  static readonly BITS = 17;
-  readonly #keys = new Int32Array(1 << V4Strings.BITS);
-  readonly #vals: string[] = new Array<string>(1 << V4Strings.BITS).fill('');
-
-  /** The address `n` (32-bit value) whose canonical text is s[a,b). */
-  get(n: number, s: string, a: number, b: number): string {
-    const k = n | 0;
-    const h = Math.imul(k ^ (k >>> 15), 0x2c1b3c6d) >>> (32 - V4Strings.BITS);
-    const v = this.#vals[h]!;
-    if (this.#keys[h] === k && v !== '') return v;
-    const t = owned(s.slice(a, b));
-    this.#keys[h] = k;
-    this.#vals[h] = t;
-    return t;
-  }
-}
-
-/**
  * One reusable scanner (one per parser). `scan()` returns a complete PacketEvent (time, host, prefix, sid and line
  * left for the caller) or null with `reason` and `detail` set.
  */
@@ -108,7 +77,8 @@ export class KernelFieldScanner implements FieldReaders {
   #addrV6 = false;
   #lastMac = '';
   readonly #v6cache = new Map<string, string>();
-  readonly #v4 = new V4Strings();
+  /** IPv4 address texts by value (shared with the byte reader, so both hand out the same strings). */
+  readonly v4 = new V4Strings();
 
   constructor(opts: ScanOptions) {
     this.#compat = opts.psadCompat;
@@ -232,7 +202,7 @@ export class KernelFieldScanner implements FieldReaders {
       if (ok && dots === 3 && digits > 0) {
         this.#addrV6 = false;
         this.#addrEnd = i;
-        const v = this.#v4.get(num * 256 + part, s, a, i);
+        const v = this.v4.get(num * 256 + part, s, a, i);
         this.#remember(slot, v, v, false);
         return v;
       }

@@ -20,6 +20,9 @@ import { uptime } from 'node:os';
 import type { LossNotice, PacketEvent, TimeSource } from '../domain/events.ts';
 import { KernelFieldScanner } from './kernel-fields.ts';
 import { printable } from './kernel-values.ts';
+import { ByteLineReader } from './line-bytes.ts';
+import { LineEvent } from './line-event.ts';
+import { cleanPrefix } from './log-prefix.ts';
 import { lossNoticeIn, rsyslogRepeat } from './loss-notice.ts';
 import type { ErrorReason, ParseResult, ParserOptions } from './parse-types.ts';
 import { HeaderReader, emptyHeader } from './syslog-header.ts';
@@ -125,6 +128,46 @@ export class FirewallLineParser {
     const years = new YearInference(yearZone, now, futureToleranceMs, psadCompat);
     this.#headers = new HeaderReader(years, zone, bootTimeMs);
     this.#scanner = new KernelFieldScanner({ psadCompat });
+    this.#bytes = new ByteLineReader(years);
+    this.#event = new LineEvent(this.#scanner.v4);
+    this.#result = { kind: 'packet', event: this.#event };
+  }
+
+  readonly #bytes: ByteLineReader;
+  readonly #event: LineEvent;
+  readonly #result: ParseResult;
+  /** Lines parseBytes() read without decoding them (for tests and profiling). */
+  byteLines = 0;
+
+  /**
+   * Parses the line buf[a,b) (without its terminator): the result parse() gives for its text. A packet comes as one
+   * reused LineEvent, valid only until the next call (LineEvent.plain() copies it): the commonest firewall line is
+   * read from the bytes into it, any other line is decoded, goes through parse() and its packet is copied into it.
+   */
+  parseBytes(buf: Buffer, a: number, b: number, lineNo = 0): ParseResult {
+    const ev = this.#event;
+    if (b - a <= this.options.maxLineLength && this.#bytes.read(buf, a, b, ev)) {
+      const prefix = ev.prefix;
+      let sid: number | undefined;
+      if (prefix !== '') {
+        if (prefix !== this.#sidPrefix) {
+          this.#sidPrefix = prefix;
+          this.#sidValue = this.#sid(prefix);
+        }
+        if (this.#sidValue >= 0) sid = this.#sidValue;
+      }
+      ev.sid = sid;
+      ev.line = lineNo;
+      this.#lastTime = ev.time;
+      this.#pending = null;
+      this.#prevFirewall = true;
+      this.byteLines++;
+      return this.#result;
+    }
+    const r = this.parse(buf.toString('utf8', a, b), lineNo);
+    if (r.kind !== 'packet') return r;
+    ev.copy(r.event);
+    return this.#result;
   }
 
   /** Parses one line (without its line terminator; a trailing CR is ignored). `lineNo` is 1-based, for reports. */
@@ -342,12 +385,7 @@ export class FirewallLineParser {
     if (a === b) return '';
     const last = this.#lastPrefix;
     if (last.length === b - a && s.startsWith(last, a)) return last;
-    let p = s.slice(a, b);
-    const k = p.lastIndexOf('kernel:');
-    if (k >= 0) p = p.slice(k + 7);
-    // psad IGNORE_KERNEL_TIMESTAMP: s|\[\s*\d+\.\d+\s*\]\s*||
-    if (p.includes('[')) p = p.replace(/\[\s*\d+\.\d+\s*\]\s*/, '');
-    p = p.trim();
+    const p = cleanPrefix(s.slice(a, b));
     this.#lastPrefix = p;
     return p;
   }

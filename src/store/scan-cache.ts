@@ -1,8 +1,11 @@
-// A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in memory, the
-// least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs disk, not RAM.
-import { IntMap, ipv4Key } from '../domain/int-table.ts';
-import { expireCandidates, expirePair, markPair } from '../domain/scan-state.ts';
+// A bounded cache of hot source state over the store: at most `maxHot` sources (and the memory budget) in the scan
+// table, the least recently used evicted to SQLite and reloaded on their next packet, so a spoofed-source flood costs
+// disk, not RAM.
+import { ipv4Text } from '../domain/int-table.ts';
+import { cleanMarks } from '../domain/scan-state.ts';
 import type { SourceDirectory, SourceState, TouchedHint } from '../domain/scan-state.ts';
+import { exportSource, importSource } from '../domain/scan-table-io.ts';
+import { P_BITS, PB_LIVE, PW, S_FLAGS, S_INTERVAL, SB_DIRTY, SB_USED, SF_LAST, SW, ScanTable } from '../domain/scan-table.ts';
 import { IpBloom } from './ip-bloom.ts';
 import { ScanStateRepo } from './scan-state.ts';
 import type { Database } from 'better-sqlite3';
@@ -19,6 +22,8 @@ export interface ScanCacheOptions {
   notice?: (msg: string) => void;
   /** Reads the process's memory use (resident set; tests override it). */
   heapUsed?: () => number;
+  /** Room for 2^tableBits pairs before the table first grows (the input's size says roughly how many will come). */
+  tableBits?: number;
 }
 
 /** Counters for reports and benchmarks. */
@@ -31,18 +36,17 @@ export interface CacheStats {
 
 /** SourceDirectory over SQLite with an LRU of hot sources. Writes go through the caller's transaction. */
 export class ScanCache implements SourceDirectory {
+  readonly table: ScanTable;
   #repo: ScanStateRepo | null = null;
   readonly #open: () => Database;
   readonly stats: CacheStats = { evicted: 0, reloaded: 0, saved: 0, peakHot: 0 };
-  /** Hot sources, least recently used first (Map insertion order). */
-  readonly #hot = new Map<string, SourceState>();
-  /** Hot IPv4 sources by number (the per-packet lookup). */
-  readonly #hotByKey = new IntMap<SourceState>();
+  /** Hot sources, least recently used first (Set insertion order). */
+  readonly #lru = new Set<number>();
   /** See SourceDirectory.generation: bumped when hot sources are dropped. */
   generation = 0;
-  #touched = new Set<SourceState>();
+  #touched = new Set<number>();
   /** Sources handed out since the last flush (only these can have changed). */
-  #handed = new Set<SourceState>();
+  #handed = new Set<number>();
   #cap: number;
   readonly #o: Required<Omit<ScanCacheOptions, 'notice'>> & Pick<ScanCacheOptions, 'notice'>;
   /** Whether the store may hold sources that are not hot (false for a fresh store until the first eviction). */
@@ -60,7 +64,8 @@ export class ScanCache implements SourceDirectory {
    * only when its sources outgrow memory).
    */
   constructor(db: Database | (() => Database), o: ScanCacheOptions) {
-    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage.rss(), ...o };
+    this.#o = { now: Date.now, heapUsed: () => process.memoryUsage.rss(), tableBits: 12, ...o };
+    this.table = new ScanTable(this.#o.tableBits);
     this.#cap = o.maxHot;
     if (typeof db === 'function') {
       this.#open = db;
@@ -81,9 +86,9 @@ export class ScanCache implements SourceDirectory {
     if (this.#repo) return this.#repo;
     this.#repo = new ScanStateRepo(this.#open());
     // changes were not tracked until now: everything in memory is written in full at its next save
-    for (const s of this.#hot.values()) {
-      s.dirty.full = true;
-      this.#handed.add(s);
+    for (const id of this.#lru) {
+      this.table.marksOf(id).full = true;
+      this.#handed.add(id);
     }
     return this.#repo;
   }
@@ -105,73 +110,89 @@ export class ScanCache implements SourceDirectory {
 
   /** Sources currently in memory. */
   get hotCount(): number {
-    return this.#hot.size;
+    return this.#lru.size;
   }
 
-  /** Hot sources (read-only iteration, e.g. for reports). */
-  hot(): IterableIterator<SourceState> {
-    return this.#hot.values();
+  /** Ids of the sources in memory. */
+  hotIds(): IterableIterator<number> {
+    return this.#lru.values();
   }
 
-  get(ip: string, key = -1): SourceState | undefined {
-    const s = key >= 0 ? this.#hotByKey.get(key) : this.#hot.get(ip);
-    if (s) {
-      // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
-      s.dirty.used = true;
-      if (this.#repo) this.#handed.add(s);
-      return s;
-    }
+  /** A snapshot of the source's state (hot, else from the store without making it hot), or undefined. */
+  get(ip: string): SourceState | undefined {
+    const id = this.table.findSource(ip, -1);
+    if (id >= 0) return exportSource(this.table, id);
     if (!this.#coldExists || (this.#bloom && !this.#bloom.has(ip))) return undefined;
+    return this.repo.load(ip);
+  }
+
+  find(text: string, v4: number): number {
+    const t = this.table;
+    const id = t.findSource(text, v4);
+    if (id >= 0) {
+      // second chance: eviction skips (and requeues) sources used since it last looked, so hits cost one flag write
+      t.si[id * SW + S_FLAGS]! |= SB_USED;
+      if (this.#repo) this.#handed.add(id);
+      return id;
+    }
+    if (!this.#coldExists) return -1;
+    const ip = text !== '' ? text : ipv4Text(v4);
+    if (this.#bloom && !this.#bloom.has(ip)) return -1;
     const loaded = this.repo.load(ip);
-    if (!loaded) return undefined;
+    if (!loaded) return -1;
     this.stats.reloaded++;
-    this.#insert(loaded);
+    const nid = importSource(t, loaded);
+    this.#insert(nid);
     // it may have been touched earlier in the open interval, before its eviction: keep it in the interval's set
-    this.#touched.add(loaded);
-    return loaded;
+    this.#touched.add(nid);
+    return nid;
   }
 
-  add(state: SourceState): void {
-    this.#insert(state);
+  added(id: number): void {
+    this.#insert(id);
   }
 
-  touch(state: SourceState): void {
-    this.#touched.add(state);
+  touch(id: number): void {
+    this.#touched.add(id);
   }
 
-  forEachTouched(id: number, fn: (s: SourceState) => void, hint?: TouchedHint): void {
+  forEachTouched(id: number, fn: (s: number) => void, hint?: TouchedHint): void {
+    const t = this.table;
     const touched = this.#touched;
     this.#touched = new Set();
     for (const s of touched) {
-      if (s.interval !== id) continue;
+      if (!t.has(s) || t.si[s * SW + S_INTERVAL] !== id) continue;
       fn(s);
-      if (this.#repo && this.#hot.get(s.ip) === s) this.#handed.add(s);
+      if (this.#repo) this.#handed.add(s);
     }
     if (!this.#coldExists) return;
     // sources evicted during the interval: load, update and write back without disturbing the hot set
     for (const ip of this.repo.touchedIn(id, hint)) {
-      if (this.#hot.has(ip)) continue;
+      if (t.findSource(ip, -1) >= 0) continue;
       const s = this.repo.load(ip);
       if (!s) continue;
-      fn(s);
-      this.repo.save(s, this.#o.now());
+      const tmp = importSource(t, s);
+      fn(tmp);
+      this.#save(tmp, this.#o.now());
+      t.removeSource(tmp);
+      this.generation++;
       this.stats.saved++;
     }
   }
 
-  expirePairs(cutoff: number, by: 'start' | 'last', candidates: readonly string[]): number {
-    if (!this.opened) {
-      return expireCandidates(this.#hot, cutoff, by, candidates);
-    }
+  expirePairs(cutoff: number, by: 'start' | 'last', all: boolean): number {
+    const t = this.table;
+    if (!this.opened) return all ? t.expireAll(cutoff, by) : 0;
     // the store holds the truth once every hot change is written: expire there and mirror the rows it names in memory
     this.flush();
     const expired = this.repo.expire(cutoff, by);
     for (const [ip, dst] of expired) {
-      const s = this.#hot.get(ip);
-      const p = s?.pairs.get(dst);
-      if (!s || !p?.live) continue;
-      expirePair(p);
-      markPair(s, dst);
+      const s = t.findSource(ip, -1);
+      const d = s < 0 ? -1 : t.dsts.peek(dst);
+      const p = d < 0 ? -1 : t.findPair(s, d);
+      if (p < 0 || (t.pi[p * PW + P_BITS]! & PB_LIVE) === 0) continue;
+      t.expire(p);
+      (t.marksOf(s).pairs ??= new Set()).add(dst);
       this.#handed.add(s);
     }
     return expired.length;
@@ -184,31 +205,44 @@ export class ScanCache implements SourceDirectory {
     const handed = this.#handed;
     this.#handed = new Set();
     repo.db.transaction(() => {
-      for (const s of handed) if (this.#hot.get(s.ip) === s) repo.save(s, now);
+      for (const id of handed) if (this.table.has(id)) this.#save(id, now);
     })();
+  }
+
+  /** Writes one source's changes and clears its marks. */
+  #save(id: number, now: number): void {
+    const t = this.table;
+    const m = t.marks[id];
+    const changed = (t.si[id * SW + S_FLAGS]! & SB_DIRTY) !== 0 || (m ? m.full || m.pairs || m.ports || m.sigs : false)
+      || (m?.historyWritten ?? 0) !== t.history[id]!.length;
+    if (!changed) return;
+    const s = exportSource(t, id);
+    this.repo.save(s, now);
+    t.marks[id] = cleanMarks(s.history.length);
+    t.si[id * SW + S_FLAGS]! &= ~SB_DIRTY;
   }
 
   /** Drops hot sources last seen before `cutoff` (retention pruning deletes them from the store). */
   forget(cutoff: number): void {
-    for (const [ip, s] of this.#hot) {
-      if (s.lastSeen < cutoff) {
-        this.#drop(ip);
-        this.#touched.delete(s);
-        this.#handed.delete(s);
+    const t = this.table;
+    for (const id of [...this.#lru]) {
+      if (t.sf[id * SW / 2 + SF_LAST]! < cutoff) {
+        this.#touched.delete(id);
+        this.#handed.delete(id);
+        this.#drop(id);
       }
     }
   }
 
-  #insert(s: SourceState): void {
+  #insert(id: number): void {
+    const t = this.table;
     // the detector is working on this one: it must survive the eviction its insertion may trigger
-    s.dirty.used = true;
-    if (this.#repo) this.#handed.add(s);
-    else s.dirty.full = true;
-    this.#hot.set(s.ip, s);
-    const key = ipv4Key(s.ip);
-    if (key >= 0) this.#hotByKey.set(key, s);
-    if (this.#hot.size > this.stats.peakHot) this.stats.peakHot = this.#hot.size;
-    if (this.#hot.size > this.#cap) {
+    t.si[id * SW + S_FLAGS]! |= SB_USED;
+    if (this.#repo) this.#handed.add(id);
+    else t.marksOf(id).full = true;
+    this.#lru.add(id);
+    if (this.#lru.size > this.stats.peakHot) this.stats.peakHot = this.#lru.size;
+    if (this.#lru.size > this.#cap) {
       if (!this.#capNoted) {
         this.#capNoted = true;
         this.#o.notice?.(`more than ${this.#cap} sources active (detect.maxHotSources): the least recently seen are kept in the ` +
@@ -222,11 +256,10 @@ export class ScanCache implements SourceDirectory {
     }
   }
 
-  /** Removes a hot source (its state object is no longer the one handed out for the address). */
-  #drop(ip: string): void {
-    this.#hot.delete(ip);
-    const key = ipv4Key(ip);
-    if (key >= 0) this.#hotByKey.delete(key);
+  /** Removes a hot source (its id may be handed out again). */
+  #drop(id: number): void {
+    this.#lru.delete(id);
+    this.table.removeSource(id);
     this.generation++;
   }
 
@@ -234,23 +267,26 @@ export class ScanCache implements SourceDirectory {
   #evict(n: number): void {
     const now = this.#o.now();
     const repo = this.repo;
-    let left = Math.min(n, this.#hot.size - 1);
-    let budget = this.#hot.size;
+    const t = this.table;
+    let left = Math.min(n, this.#lru.size - 1);
+    let budget = this.#lru.size;
     repo.db.transaction(() => {
-      for (const [ip, s] of this.#hot) {
+      for (const id of this.#lru) {
         if (left <= 0 || budget-- <= 0) break;
-        if (s.dirty.used) {
-          s.dirty.used = false;
-          this.#hot.delete(ip);
-          this.#hot.set(ip, s);
+        const f = id * SW + S_FLAGS;
+        if ((t.si[f]! & SB_USED) !== 0) {
+          t.si[f]! &= ~SB_USED;
+          this.#lru.delete(id);
+          this.#lru.add(id);
           continue;
         }
         left--;
-        repo.save(s, now);
+        const ip = t.ip[id]!;
+        this.#save(id, now);
         (this.#bloom ??= new IpBloom()).add(ip);
-        this.#drop(ip);
-        this.#touched.delete(s);
-        this.#handed.delete(s);
+        this.#touched.delete(id);
+        this.#handed.delete(id);
+        this.#drop(id);
         this.stats.evicted++;
       }
     })();
@@ -270,7 +306,7 @@ export class ScanCache implements SourceDirectory {
       if (this.#cap < this.#o.maxHot && used < budget * 0.5) this.#cap = Math.min(this.#o.maxHot, Math.ceil(this.#cap * 1.25));
       return;
     }
-    const before = this.#hot.size;
+    const before = this.#lru.size;
     this.#cap = Math.max(Math.min(1000, this.#o.maxHot), Math.floor(before * 0.6));
     this.#evict(before - this.#cap);
     this.#cooldown = 20;

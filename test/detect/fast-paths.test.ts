@@ -1,23 +1,28 @@
 // The detector's shortcuts give the verdicts of the plain algorithm: own-mode level assignment skipping pairs that
-// cannot change (per-object memo) and the expiry schedule holding pair objects, against a directory that hands the
-// detector a fresh copy of every source at each interval (so no memo ever hits and scheduled objects go stale).
+// cannot change (per-source memo, walks of this interval's pairs only) and the expiry schedule of pair ids, against a
+// directory that puts a fresh copy of every source back into the table at each interval (so no memo ever hits and
+// scheduled ids go stale).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Detector } from '../../src/detect/engine.ts';
 import { MemoryDirectory } from '../../src/detect/memory-directory.ts';
 import { TcpFlag } from '../../src/domain/events.ts';
 import type { PacketEvent } from '../../src/domain/events.ts';
-import type { SourceState } from '../../src/domain/scan-state.ts';
+import { exportSource, importSource } from '../../src/domain/scan-table-io.ts';
 import { ev, rules, T0 } from './helpers.ts';
 
-/** A MemoryDirectory whose interval pass works on deep copies (what a store-backed directory does after a reload). */
+/**
+ * A MemoryDirectory whose interval pass works on copies put back into the table (what a store-backed directory does after a
+ * reload): no memo survives and the detector's scheduled ids go stale.
+ */
 class CopyingDirectory extends MemoryDirectory {
-  override forEachTouched(id: number, fn: (s: SourceState) => void): void {
+  override forEachTouched(id: number, fn: (s: number) => void): void {
+    const t = this.table;
     super.forEachTouched(id, (s) => {
-      const copy = structuredClone(s);
-      fn(copy);
-      this.replace(copy);
+      const copy = structuredClone(exportSource(t, s));
+      t.removeSource(s);
       this.generation++;
+      fn(importSource(t, copy));
     });
   }
 }

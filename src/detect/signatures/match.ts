@@ -10,6 +10,7 @@ import type { AddrSpec, FlagSpec, IntRange, Signature } from './types.ts';
 /** The packet fields signatures look at. The matcher caches parsed addresses in the `_…` fields. */
 export interface SigPacket {
   family: 4 | 6;
+  /** Addresses as text (for IPv4 only read when `_src4` / `_dst4` are not set). */
   src: string;
   dst: string;
   /** psad's protocol name ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
@@ -92,39 +93,50 @@ export function ipv4Number(s: string): number {
   return v * 256 + part;
 }
 
-/** An address criterion compiled for speed: exact hosts by text, IPv4 networks as numbers, IPv6 networks. */
+/** An address criterion compiled for speed: exact IPv4 hosts and networks as numbers, IPv6 hosts by text, IPv6 networks. */
 interface Addr {
   any: boolean;
   neg: boolean;
   hosts: Set<string>;
+  hosts4: Set<number>;
   v4: { base: number; mask: number }[];
   v6: Cidr[];
 }
 
 function compileAddr(a: AddrSpec): Addr {
-  const out: Addr = { any: a.any, neg: a.neg, hosts: new Set(), v4: [], v6: [] };
+  const out: Addr = { any: a.any, neg: a.neg, hosts: new Set(), hosts4: new Set(), v4: [], v6: [] };
   for (const n of a.nets) {
-    if (n.prefix === (n.family === 4 ? 32 : 128)) out.hosts.add(n.text.slice(0, n.text.indexOf('/')));
-    else if (n.family === 4) {
+    const base = ((n.bytes[0]! << 24) | (n.bytes[1]! << 16) | (n.bytes[2]! << 8) | n.bytes[3]!) >>> 0;
+    if (n.prefix === (n.family === 4 ? 32 : 128)) {
+      if (n.family === 4) out.hosts4.add(base);
+      else out.hosts.add(n.text.slice(0, n.text.indexOf('/')));
+    } else if (n.family === 4) {
       const mask = n.prefix === 0 ? 0 : (0xffffffff << (32 - n.prefix)) >>> 0;
-      out.v4.push({ base: ((n.bytes[0]! << 24) | (n.bytes[1]! << 16) | (n.bytes[2]! << 8) | n.bytes[3]!) >>> 0, mask });
+      out.v4.push({ base, mask });
     } else out.v6.push(n);
   }
   return out;
 }
 
+/** The packet's IPv4 source or destination as a number (-1 when not IPv4), computed once per packet. */
+function addr4(p: SigPacket, isSrc: boolean): number {
+  let n = isSrc ? p._src4 : p._dst4;
+  if (n === -2) {
+    n = p.family === 4 ? ipv4Number(isSrc ? p.src : p.dst) : -1;
+    if (isSrc) p._src4 = n;
+    else p._dst4 = n;
+  }
+  return n;
+}
+
 function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
   if (a.any) return true;
-  const text = isSrc ? p.src : p.dst;
-  let inside = a.hosts.has(text);
-  if (!inside && a.v4.length > 0 && p.family === 4) {
-    let n = isSrc ? p._src4 : p._dst4;
-    if (n === -2) {
-      n = ipv4Number(text);
-      if (isSrc) p._src4 = n;
-      else p._dst4 = n;
-    }
-    if (n >= 0) {
+  let inside = false;
+  // IPv4 addresses are compared as numbers: the packet's text may not even have been built
+  const n = p.family === 4 ? addr4(p, isSrc) : -1;
+  if (n >= 0) {
+    inside = a.hosts4.has(n);
+    if (!inside) {
       for (const net of a.v4) {
         if (((n & net.mask) >>> 0) === net.base) {
           inside = true;
@@ -132,11 +144,13 @@ function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
         }
       }
     }
+  } else {
+    inside = a.hosts.has(isSrc ? p.src : p.dst);
   }
   if (!inside && a.v6.length > 0 && p.family === 6) {
     let ip = isSrc ? p._src6 : p._dst6;
     if (!ip) {
-      ip = parseIp(text);
+      ip = parseIp(isSrc ? p.src : p.dst);
       if (isSrc) p._src6 = ip;
       else p._dst6 = ip;
     }
@@ -191,6 +205,18 @@ class Compiled implements SigMatch {
   readonly icmpId: IntRange | null;
   readonly ipopts: string | null;
   readonly sameip: boolean;
+  /**
+   * Exact values a packet must have for the signature to match (-1: no such requirement), tested before everything
+   * else: source port (tcp/udp), window and sequence (tcp), and for IPv4 packets TTL, IP id and a single source or
+   * destination host. Each is implied by a test the full check makes, so a miss here is a miss there.
+   */
+  readonly qSp: number;
+  readonly qWin: number;
+  readonly qSeq: number;
+  readonly qTtl: number;
+  readonly qId: number;
+  readonly qSrc4: number;
+  readonly qDst4: number;
 
   constructor(s: Signature, dl: number) {
     this.sig = s;
@@ -215,7 +241,26 @@ class Compiled implements SigMatch {
     this.icmpId = s.icmpId ?? null;
     this.ipopts = s.ipopts ?? null;
     this.sameip = s.sameip;
+    const ports = s.proto === 'tcp' || s.proto === 'udp';
+    this.qSp = ports ? exact(s.sp) : -1;
+    this.qWin = s.proto === 'tcp' ? exact(this.window) : -1;
+    this.qSeq = s.proto === 'tcp' ? exact(this.seq) : -1;
+    this.qTtl = exact(this.ttl);
+    this.qId = exact(this.id);
+    this.qSrc4 = singleHost4(this.src);
+    this.qDst4 = singleHost4(this.dst);
   }
+}
+
+/** The one value a range admits (not negated, lo = hi, ≥ 0), or -1. */
+function exact(r: IntRange | null): number {
+  return r && !r.neg && r.lo === r.hi && r.lo >= 0 ? r.lo : -1;
+}
+
+/** The one IPv4 host an address criterion admits (no networks, no IPv6, not negated), or -1. */
+function singleHost4(a: Addr): number {
+  if (a.any || a.neg || a.hosts.size > 0 || a.v4.length > 0 || a.v6.length > 0 || a.hosts4.size !== 1) return -1;
+  return [...a.hosts4][0]!;
 }
 
 /** Candidates of one protocol: per-port buckets, then wide rules keyed by flags (tcp) and the rest. */
@@ -243,6 +288,7 @@ export class SignatureSet {
   readonly #ipOpts: Compiled[] = [];
   readonly #ip: Compiled[] = [];
   readonly #bySid = new Map<number, Signature>();
+  readonly #all: Compiled[] = [];
   readonly #size: number;
 
   constructor(sigs: readonly Signature[], opts: { compat: boolean; ruleDl: ReadonlyMap<number, number>; ipOptions: IpOptionTable }) {
@@ -253,6 +299,7 @@ export class SignatureSet {
     for (const s of sigs) {
       this.#bySid.set(s.sid, s);
       const c = new Compiled(s, this.levelOf(s.sid, s.dl));
+      this.#all.push(c);
       if (s.proto === 'tcp' || s.proto === 'udp') {
         const idx = s.proto === 'tcp' ? this.#tcp : this.#udp;
         if (!s.dp.neg && s.dp.hi - s.dp.lo < NARROW) {
@@ -287,34 +334,62 @@ export class SignatureSet {
     return this.#ruleDl.get(sid) ?? dl;
   }
 
-  /** Appends every matching signature of the packet's protocol and of "ip" to `out`. */
-  match(p: SigPacket, out: SigMatch[]): void {
+  /** Puts every matching signature of the packet's protocol and of "ip" into `out` from index 0; returns how many. */
+  match(p: SigPacket, out: SigMatch[]): number {
     const proto = p.proto;
+    let n = 0;
     if (proto === 'tcp' || proto === 'udp') {
       const idx = proto === 'tcp' ? this.#tcp : this.#udp;
       const bucket = p.dp >= 0 ? idx.byPort[p.dp] : undefined;
-      if (bucket) this.#testAll(p, bucket, out);
+      if (bucket) n = this.#testAll(p, bucket, out, n);
       if (idx.byFlags.size > 0) {
         const f = idx.byFlags.get(this.#compat ? p.flagsText : p.flags);
-        if (f) this.#testAll(p, f, out);
+        if (f) n = this.#testAll(p, f, out, n);
       }
-      this.#testAll(p, idx.other, out);
+      n = this.#testAll(p, idx.other, out, n);
     } else if (proto === 'icmp') {
       const bucket = p.itype >= 0 && p.itype < 256 ? this.#icmpByType[p.itype] : undefined;
-      if (bucket) this.#testAll(p, bucket, out);
-      this.#testAll(p, this.#icmpOther, out);
+      if (bucket) n = this.#testAll(p, bucket, out, n);
+      n = this.#testAll(p, this.#icmpOther, out, n);
     }
     // psad never matches "ip" rules on IPv6 packets (match_snort_ip_keywords returns early for them); own mode does
-    if (this.#compat && p.family === 6) return;
-    if (p.ipOpts !== '') this.#testAll(p, this.#ipOpts, out);
-    this.#testAll(p, this.#ip, out);
+    if (this.#compat && p.family === 6) return n;
+    if (p.ipOpts !== '') n = this.#testAll(p, this.#ipOpts, out, n);
+    return this.#testAll(p, this.#ip, out, n);
   }
 
-  #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[]): void {
+  /**
+   * The plain scan the indexes and exact-value checks of match() must agree with: every signature of the packet's
+   * protocol and of "ip", each through the full test. For tests; same results as match(), in signature order.
+   */
+  matchPlain(p: SigPacket, out: SigMatch[]): number {
+    let n = 0;
+    for (const c of this.#all) {
+      if (c.proto === 'ip' ? this.#compat && p.family === 6 : c.proto !== p.proto) continue;
+      if (this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) out[n++] = c;
+    }
+    out.length = n;
+    return n;
+  }
+
+  #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[], n0: number): number {
+    let n = n0;
+    const v4 = p.family === 4;
+    const sp = p.sp < 0 ? 0 : p.sp;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
-      if (this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) out.push(c);
+      // the exact values first: most candidates fail one of them
+      if ((c.qSp >= 0 && c.qSp !== sp) || (c.qWin >= 0 && c.qWin !== (p.window < 0 ? 0 : p.window))
+        || (c.qSeq >= 0 && c.qSeq !== (p.tcpSeq < 0 ? 0 : p.tcpSeq))) continue;
+      if (v4 && ((c.qTtl >= 0 && c.qTtl !== p.ttl) || (c.qId >= 0 && c.qId !== p.ipId) || (c.qSrc4 >= 0 && p._src4 >= 0 && c.qSrc4 !== p._src4)
+        || (c.qDst4 >= 0 && p._dst4 >= 0 && c.qDst4 !== p._dst4))) continue;
+      if (this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) {
+        if (n < out.length) out[n] = c;
+        else out.push(c);
+        n++;
+      }
     }
+    return n;
   }
 
   /** Every criterion but the addresses (tested last: they may need parsing). */
@@ -345,7 +420,7 @@ export class SignatureSet {
     if (s.ttl && !inRange(s.ttl, p.ttl)) return false;
     if (s.id && !inRange(s.id, p.ipId)) return false;
     if (s.psadIpLen && !inRange(s.psadIpLen, p.ipLen)) return false;
-    if (s.sameip && (p.intf === 'lo' || p.src !== p.dst)) return false;
+    if (s.sameip && (p.intf === 'lo' || (p.family === 4 ? addr4(p, true) !== addr4(p, false) : p.src !== p.dst))) return false;
     if (s.ipopts !== null) {
       if (!p.ipOpts) return false;
       if (s.ipopts !== 'any' && !ipOptionKeywords(this.#ipOptions, p.ipOpts).has(s.ipopts)) return false;

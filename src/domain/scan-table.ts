@@ -1,0 +1,617 @@
+// The hot scan state of many sources in typed-array slabs: one fixed-size record per source and per (source,
+// destination) pair, port counters in a third slab, all found through hash indexes over typed arrays; strings only
+// where a report needs them, as small ids. Detection's per-packet work touches a few adjacent cache lines instead of a
+// dozen objects scattered over a large heap, and the collector has almost nothing to trace or copy.
+//
+// SourceState / PairState (scan-state.ts) stay the exchange format: the store, profiles and notices get them from
+// scan-table-io.ts, and the store hands them back there.
+import { flagsText } from './events.ts';
+import { IdIndex, mix2 } from './id-index.ts';
+import { PortCounts } from './port-counts.ts';
+import { SigHits } from './sig-hits.ts';
+import { ipv4Key, ipv4Text } from './int-table.ts';
+import { cleanMarks } from './scan-state.ts';
+import type { DangerChange, DirtyMarks } from './scan-state.ts';
+import { StringIds } from './string-ids.ts';
+
+// ---- source records: SW int32 per source; first and last seen as float64 in the first four
+export const SW = 24;
+/** Float64 index of a source's first seen: id * SW / 2 + SF_FIRST. */
+export const SF_FIRST = 0;
+export const SF_LAST = 1;
+export const S_DL = 4;
+export const S_PACKETS = 5;
+/** SB_* bits. */
+export const S_FLAGS = 6;
+/** Interval id the per-interval fields belong to. */
+export const S_INTERVAL = 7;
+/** psad's %curr_sigs_dl and %curr_sids_dl. */
+export const S_CURSIG = 8;
+export const S_CURSID = 9;
+/** First and last pair (insertion order), and how many. */
+export const S_PHEAD = 10;
+export const S_PTAIL = 11;
+export const S_NPAIRS = 12;
+/** The first sensor (id + 1, 0 = none) and its packets; others in sensorsMore. */
+export const S_SENSOR = 14;
+export const S_SENSORN = 15;
+/** Live destinations at the last level assignment (-1 = unknown): see assignDanger. */
+export const S_MEMO = 16;
+/** Pairs with a live window. */
+export const S_LIVE = 17;
+/** First pair touched in the source's current interval (a list through P_INEXT), -1 = none. */
+export const S_IHEAD = 18;
+export const S_FAMILY = 19;
+/** The address as a 32-bit number for IPv4 (its index key when SB_BYV4 is set). */
+export const S_V4 = 20;
+/** Which of TAG_NAMES the source has (its tag list keeps their order). */
+export const S_TAGS = 21;
+/** First signature hit record + 1 (0 = none; see SigHits). */
+export const S_SIGS = 22;
+
+/** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
+export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;
+export const TAG_SIGNATURE = 0;
+export const TAG_NMAP = 1;
+export const TAG_MASSCAN = 2;
+export const TAG_MIRAI = 3;
+export const TAG_TOPERA = 4;
+export const TAG_PORT_SWEEP = 5;
+export const TAG_PROTOCOL_SCAN = 6;
+
+export const SB_ROW = 1;
+/** Used since the cache last looked (second-chance eviction). */
+export const SB_USED = 2;
+/** The source record changed since its last save. */
+export const SB_DIRTY = 4;
+/** Sent a TCP packet with options (own mode's Masscan test). */
+export const SB_TCPOPTS = 8;
+/** Indexed by its IPv4 number (S_V4), not by its text. */
+export const SB_BYV4 = 16;
+
+// ---- pair records: PW int32 per pair; start, last and first as float64 in the first six
+export const PW = 40;
+/** Float64 index: id * PW / 2 + PF_*. */
+export const PF_START = 0;
+export const PF_LAST = 1;
+export const PF_FIRST = 2;
+export const P_SRC = 6;
+export const P_DST = 7;
+/** Next pair of the same source, -1 = last. */
+export const P_NEXT = 8;
+/** PB_* bits. */
+export const P_BITS = 9;
+export const P_ABSNUM = 10;
+export const P_TOTP = 11;
+export const P_PACKETS = 12;
+/** Protocol sets as PROTO_* bits (names without a bit in the extra). */
+export const P_SLOTS = 13;
+export const P_WPROTOS = 14;
+/** Port ranges, lo << 16 | hi, present when their PB_* bit is set: window tcp, udp, udplite, then ever. */
+export const P_WTCP = 15;
+export const P_WUDP = 16;
+export const P_WLITE = 17;
+export const P_TCP = 18;
+export const P_UDP = 19;
+export const P_LITE = 20;
+/** Tallies: the first key (id + 1, 0 = none) and its count; other keys in the extra. */
+export const P_CHAIN = 21;
+export const P_CHAINN = 22;
+export const P_FLAG = 23;
+export const P_FLAGN = 24;
+export const P_PREFIX = 25;
+export const P_PREFIXN = 26;
+export const P_INTERVAL = 27;
+/** This interval's first flag string (id + 1) and protocols (psad's %curr_scan, compatibility mode). */
+export const P_CURFLAG = 28;
+export const P_CURPROTOS = 29;
+/** First sensor (id + 1). */
+export const P_HOST = 30;
+/** Expiry bucket last scheduled in (-1 = none; not persisted). */
+export const P_EXP = 31;
+/** First scan-type label (id + 1). */
+export const P_LABEL = 32;
+/** Index + 1 of the pair's PairExtra (0 = none). */
+export const P_EXTRA = 33;
+/** Position among the source's pairs (insertion order). */
+export const P_SEQ = 34;
+/** Next pair touched in the same interval. */
+export const P_INEXT = 35;
+/** First signature hit record + 1 (0 = none; see SigHits). */
+export const P_SIGS = 36;
+
+export const PB_LIVE = 1;
+export const PB_CUR = 2;
+export const PB_SWEEP = 4;
+/** Sticky MARK_* bits << 3, this interval's MARK_* bits << 6. */
+export const PB_MARKS_SHIFT = 3;
+export const PB_CURMARKS_SHIFT = 6;
+export const PB_WTCP = 1 << 9;
+export const PB_WUDP = 1 << 10;
+export const PB_WLITE = 1 << 11;
+export const PB_TCP = 1 << 12;
+export const PB_UDP = 1 << 13;
+export const PB_LITE = 1 << 14;
+
+/** Protocol slot bits; any other protocol name goes to the pair's extra. */
+export const PROTO_TCP = 1;
+export const PROTO_UDP = 2;
+export const PROTO_UDPLITE = 4;
+export const PROTO_ICMP = 8;
+export const PROTO_ICMP6 = 16;
+export const PROTO_IP = 32;
+const PROTO_NAMES = ['tcp', 'udp', 'udplite', 'icmp', 'icmp6', 'ip'] as const;
+
+/** The bit of a protocol name, 0 for names without one (numbers). */
+export function protoBit(name: string): number {
+  switch (name) {
+    case 'tcp': return PROTO_TCP;
+    case 'udp': return PROTO_UDP;
+    case 'udplite': return PROTO_UDPLITE;
+    case 'icmp': return PROTO_ICMP;
+    case 'icmp6': return PROTO_ICMP6;
+    case 'ip': return PROTO_IP;
+    default: return 0;
+  }
+}
+
+/** The names of a bit set, in bit order, then `more`. */
+export function protoNames(mask: number, more: readonly string[] | null): string[] {
+  const out: string[] = [];
+  for (let b = 0; b < PROTO_NAMES.length; b++) if (mask & (1 << b)) out.push(PROTO_NAMES[b]!);
+  if (more) out.push(...more);
+  return out;
+}
+
+/** A pair's rarely needed data (most pairs never have one). */
+export class PairExtra {
+  /** Tally keys after the first, with their counts. */
+  chainMore: Record<string, number> | null = null;
+  flagMore: Record<string, number> | null = null;
+  prefixMore: Record<string, number> | null = null;
+  /** Invalid ICMP packets keyed "proto\ttype\tcode\tchain". */
+  icmpInvalid: Record<string, number> | null = null;
+  /** Labels, sensors and this interval's flag ids after the first. */
+  labels: string[] | null = null;
+  hosts: string[] | null = null;
+  curFlags: number[] | null = null;
+  /** Protocol names without a bit, per set. */
+  slots: string[] | null = null;
+  wprotos: string[] | null = null;
+  curProtos: string[] | null = null;
+}
+
+const NO_HISTORY: DangerChange[] = [];
+const NO_TAGS: string[] = [];
+
+/** Slab storage and indexes for the scan state of many sources. */
+export class ScanTable {
+  /** Source records (int32 view) and their times (float64 view of the same memory). */
+  si: Int32Array;
+  sf: Float64Array;
+  /** Pair records and their times. */
+  pi: Int32Array;
+  pf: Float64Array;
+  /** Packets per (source, protoCode * 65536 + port). */
+  readonly ports: PortCounts;
+  /** Signature hits per pair and per source. */
+  readonly hits = new SigHits();
+  /** Id of the flag string "NA" (a hit's flags before a TCP packet). */
+  readonly flagNa: number;
+
+  /** Per source: address text, level history, tags, signature hits, Mirai counters, sensors after the first. */
+  readonly ip: string[] = [];
+  readonly history: DangerChange[][] = [];
+  readonly tags: string[][] = [];
+  readonly mirai: (Record<string, number> | null)[] = [];
+  readonly sensorsMore: (Record<string, number> | null)[] = [];
+  /** Change marks of sources whose changes are tracked for a store (see markPair …). */
+  readonly marks: (DirtyMarks | null)[] = [];
+  /** Pair extras by P_EXTRA - 1. */
+  readonly extras: (PairExtra | null)[] = [];
+
+  /** Destination addresses, chain keys ("chain\tinterface\tprotocol"), log prefixes, sensors, labels, flag strings. */
+  readonly dsts = new StringIds();
+  readonly chains = new StringIds();
+  readonly prefixes = new StringIds();
+  readonly hosts = new StringIds();
+  readonly labels = new StringIds();
+  /** Flag strings; the id of a kernel flag mask's text is the mask. */
+  readonly flags = new StringIds();
+
+  #sources = 0;
+  #sourceRows = 0;
+  #pairRows = 0;
+  readonly #freeSources: number[] = [];
+  readonly #freePairs: number[] = [];
+  readonly #freeExtras: number[] = [];
+  readonly #byV4 = new IdIndex();
+  readonly #byText = new Map<string, number>();
+  readonly #dstV4 = new IdIndex();
+  // pair index: [tag, pair] per slot; port index: [tag, entry] per slot
+  #pbits: number;
+  #pslots: Int32Array;
+  #pcount = 0;
+
+  /** `bits`: room for 2^bits pairs and port counters (and a quarter as many sources) before the slabs first grow. */
+  constructor(bits = 12) {
+    const n = 1 << bits;
+    const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 2));
+    this.si = new Int32Array(s);
+    this.sf = new Float64Array(s);
+    const p = new ArrayBuffer(PW * 4 * n);
+    this.pi = new Int32Array(p);
+    this.pf = new Float64Array(p);
+    this.ports = new PortCounts(bits);
+    this.#pbits = bits + 1;
+    this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
+    for (let m = 0; m < 256; m++) this.flags.id(flagsText(m));
+    this.flagNa = this.flags.id('NA');
+  }
+
+  /** Sources held. */
+  get sourceCount(): number {
+    return this.#sources;
+  }
+
+  /** Pairs held. */
+  get pairCount(): number {
+    return this.#pcount;
+  }
+
+  /** Pair records allocated (ids below this; a free one has P_SRC -1). */
+  get pairRows(): number {
+    return this.#pairRows;
+  }
+
+  // ---------------------------------------------------------------- sources
+
+  /** The source with address `ip` (`v4` its number, or -1 when it is not IPv4 or not at hand: then `ip` is needed), or -1. */
+  findSource(ip: string, v4: number): number {
+    const k = v4 >= 0 ? v4 : ipv4Key(ip);
+    if (k >= 0) return this.#byV4.get(k);
+    return this.#byText.get(ip) ?? -1;
+  }
+
+  /** A new source (`v4`: the address as a number when IPv4, else -1). */
+  addSource(ip: string, family: 4 | 6, time: number, v4: number): number {
+    const key = v4 >= 0 ? v4 : ipv4Key(ip);
+    let id = this.#freeSources.pop();
+    if (id === undefined) {
+      id = this.#sourceRows++;
+      if ((id + 1) * SW > this.si.length) this.#growSources();
+    }
+    const si = this.si;
+    const o = id * SW;
+    si.fill(0, o, o + SW);
+    this.sf[o / 2 + SF_FIRST] = time;
+    this.sf[o / 2 + SF_LAST] = time;
+    si[o + S_FLAGS] = key >= 0 ? SB_ROW | SB_BYV4 : SB_ROW;
+    si[o + S_INTERVAL] = -1;
+    si[o + S_PHEAD] = -1;
+    si[o + S_PTAIL] = -1;
+    si[o + S_MEMO] = -1;
+    si[o + S_IHEAD] = -1;
+    si[o + S_FAMILY] = family;
+    si[o + S_V4] = key;
+    this.ip[id] = ip;
+    this.history[id] = NO_HISTORY;
+    this.tags[id] = NO_TAGS;
+    this.mirai[id] = null;
+    this.sensorsMore[id] = null;
+    this.marks[id] = null;
+    if (key >= 0) this.#byV4.set(key, id);
+    else this.#byText.set(ip, id);
+    this.#sources++;
+    return id;
+  }
+
+  /** Drops a source with its pairs and ports (its id may be handed out again). */
+  removeSource(id: number): void {
+    const si = this.si;
+    const o = id * SW;
+    if ((si[o + S_FLAGS]! & SB_ROW) === 0) return;
+    for (let p = si[o + S_PHEAD]!; p >= 0;) {
+      const next = this.pi[p * PW + P_NEXT]!;
+      this.#freePair(p);
+      p = next;
+    }
+    this.ports.removeSource(id);
+    this.hits.freeSources(si[o + S_SIGS]!);
+    if ((si[o + S_FLAGS]! & SB_BYV4) !== 0) this.#byV4.delete(si[o + S_V4]!);
+    else this.#byText.delete(this.ip[id]!);
+    si[o + S_FLAGS] = 0;
+    this.ip[id] = '';
+    this.history[id] = NO_HISTORY;
+    this.tags[id] = NO_TAGS;
+    this.mirai[id] = null;
+    this.sensorsMore[id] = null;
+    this.marks[id] = null;
+    this.#freeSources.push(id);
+    this.#sources--;
+  }
+
+  /** Whether `id` is a source held now. */
+  has(id: number): boolean {
+    return id >= 0 && id < this.#sourceRows && (this.si[id * SW + S_FLAGS]! & SB_ROW) !== 0;
+  }
+
+  /** Every source held, by id. */
+  *sourceIds(): Generator<number> {
+    for (let id = 0; id < this.#sourceRows; id++) if ((this.si[id * SW + S_FLAGS]! & SB_ROW) !== 0) yield id;
+  }
+
+  /** Adds a danger-level change to the history (the caller has set S_DL). */
+  pushHistory(id: number, c: DangerChange): void {
+    const h = this.history[id]!;
+    if (h === NO_HISTORY) this.history[id] = [c];
+    else h.push(c);
+  }
+
+  /** Adds tag TAG_NAMES[bit] once (tags keep their order); whether it was new. */
+  tag(id: number, bit: number): boolean {
+    const o = id * SW + S_TAGS;
+    const m = 1 << bit;
+    if ((this.si[o]! & m) !== 0) return false;
+    this.si[o]! |= m;
+    const name = TAG_NAMES[bit]!;
+    const tags = this.tags[id]!;
+    if (tags.includes(name)) return false;
+    this.tags[id] = [...tags, name];
+    return true;
+  }
+
+  /** Sets the tag list (a stored state's). */
+  setTags(id: number, tags: readonly string[]): void {
+    this.tags[id] = [...tags];
+    let m = 0;
+    for (const t of tags) {
+      const b = (TAG_NAMES as readonly string[]).indexOf(t);
+      if (b >= 0) m |= 1 << b;
+    }
+    this.si[id * SW + S_TAGS] = m;
+  }
+
+  /** The source's change marks for a store written incrementally (created on first use). */
+  marksOf(id: number): DirtyMarks {
+    return (this.marks[id] ??= cleanMarks());
+  }
+
+  /** Counts a packet logged by sensor `host` (id in `hosts`). */
+  sensor(id: number, host: number, text: string): void {
+    const si = this.si;
+    const o = id * SW;
+    const first = si[o + S_SENSOR]!;
+    if (first === host + 1) si[o + S_SENSORN]!++;
+    else if (first === 0) { si[o + S_SENSOR] = host + 1; si[o + S_SENSORN] = 1; }
+    else {
+      const more = this.sensorsMore[id] ??= {};
+      more[text] = (more[text] ?? 0) + 1;
+    }
+  }
+
+  #growSources(): void {
+    const buf = new ArrayBuffer(this.si.byteLength * 2);
+    const si = new Int32Array(buf);
+    si.set(this.si);
+    this.si = si;
+    this.sf = new Float64Array(buf);
+  }
+
+  // ---------------------------------------------------------------- destinations
+
+  /** The id of destination `text` (`v4` its number or -1; the text may be '' when the number is given), added when new. */
+  dstId(text: string, v4: number): number {
+    if (v4 >= 0) {
+      const id = this.#dstV4.get(v4);
+      if (id >= 0) return id;
+      const nid = this.dsts.id(text !== '' ? text : ipv4Text(v4));
+      this.#dstV4.set(v4, nid);
+      return nid;
+    }
+    return this.dsts.id(text);
+  }
+
+  // ---------------------------------------------------------------- pairs
+
+  /** The pair of source `s` and destination id `d`, or -1. */
+  findPair(s: number, d: number): number {
+    const tag = mix2(s, d);
+    const bits = this.#pbits;
+    const mask = (1 << bits) - 1;
+    const slots = this.#pslots;
+    const pi = this.pi;
+    for (let i = tag >>> (32 - bits); ; i = (i + 1) & mask) {
+      const p = slots[2 * i + 1]!;
+      if (p < 0) return -1;
+      if (slots[2 * i] === tag && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) return p;
+    }
+  }
+
+  /** A new pair of source `s` and destination id `d` (not yet live), last in the source's list. */
+  addPair(s: number, d: number, time: number): number {
+    let p = this.#freePairs.pop();
+    if (p === undefined) {
+      p = this.#pairRows++;
+      if ((p + 1) * PW > this.pi.length) this.#growPairs();
+    }
+    const pi = this.pi;
+    const o = p * PW;
+    pi.fill(0, o, o + PW);
+    this.pf[o / 2 + PF_START] = time;
+    this.pf[o / 2 + PF_LAST] = time;
+    this.pf[o / 2 + PF_FIRST] = time;
+    pi[o + P_SRC] = s;
+    pi[o + P_DST] = d;
+    pi[o + P_NEXT] = -1;
+    pi[o + P_INTERVAL] = -1;
+    pi[o + P_EXP] = -1;
+    pi[o + P_INEXT] = -1;
+    const si = this.si;
+    const so = s * SW;
+    pi[o + P_SEQ] = si[so + S_NPAIRS]!++;
+    const tail = si[so + S_PTAIL]!;
+    if (tail < 0) si[so + S_PHEAD] = p;
+    else pi[tail * PW + P_NEXT] = p;
+    si[so + S_PTAIL] = p;
+    this.#indexPair(p, mix2(s, d));
+    return p;
+  }
+
+  /** The pair's extra, created when it has none. */
+  extra(p: number): PairExtra {
+    const k = this.pi[p * PW + P_EXTRA]!;
+    if (k > 0) return this.extras[k - 1]!;
+    const e = new PairExtra();
+    let i = this.#freeExtras.pop();
+    if (i === undefined) {
+      i = this.extras.length;
+      this.extras.push(e);
+    } else {
+      this.extras[i] = e;
+    }
+    this.pi[p * PW + P_EXTRA] = i + 1;
+    return e;
+  }
+
+  /** The pair's extra, or null. */
+  extraOf(p: number): PairExtra | null {
+    const k = this.pi[p * PW + P_EXTRA]!;
+    return k > 0 ? this.extras[k - 1]! : null;
+  }
+
+  /** Ends the pair's window (psad's delete_old_scans): the danger-level counters restart with its next packet. */
+  expire(p: number): void {
+    const pi = this.pi;
+    const o = p * PW;
+    const b = pi[o + P_BITS]!;
+    if ((b & PB_LIVE) === 0) return;
+    pi[o + P_BITS] = b & ~(PB_LIVE | PB_WTCP | PB_WUDP | PB_WLITE);
+    pi[o + P_ABSNUM] = 0;
+    pi[o + P_TOTP] = 0;
+    pi[o + P_SLOTS] = 0;
+    pi[o + P_WPROTOS] = 0;
+    const x = this.extraOf(p);
+    if (x) {
+      x.slots = null;
+      x.wprotos = null;
+    }
+    this.si[pi[o + P_SRC]! * SW + S_LIVE]!--;
+  }
+
+  /** Ends every live window whose start (`by` 'start') or last packet is at or before `cutoff`; returns how many. */
+  expireAll(cutoff: number, by: 'start' | 'last'): number {
+    const pi = this.pi;
+    const pf = this.pf;
+    const k = by === 'start' ? PF_START : PF_LAST;
+    let n = 0;
+    for (let p = 0; p < this.#pairRows; p++) {
+      const o = p * PW;
+      if (pi[o + P_SRC]! >= 0 && (pi[o + P_BITS]! & PB_LIVE) !== 0 && pf[o / 2 + k]! <= cutoff) {
+        this.expire(p);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Puts the pair on its source's list of pairs touched in interval `interval` (P_INTERVAL is set by the caller). */
+  intervalPush(s: number, p: number): void {
+    const si = this.si;
+    this.pi[p * PW + P_INEXT] = si[s * SW + S_IHEAD]!;
+    si[s * SW + S_IHEAD] = p;
+  }
+
+  /** The pairs intervalPairs() found (valid until its next call). */
+  ibuf = new Int32Array(64);
+
+  /**
+   * Puts the source's pairs touched in its current interval into `ibuf`, in insertion order (what a walk over all its
+   * pairs filtered by P_INTERVAL gives); returns how many.
+   */
+  intervalPairs(s: number): number {
+    const pi = this.pi;
+    let buf = this.ibuf;
+    let n = 0;
+    for (let p = this.si[s * SW + S_IHEAD]!; p >= 0; p = pi[p * PW + P_INEXT]!) {
+      if (n === buf.length) {
+        const grown = new Int32Array(n * 2);
+        grown.set(buf);
+        this.ibuf = buf = grown;
+      }
+      buf[n++] = p;
+    }
+    // the list runs last touched first: put it in insertion order (short lists by insertion, long ones by sort)
+    if (n <= 32) {
+      for (let i = 1; i < n; i++) {
+        const p = buf[i]!;
+        const seq = pi[p * PW + P_SEQ]!;
+        let j = i - 1;
+        while (j >= 0 && pi[buf[j]! * PW + P_SEQ]! > seq) {
+          buf[j + 1] = buf[j]!;
+          j--;
+        }
+        buf[j + 1] = p;
+      }
+    } else {
+      const sorted = Array.from(buf.subarray(0, n)).sort((a, b) => pi[a * PW + P_SEQ]! - pi[b * PW + P_SEQ]!);
+      buf.set(sorted);
+    }
+    return n;
+  }
+
+  #indexPair(p: number, tag: number): void {
+    const bits = this.#pbits;
+    const mask = (1 << bits) - 1;
+    const slots = this.#pslots;
+    let i = tag >>> (32 - bits);
+    while (slots[2 * i + 1]! >= 0) i = (i + 1) & mask;
+    slots[2 * i] = tag;
+    slots[2 * i + 1] = p;
+    if (++this.#pcount * 2 > mask + 1) {
+      const old = this.#pslots;
+      this.#pbits++;
+      this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
+      this.#pcount = 0;
+      for (let k = 0; k < old.length; k += 2) if (old[k + 1]! >= 0) this.#indexPair(old[k + 1]!, old[k]!);
+    }
+  }
+
+  #freePair(p: number): void {
+    const pi = this.pi;
+    const o = p * PW;
+    const tag = mix2(pi[o + P_SRC]!, pi[o + P_DST]!);
+    const bits = this.#pbits;
+    const mask = (1 << bits) - 1;
+    const slots = this.#pslots;
+    let i = tag >>> (32 - bits);
+    while (slots[2 * i + 1] !== p) i = (i + 1) & mask;
+    let hole = i;
+    for (let j = (i + 1) & mask; slots[2 * j + 1]! >= 0; j = (j + 1) & mask) {
+      const home = slots[2 * j]! >>> (32 - bits);
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        slots[2 * hole] = slots[2 * j]!;
+        slots[2 * hole + 1] = slots[2 * j + 1]!;
+        hole = j;
+      }
+    }
+    slots[2 * hole + 1] = -1;
+    this.#pcount--;
+    this.hits.freePairs(pi[o + P_SIGS]!);
+    const k = pi[o + P_EXTRA]!;
+    if (k > 0) {
+      this.extras[k - 1] = null;
+      this.#freeExtras.push(k - 1);
+    }
+    pi[o + P_SRC] = -1;
+    this.#freePairs.push(p);
+  }
+
+  #growPairs(): void {
+    const buf = new ArrayBuffer(this.pi.byteLength * 2);
+    const pi = new Int32Array(buf);
+    pi.set(this.pi);
+    this.pi = pi;
+    this.pf = new Float64Array(buf);
+  }
+}

@@ -1,0 +1,137 @@
+// The scan table's slabs and indexes behave as the maps they replace through any sequence of additions, removals (ids
+// reused, index entries shifted back) and growth: every source, pair and port counter is found again with its values,
+// pairs keep their insertion order, and a source exported and imported again is the same source.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { IdIndex } from '../../src/domain/id-index.ts';
+import { exportSource, importSource } from '../../src/domain/scan-table-io.ts';
+import { P_PACKETS, P_SIGS, PW, S_PACKETS, S_SIGS, SW, ScanTable } from '../../src/domain/scan-table.ts';
+
+describe('IdIndex', () => {
+  it('agrees with a Map through sets, deletes and growth (keys crowded into few slots, negative and unsigned ones)', () => {
+    const op = fc.tuple(fc.constantFrom('set', 'delete', 'get'), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constant(0xffffffff),
+      fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 })), fc.nat());
+    fc.assert(fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+      const m = new IdIndex();
+      const ref = new Map<number, number>();
+      for (const [kind, key, v] of ops) {
+        const k = key | 0;
+        if (kind === 'set') {
+          m.set(key, v);
+          ref.set(k, v);
+        } else if (kind === 'delete') {
+          expect(m.delete(key)).toBe(ref.delete(k));
+        }
+        expect(m.get(key)).toBe(ref.get(k) ?? -1);
+        expect(m.size).toBe(ref.size);
+      }
+      for (const [k, v] of ref) expect(m.get(k)).toBe(v);
+    }), { numRuns: 300 });
+  });
+});
+
+const ADDRS = [...Array.from({ length: 12 }, (_, i) => `198.51.100.${i}`), '255.255.255.255', '203.0.113.200', '2001:db8::1', '2001:db8::2'];
+const DSTS = ['203.0.113.1', '203.0.113.2', '10.0.0.1', '2001:db8::99', '255.0.0.1'];
+
+type Op = ['add', number] | ['pair', number, number, number] | ['port', number, number] | ['remove', number] | ['sig', number, number, number];
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.tuple(fc.constant('add' as const), fc.nat(ADDRS.length - 1)),
+  fc.tuple(fc.constant('pair' as const), fc.nat(ADDRS.length - 1), fc.nat(DSTS.length - 1), fc.integer({ min: 1, max: 5 })),
+  fc.tuple(fc.constant('port' as const), fc.nat(ADDRS.length - 1), fc.oneof(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 3 * 65536 - 1 }))),
+  fc.tuple(fc.constant('remove' as const), fc.nat(ADDRS.length - 1)),
+  fc.tuple(fc.constant('sig' as const), fc.nat(ADDRS.length - 1), fc.nat(DSTS.length - 1), fc.integer({ min: 1, max: 4 })),
+);
+
+describe('ScanTable', () => {
+  it('finds every source, pair and port counter again after additions, removals and growth', () => {
+    fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+      // the smallest slabs, so they grow (and the indexes rehash) many times over
+      const t = new ScanTable(1);
+      // the model: per address, its pairs (insertion order, packets) and ports
+      const ref = new Map<string, { pairs: Map<string, number>; ports: Map<number, number>; sigs: Map<number, number>; pairSigs: Map<string, number> }>();
+      for (const o of ops) {
+        const ip = ADDRS[o[1]]!;
+        const v4 = ip.includes(':') ? -1 : ip.split('.').reduce((n, x) => n * 256 + Number(x), 0);
+        let s = t.findSource(ip, o[1] % 2 === 0 ? v4 : -1);
+        if (o[0] === 'add') {
+          if (s < 0) {
+            t.addSource(ip, v4 >= 0 ? 4 : 6, 1000, v4);
+            ref.set(ip, { pairs: new Map(), ports: new Map(), sigs: new Map(), pairSigs: new Map() });
+          }
+          continue;
+        }
+        if (o[0] === 'remove') {
+          if (s >= 0) t.removeSource(s);
+          ref.delete(ip);
+          continue;
+        }
+        if (s < 0) {
+          s = t.addSource(ip, v4 >= 0 ? 4 : 6, 1000, -1);
+          ref.set(ip, { pairs: new Map(), ports: new Map(), sigs: new Map(), pairSigs: new Map() });
+        }
+        const r = ref.get(ip)!;
+        if (o[0] === 'pair') {
+          const dst = DSTS[o[2]]!;
+          const d = t.dstId(dst, -1);
+          let p = t.findPair(s, d);
+          if (p < 0) p = t.addPair(s, d, 1000);
+          t.pi[p * PW + P_PACKETS]! += o[3];
+          t.si[s * SW + S_PACKETS]! += o[3];
+          r.pairs.set(dst, (r.pairs.get(dst) ?? 0) + o[3]);
+        } else if (o[0] === 'sig') {
+          // a hit of signature o[3] on pair (source, DSTS[o[2]]), through the slabs as detection files one
+          const dst = DSTS[o[2]]!;
+          const d = t.dstId(dst, -1);
+          let p = t.findPair(s, d);
+          if (p < 0) {
+            p = t.addPair(s, d, 1000);
+            r.pairs.set(dst, r.pairs.get(dst) ?? 0);
+          }
+          const h = t.hits;
+          let x = h.findPair(t.pi[p * PW + P_SIGS]!, o[3], h.names.id('tcp'), h.names.id('INPUT'));
+          if (x < 0) x = h.addPair(t.pi[p * PW + P_SIGS]!, p, o[3], h.names.id('tcp'), h.names.id('INPUT'), false, t.flagNa);
+          t.pi[p * PW + P_SIGS] = x + 1;
+          h.hitPair(x, true, 80, 2);
+          let y = h.findSource(t.si[s * SW + S_SIGS]!, o[3]);
+          if (y < 0) y = h.addSource(t.si[s * SW + S_SIGS]!, s, { sid: o[3], msg: `m${o[3]}`, dl: 2, proto: 'tcp', fwsnort: false, first: 1, last: 1 });
+          t.si[s * SW + S_SIGS] = y + 1;
+          h.hitSource(y, 2, 80);
+          r.sigs.set(o[3], (r.sigs.get(o[3]) ?? 0) + 1);
+          r.pairSigs.set(`${dst} ${o[3]}`, (r.pairSigs.get(`${dst} ${o[3]}`) ?? 0) + 1);
+        } else {
+          t.ports.add(s, o[2]);
+          r.ports.set(o[2], (r.ports.get(o[2]) ?? 0) + 1);
+        }
+      }
+      expect(t.sourceCount).toBe(ref.size);
+      let pairs = 0;
+      for (const ip of ADDRS) {
+        const s = t.findSource(ip, -1);
+        const r = ref.get(ip);
+        expect(s >= 0, ip).toBe(r !== undefined);
+        if (!r) continue;
+        pairs += r.pairs.size;
+        // through the indexes, not only the per-source lists
+        for (const [dst, n] of r.pairs) expect(t.pi[t.findPair(s, t.dstId(dst, -1)) * PW + P_PACKETS]).toBe(n);
+        for (const [k, n] of r.ports) expect(t.ports.count(s, k)).toBe(n);
+        const st = exportSource(t, s);
+        expect([...st.pairs.keys()]).toEqual([...r.pairs.keys()]);
+        expect([...st.pairs.values()].map((p) => p.packets)).toEqual([...r.pairs.values()]);
+        expect(new Map([...st.ports].sort((a, b) => a[0] - b[0]))).toEqual(new Map([...r.ports].sort((a, b) => a[0] - b[0])));
+        expect(new Map([...st.sigs].map(([sid, h]) => [sid, h.count]))).toEqual(new Map([...r.sigs].sort((a, b) => a[0] - b[0]).map(([k, v]) => [k, v])));
+        const pairSigs = new Map<string, number>();
+        for (const ps of st.pairs.values()) for (const h of ps.sigs) pairSigs.set(`${ps.dst} ${h.sid}`, h.packets);
+        expect(new Map([...pairSigs].sort())).toEqual(new Map([...r.pairSigs].sort()));
+        // out and back in: the same source
+        const copy = structuredClone(st);
+        t.removeSource(s);
+        const back = importSource(t, copy);
+        expect(exportSource(t, back)).toEqual(st);
+      }
+      expect(t.pairCount).toBe(pairs);
+      let ports = 0;
+      t.ports.forEach(() => ports++);
+      expect(ports).toBe([...ref.values()].reduce((n, r) => n + r.ports.size, 0));
+    }), { numRuns: 300 });
+  });
+});
