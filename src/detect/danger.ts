@@ -52,16 +52,12 @@ function hostLevel(n: number, h: readonly number[]): number {
 export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
-  const push = (c: DangerChange | null): void => {
-    if (c) {
-      if (changes === NO_CHANGES) changes = [];
-      changes.push(c);
-    }
-  };
   const so = s * SW;
   if (t.si[so + S_INTERVAL] === interval) {
-    push(raise(t, s, t.si[so + S_CURSIG]!, 'signature', time));
-    push(raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time));
+    const a = raise(t, s, t.si[so + S_CURSIG]!, 'signature', time);
+    if (a) changes = [a];
+    const b = raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
+    if (b) changes = changes === NO_CHANGES ? [b] : [...changes, b];
   }
   const compat = o.compat;
   const [dl1, dl2, dl3, dl4, dl5] = o.dangerLevels as [number, number, number, number, number];
@@ -129,13 +125,15 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     let changed = false;
     const a = raise(t, s, packetLevel, packetReason, time);
     if (a) {
-      push(a);
+      if (changes === NO_CHANGES) changes = [];
+      changes.push(a);
       changed = true;
     }
     if (!hostsOff) {
       const b = raise(t, s, hostLevel(totDsts, h), 'hosts', time);
       if (b) {
-        push(b);
+        if (changes === NO_CHANGES) changes = [];
+        changes.push(b);
         changed = true;
       }
     }

@@ -10,6 +10,7 @@ export class MemoryDirectory implements SourceDirectory {
   generation = 0;
   readonly table = new ScanTable();
   #touched = new Set<number>();
+  #spare = new Set<number>();
 
   find(ip: string, v4: number): number {
     return this.table.findSource(ip, v4);
@@ -25,9 +26,11 @@ export class MemoryDirectory implements SourceDirectory {
 
   forEachTouched(id: number, fn: (s: number) => void): void {
     const touched = this.#touched;
-    this.#touched = new Set();
+    this.#touched = this.#spare;
     const t = this.table;
     for (const s of touched) if (t.has(s) && t.si[s * SW + S_INTERVAL] === id) fn(s);
+    touched.clear();
+    this.#spare = touched;
   }
 
   expirePairs(cutoff: number, by: 'start' | 'last', all: boolean): number {

@@ -45,6 +45,8 @@ export class ScanCache implements SourceDirectory {
   /** See SourceDirectory.generation: bumped when hot sources are dropped. */
   generation = 0;
   #touched = new Set<number>();
+  /** The other touched set, emptied and swapped in at each interval (no new set per interval). */
+  #spare = new Set<number>();
   /** Sources handed out since the last flush (only these can have changed). */
   #handed = new Set<number>();
   #cap: number;
@@ -159,12 +161,14 @@ export class ScanCache implements SourceDirectory {
   forEachTouched(id: number, fn: (s: number) => void, hint?: TouchedHint): void {
     const t = this.table;
     const touched = this.#touched;
-    this.#touched = new Set();
+    this.#touched = this.#spare;
     for (const s of touched) {
       if (!t.has(s) || t.si[s * SW + S_INTERVAL] !== id) continue;
       fn(s);
       if (this.#repo) this.#handed.add(s);
     }
+    touched.clear();
+    this.#spare = touched;
     if (!this.#coldExists) return;
     // sources evicted during the interval: load, update and write back without disturbing the hot set
     for (const ip of this.repo.touchedIn(id, hint)) {

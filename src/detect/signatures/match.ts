@@ -375,6 +375,7 @@ export class SignatureSet {
   #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[], n0: number): number {
     let n = n0;
     const v4 = p.family === 4;
+    const a4 = v4 && p._src4 >= 0 && p._dst4 >= 0;
     const sp = p.sp < 0 ? 0 : p.sp;
     for (let i = 0; i < list.length; i++) {
       const c = list[i]!;
@@ -382,8 +383,12 @@ export class SignatureSet {
       if ((c.qSp >= 0 && c.qSp !== sp) || (c.qWin >= 0 && c.qWin !== (p.window < 0 ? 0 : p.window))
         || (c.qSeq >= 0 && c.qSeq !== (p.tcpSeq < 0 ? 0 : p.tcpSeq))) continue;
       if (v4 && ((c.qTtl >= 0 && c.qTtl !== p.ttl) || (c.qId >= 0 && c.qId !== p.ipId) || (c.qSrc4 >= 0 && p._src4 >= 0 && c.qSrc4 !== p._src4)
-        || (c.qDst4 >= 0 && p._dst4 >= 0 && c.qDst4 !== p._dst4))) continue;
-      if (this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false))) {
+        || (c.qDst4 >= 0 && p._dst4 >= 0 && c.qDst4 !== p._dst4) || (c.sameip && (p.intf === 'lo' || (p._src4 >= 0 && p._dst4 >= 0 && p._src4 !== p._dst4))))) continue;
+      // IPv4 addresses known as numbers are the cheapest test left: before the others (all are pure, the order is free)
+      const ok = a4
+        ? (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false)) && this.#test(p, c)
+        : this.#test(p, c) && (c.src.any || addrMatches(c.src, p, true)) && (c.dst.any || addrMatches(c.dst, p, false));
+      if (ok) {
         if (n < out.length) out[n] = c;
         else out.push(c);
         n++;
