@@ -2,6 +2,7 @@
 // It runs the compiled modules (dist/, as `probewatch serve` does), not the sources through tsx: tsx's transform adds
 // per-closure work that the product does not have.
 import type * as AppModule from '../src/api/app.ts';
+import type * as BodyModule from '../src/api/profile-body.ts';
 import type * as TokensModule from '../src/api/tokens.ts';
 import type * as ApiSection from '../src/config/sections/api.ts';
 import type * as EnrichSection from '../src/config/sections/enrich.ts';
@@ -14,7 +15,8 @@ import { dist } from './lib/dist.ts';
 
 const [dir, token] = process.argv.slice(2);
 if (!dir || !token) throw new Error('usage: api-bench-server.ts DATA_DIR TOKEN');
-const { buildApp } = await dist<typeof AppModule>('api/app');
+const { buildApp, DEFAULT_SPEC } = await dist<typeof AppModule>('api/app');
+const { profileBodiesFromFile } = await dist<typeof BodyModule>('api/profile-body');
 const { parseTokenSpecs, TokenStore } = await dist<typeof TokensModule>('api/tokens');
 const { api: apiSection } = await dist<typeof ApiSection>('config/sections/api');
 const { enrich: enrichSection } = await dist<typeof EnrichSection>('config/sections/enrich');
@@ -24,13 +26,16 @@ const { detectCore } = await dist<typeof ServiceModule>('service');
 const { apiStore } = await dist<typeof QueriesModule>('store/queries/index');
 const { StoreProfileReader } = await dist<typeof ReaderModule>('store/queries/profile-reader');
 
-const db = openStore(dir);
+// as serve opens it: the page cache of api.storeCacheMb (PW_CACHE_MB overrides it, to compare)
+const db = openStore(dir, { cacheMb: Number(process.env.PW_CACHE_MB ?? apiSection.defaults.storeCacheMb) });
 const settings = { ...apiSection.defaults, rateLimitExemptLoopback: true };
-const store = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), settings, systemClock);
+// the bodies the store keeps (api.profileDocs) are read as serve reads them: same serializer, same shape
+const bodies = profileBodiesFromFile(DEFAULT_SPEC, enrichSection.defaults);
+const store = apiStore(db, new StoreProfileReader(db, detectCore(db), enrichSection.defaults), settings, systemClock, bodies);
 const app = await buildApp({
   sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
   readiness: { checks: () => [] }, tokens: new TokenStore(parseTokenSpecs([`read:${token}`])), settings, clock: systemClock,
-  logger: false, validateResponses: false,
+  logger: false, validateResponses: false, serializeProfile: bodies.serialize,
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const a = app.server.address();

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { buildApp } from './api/app.ts';
+import { buildApp, DEFAULT_SPEC } from './api/app.ts';
+import { profileBodiesFromFile } from './api/profile-body.ts';
 import { newToken, parseTokenSpecs, readTokenFile, TokenStore } from './api/tokens.ts';
 import type { TokenEntry } from './api/tokens.ts';
 import { createEnrichRuntime } from './cli/enrich-runtime.ts';
@@ -29,7 +30,7 @@ import type { ResponseService } from './respond/response-service.ts';
 import { SqliteBlocks } from './store/blocks.ts';
 import { openStore } from './store/db.ts';
 import type { Db } from './store/db.ts';
-import { apiStore } from './store/queries/index.ts';
+import { apiStore, ProfileDocs } from './store/queries/index.ts';
 import { dashboardStore } from './store/dashboard.ts';
 import type { ApiStore } from './store/queries/index.ts';
 import { StoreProfileReader } from './store/queries/profile-reader.ts';
@@ -190,7 +191,7 @@ export class Service {
     const geoAhead = prefetchDatabases([...geoPlan.files, ...geoPlan.fallback]);
     let db: Db;
     try {
-      db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000 });
+      db = openStore(cfg.core.dataDir, { busyTimeoutMs: 10_000, cacheMb: cfg.api.storeCacheMb });
     } catch (e) {
       geoAhead.release();
       throw e;
@@ -200,7 +201,15 @@ export class Service {
     try {
       const core = opts.coreReader ? opts.coreReader(db) : detectCore(db);
       const reader = new StoreProfileReader(db, core, cfg.enrich);
-      const store = apiStore(db, reader, cfg.api, clock);
+      // the API's serializer also writes the bodies the search indexer keeps (api.profileDocs), so both answer alike
+      const bodies = profileBodiesFromFile(DEFAULT_SPEC, cfg.enrich);
+      const store = apiStore(db, reader, cfg.api, clock, bodies);
+      if (store.docs) {
+        const dropped = store.docs.adopt();
+        if (dropped > 0) log.log('info', `stored profile bodies were written for another schema or enrichment policy: dropped ${dropped}, rebuilding in the background`);
+      } else {
+        new ProfileDocs(db, bodies.shape).abandon();
+      }
       const rollups = cfg.dashboard.enabled ? dashboardStore(db, reader, cfg.dashboard, clock, cfg.enrich) : null;
       const registry = new Registry();
       collectDefaultMetrics({ register: registry, prefix: 'probewatch_process_' });
@@ -233,7 +242,7 @@ export class Service {
       const app = await buildApp({
         sources: store.sources, feed: store.feed, blocklist: store.blocklist, stats: store.stats,
         readiness: { checks }, blocks: response, blockDefaultSeconds: cfg.respond.autoBlockTimeout, runtime, tokens,
-        settings: cfg.api, clock, registry, version: opts.version ?? '0.1.0', hostname: hostname(),
+        settings: cfg.api, clock, registry, version: opts.version ?? '0.1.0', hostname: hostname(), serializeProfile: bodies.serialize,
         logger: { level: LEVELS.indexOf(cfg.core.logLevel as Level) >= LEVELS.indexOf('debug') ? 'debug' : 'warn' },
         sessions: { lifetime: cfg.dashboard.sessionLifetime, max: cfg.dashboard.maxSessions },
         ...(rollups ? { dashboard: rollups.queries, ...(cfg.dashboard.uiDir ? { uiDir: cfg.dashboard.uiDir } : {}) } : { uiDir: false as const }),
@@ -370,6 +379,7 @@ export class Service {
     const slice = (): void => {
       if (!this.db.open || this.#stopping) { running = false; return; }
       let caughtUp = false;
+      let rebuilding = false;
       try {
         const deadline = performance.now() + INDEX_SLICE_MS;
         while (!caughtUp && performance.now() < deadline) {
@@ -377,6 +387,11 @@ export class Service {
           const r = this.store.indexer.step(batch);
           const ms = performance.now() - t;
           caughtUp = r.caughtUp;
+          // with the index current, the rest of the slice rebuilds stored bodies (after a schema or policy change)
+          if (caughtUp && performance.now() < deadline) {
+            rebuilding = !this.store.indexer.rebuildDocs(50).done;
+            caughtUp = !rebuilding;
+          }
           // aim at steps of half a slice: big enough to amortise the transaction, small enough to stop in time
           if (r.sources > 0) batch = Math.max(Math.min(50, s.indexBatch), Math.min(s.indexBatch, Math.round((batch * INDEX_SLICE_MS) / 2 / Math.max(0.5, ms))));
         }
@@ -385,6 +400,9 @@ export class Service {
         caughtUp = true;
       }
       if (caughtUp) running = false;
+      // a lagging index catches up at once; the body rebuild (a million sources after an upgrade: minutes of work)
+      // takes every other slice, so log intake and requests keep half the loop
+      else if (rebuilding) setTimeout(slice, INDEX_SLICE_MS).unref();
       else setImmediate(slice);
     };
     this.#every(s.indexInterval * 1000, () => {

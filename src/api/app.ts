@@ -19,6 +19,7 @@ import { opsHandlers } from './handlers/ops.ts';
 import { sourceHandlers } from './handlers/sources.ts';
 import { uiHandlers } from './handlers-ui.ts';
 import { ProfileJsonCache } from './profile-cache.ts';
+import { profileSerializer } from './profile-body.ts';
 import { CSRF_HEADER, SESSION_COOKIE, SessionStore, cookieValue } from './sessions.ts';
 import { registerUiStatic } from './ui-static.ts';
 import { apiMetrics } from './metrics.ts';
@@ -84,7 +85,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const sessions = new SessionStore(deps.tokens, deps.clock, deps.sessions ?? { lifetime: 8 * 3600, max: 1000 });
   const profiles = new ProfileJsonCache(settings.profileCacheMb * 1_048_576);
   const metrics = apiMetrics(registry, deps.feed, deps.stats, () => sse.size, profiles);
-  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics, sessions, profiles };
+  const serializeProfile = deps.serializeProfile ?? profileSerializer(spec);
+  const ctx: ApiContext = { deps, settings, epoch, version: deps.version ?? '0.1.0', spec, sse, metrics, sessions, profiles, serializeProfile };
 
   app.setErrorHandler((err, req, reply) => {
     const p = toProblem(err);

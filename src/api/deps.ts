@@ -6,6 +6,7 @@ import type { BlocklistQueries, ChangeFeed, ReadinessProbe, RuntimeRates, Source
 import type { BlockAdmin } from '../domain/response.ts';
 import type { Config } from '../config/schema.ts';
 import type { DashboardQueries } from '../domain/dashboard.ts';
+import type { SourceProfile } from '../domain/profile.ts';
 import type { SseHub } from './sse.ts';
 import type { ApiMetrics } from './metrics.ts';
 import type { TokenStore } from './tokens.ts';
@@ -48,6 +49,8 @@ export interface ApiDeps {
   validateResponses?: boolean;
   /** Path of openapi.yaml (default: the repository's). */
   specPath?: string;
+  /** The profile serializer (api/profile-body.ts) the store's kept bodies were written with; default: compiled from the spec. */
+  serializeProfile?: (profile: SourceProfile) => string;
 }
 
 /** What handlers share. */
@@ -62,6 +65,8 @@ export interface ApiContext {
   sse: SseHub;
   /** Serialised profiles by version (GET /sources/{ip}). */
   profiles: ProfileJsonCache;
+  /** The GET /sources/{ip} body of a profile (one function for fresh answers and stored ones). */
+  serializeProfile: (profile: SourceProfile) => string;
   metrics: ApiMetrics;
   /** Dashboard cookie sessions. */
   sessions: SessionStore;

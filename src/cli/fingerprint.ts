@@ -101,7 +101,9 @@ export const fingerprintCommand: Command = {
       warmUpFingerprinting(db, new P0fEncoder(() => undefined, 4096));
     }
     const json = { first: true };
-    const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); });
+    // 256 KiB per write: the kernel's per-page work for a file (page cache, ext4 delayed allocation) costs a quarter
+    // less in writes of 256 KiB than of 64 KiB (253 MB of output: ~0.03 CPU-s)
+    const encoder = new P0fEncoder((chunk) => { out.bytes(chunk); }, 1 << 18);
     const sink: EngineSink = format === 'p0f'
       ? store
         ? { tcp: (ev) => { encoder.tcp(ev); store.add(ev); }, mtu: (ev) => { encoder.mtu(ev); } }

@@ -123,6 +123,11 @@ export interface SourceQueries {
   get(ip: string): VersionedProfile | null;
   /** Only the version and change time (cheap; for If-None-Match), or null when unknown. */
   version(ip: string): { version: number; updatedAt: number } | null;
+  /**
+   * The stored response body of `ip` and the profile version it was written for, when bodies are kept
+   * (api.profileDocs); the caller uses it only when that version is the current one.
+   */
+  doc?(ip: string): { version: number; body: Uint8Array } | undefined;
   /** A page of sources matching `filter` in `sort` order, from `position` (or a fresh snapshot). */
   list(filter: SourceFilter, sort: SourceSort, limit: number, position?: ListPosition): SourcePage;
   /** Whether a snapshot taken at `snapshotTime` can still be paged. */

@@ -22,6 +22,12 @@ export interface OfflineSource {
 const st = (state: ProviderState['state'], reason: string | null, extra: Partial<ProviderState> = {}): ProviderState =>
   ({ state, reason, fetchedAt: null, source: null, build: null, ...extra });
 
+// the states every source of a run shares when a provider is off or has no database: one frozen object each
+const NO_GEO = Object.freeze(st('disabled', 'no geo database'));
+const NO_ASN = Object.freeze(st('disabled', 'no ASN database'));
+const WHOIS_OFF = Object.freeze(st('disabled', 'whois is switched off'));
+const RDNS_OFF = Object.freeze(st('disabled', 'reverse DNS is switched off'));
+
 /**
  * Enriches sources for a report, without a store: geo/ASN for every source, whois (paced per registry, one query per
  * netblock) and reverse DNS for sources at `settings.minDangerLevel` or above when `settings.whois` / `settings.rdns`
@@ -67,9 +73,9 @@ async function enrichWith(p: Providers, sources: readonly OfflineSource[], setti
     const e: OfflineEnrichment = {
       geo: g?.geo ?? null, as: g?.as ?? null, whois: null, rdns: null,
       enrichment: {
-        geo: g?.geoState ?? st('disabled', 'no geo database'), asn: g?.asnState ?? st('disabled', 'no ASN database'),
-        whois: p.whois ? st('pending', null) : st('disabled', 'whois is switched off'),
-        rdns: p.rdns ? st('pending', null) : st('disabled', 'reverse DNS is switched off'),
+        geo: g?.geoState ?? NO_GEO, asn: g?.asnState ?? NO_ASN,
+        whois: p.whois ? st('pending', null) : WHOIS_OFF,
+        rdns: p.rdns ? st('pending', null) : RDNS_OFF,
       },
     };
     out.set(ip, e);

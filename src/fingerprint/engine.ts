@@ -1,5 +1,6 @@
 // The p0f engine: p0f's host and flow bookkeeping (process.c) around TCP and MTU fingerprinting, fed one segment at a time.
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../domain/observation.ts';
+import { emptyObservation } from '../domain/observation.ts';
 import type { SynObservation } from '../domain/observation.ts';
 import type { SignatureDb } from './database.ts';
 import { FlowTable } from './flow-table.ts';
@@ -37,9 +38,15 @@ export interface TcpEvent {
   /** p0f's view of the segment. */
   ps: PacketSig;
   /** The match (shared with the cache entry: never modify). */
-  match: TcpMatch;
-  /** The cache entry the match came from; sinks may memoise their rendering in `entry.ext`. */
-  entry: MatchEntry;
+  readonly match: TcpMatch;
+  /** The cache entry the match came from. */
+  readonly entry: MatchEntry;
+  /**
+   * The entry's number in its match cache, and that cache's numbering (MatchCache.epoch): a sink may keep its
+   * rendering of an entry by number while the epoch stays the same. -1: an entry that is not cached (rendered once).
+   */
+  entryId: number;
+  cacheEpoch: number;
   /** MSS of the flow's SYN (0 on SYNs): p0f also tries it as a window divisor on SYN+ACKs. */
   synMss: number;
 }
@@ -52,8 +59,35 @@ export interface MtuEvent {
   mtu: number;
   /** Link name from [mtu], or null. */
   link: string | null;
-  /** The match cache entry of the TcpEvent before it; sinks may memoise their rendering in `entry.ext`. */
-  entry: MatchEntry;
+  /** The match cache entry number and epoch of the TcpEvent before it (see TcpEvent). */
+  entryId: number;
+  cacheEpoch: number;
+}
+
+/** The engine's reusable TcpEvent: the entry and its match are looked up only by sinks that read them. */
+class TcpEv implements TcpEvent {
+  mode: 'syn' | 'syn+ack' = 'syn';
+  sendsyn = false;
+  obs: SynObservation;
+  ps: PacketSig;
+  entryId = -1;
+  cacheEpoch = 0;
+  synMss = 0;
+  readonly #cache: MatchCache;
+
+  constructor(cache: MatchCache, obs: SynObservation, ps: PacketSig) {
+    this.#cache = cache;
+    this.obs = obs;
+    this.ps = ps;
+  }
+
+  get entry(): MatchEntry {
+    return this.#cache.entry(this.entryId);
+  }
+
+  get match(): TcpMatch {
+    return this.#cache.entry(this.entryId).match;
+  }
 }
 
 /** Receives the engine's output, in packet order. */
@@ -86,7 +120,6 @@ export interface EngineStats {
 export class P0fEngine {
   readonly stats: EngineStats = { packets: 0, syn: 0, synAck: 0, duplicateSyn: 0, straySynAck: 0, flowsEvicted: 0, hostsEvicted: 0 };
   readonly cache: MatchCache;
-  readonly #db: SignatureDb;
   readonly #sink: EngineSink;
   readonly #maxFlows: number;
   readonly #maxHosts: number;
@@ -102,23 +135,29 @@ export class P0fEngine {
   /** Their hashes (hashAddr): source, destination. */
   readonly #hash = new Int32Array(2);
   #lastExpire = 0;
+  /** Counted packets until the next expiry check (p0f checks every 50th: a countdown, not a division per packet). */
+  #untilExpire = 50;
+  /** Whether #addr may hold IPv6 words from an earlier packet (an IPv4 packet then clears words 1–3 and 5–7). */
+  #addrWide = false;
   readonly #ps = emptyPacketSig();
-  readonly #tcpEv: TcpEvent;
+  readonly #tcpEv: TcpEv;
   readonly #mtuEv: MtuEvent;
 
   constructor(db: SignatureDb, sink: EngineSink, limits: EngineLimits = P0F_LIMITS) {
-    this.#db = db;
     this.#sink = sink;
     this.#maxFlows = limits.maxFlows;
     this.#maxHosts = limits.maxHosts;
     this.#flowMaxAge = limits.flowMaxAge;
     this.#hostIdle = limits.hostIdleMinutes * 60;
     this.cache = new MatchCache(db);
-    this.#tcpEv = {
-      mode: 'syn', sendsyn: false, obs: undefined as unknown as SynObservation, ps: this.#ps, match: { record: null, fuzzy: false, dist: 0 },
-      entry: undefined as unknown as MatchEntry, synMss: 0,
-    };
-    this.#mtuEv = { mode: 'syn', obs: undefined as unknown as SynObservation, mtu: 0, link: null, entry: undefined as unknown as MatchEntry };
+    this.#tcpEv = new TcpEv(this.cache, emptyObservation('pcap'), this.#ps);
+    this.#mtuEv = { mode: 'syn', obs: this.#tcpEv.obs, mtu: 0, link: null, entryId: -1, cacheEpoch: 0 };
+    // V8 tracks the shape of the objects a field has held: while that is a single shape, every store into the field
+    // first loads the stored object's shape to check it (and log-line observations have another shape than captured
+    // ones). A placeholder of another shape up front makes these plain stores.
+    const other = Object.create(null) as never;
+    this.#tcpEv.obs = other;
+    this.#mtuEv.obs = other;
   }
 
   /** Flows currently tracked. */
@@ -136,7 +175,11 @@ export class P0fEngine {
    * counter, which paces cache expiry, counts those too.
    */
   tick(timeMs: number): void {
-    if (++this.stats.packets % 50 === 0) this.#expire(Math.floor(timeMs / 1000));
+    this.stats.packets++;
+    if (--this.#untilExpire === 0) {
+      this.#untilExpire = 50;
+      this.#expire(Math.floor(timeMs / 1000));
+    }
   }
 
   /**
@@ -146,7 +189,13 @@ export class P0fEngine {
   process(o: SynObservation, counted = true): void {
     const st = this.stats;
     const now = Math.floor(o.time / 1000);
-    if (counted && ++st.packets % 50 === 0) this.#expire(now);
+    if (counted) {
+      st.packets++;
+      if (--this.#untilExpire === 0) {
+        this.#untilExpire = 50;
+        this.#expire(now);
+      }
+    }
     const flags = o.flags;
     if (sillyFlags(flags)) return;
     const type = flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST);
@@ -154,10 +203,28 @@ export class P0fEngine {
     // lookup_flow: the same 4-tuple in either direction
     const fam = o.family;
     const a = this.#addr;
-    readAddr(o.buf, o.srcOff, fam, a, 0);
-    readAddr(o.buf, o.dstOff, fam, a, 4);
-    const hs = hashAddr(fam, a[0]!, a[1]!, a[2]!, a[3]!);
-    const hd = hashAddr(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    let hs: number, hd: number;
+    if (fam === 4) {
+      // the common case, without the general reader: one word per address
+      const b = o.buf;
+      const so = o.srcOff, dof = o.dstOff;
+      const s0 = (b[so]! << 24) | (b[so + 1]! << 16) | (b[so + 2]! << 8) | b[so + 3]!;
+      const d0 = (b[dof]! << 24) | (b[dof + 1]! << 16) | (b[dof + 2]! << 8) | b[dof + 3]!;
+      a[0] = s0;
+      a[4] = d0;
+      if (this.#addrWide) {
+        a[1] = a[2] = a[3] = a[5] = a[6] = a[7] = 0;
+        this.#addrWide = false;
+      }
+      hs = hashAddr(4, s0, 0, 0, 0);
+      hd = hashAddr(4, d0, 0, 0, 0);
+    } else {
+      readAddr(o.buf, o.srcOff, fam, a, 0);
+      readAddr(o.buf, o.dstOff, fam, a, 4);
+      this.#addrWide = true;
+      hs = hashAddr(fam, a[0]!, a[1]!, a[2]!, a[3]!);
+      hd = hashAddr(fam, a[4]!, a[5]!, a[6]!, a[7]!);
+    }
     this.#hash[0] = hs;
     this.#hash[1] = hd;
     const hosts = this.#hosts;
@@ -250,19 +317,20 @@ export class P0fEngine {
     if (toSrv && ps.win === SPECIAL_WIN && ps.mss === SPECIAL_MSS) flows.sendsyn[f] = 1;
     const sendsyn = flows.sendsyn[f] === 1;
     const synMss = flows.synMss[f]!;
-    const entry = this.cache.get(ps, toSrv, synMss);
+    const cache = this.cache;
+    const id = cache.get(ps, toSrv, synMss);
     const ev = this.#tcpEv;
     ev.mode = toSrv ? 'syn' : 'syn+ack';
     ev.sendsyn = sendsyn;
     ev.obs = o;
-    ev.match = entry.match;
-    ev.entry = entry;
+    ev.entryId = id;
+    ev.cacheEpoch = cache.epoch;
     ev.synMss = synMss;
     if (toSrv) this.stats.syn++;
     else this.stats.synAck++;
     this.#sink.tcp(ev);
     if (ps.tcpType === TCP_SYN) flows.synMss[f] = ps.mss;
-    if (entry.match.record?.tool) return false;
+    if (cache.isTool(id)) return false;
     return !sendsyn;
   }
 
@@ -270,17 +338,14 @@ export class P0fEngine {
   #fingerprintMtu(toSrv: boolean, o: SynObservation, ps: PacketSig, f: number): void {
     if (ps.mss === 0 || this.#flows.sendsyn[f] === 1) return;
     const ev = this.#mtuEv;
-    const entry = this.#tcpEv.entry;
+    const tcp = this.#tcpEv;
     ev.mode = toSrv ? 'syn' : 'syn+ack';
     ev.obs = o;
-    ev.entry = entry;
+    ev.entryId = tcp.entryId;
+    ev.cacheEpoch = tcp.cacheEpoch;
     // the MTU depends only on the MSS and IP version, both part of the match cache key
     ev.mtu = ps.mss + (ps.ver === 4 ? 40 : 60);
-    if (entry.mtu !== ev.mtu) {
-      entry.mtu = ev.mtu;
-      entry.link = this.#db.link(ev.mtu);
-    }
-    ev.link = entry.link;
+    ev.link = this.cache.link(tcp.entryId, ev.mtu);
     this.#sink.mtu(ev);
   }
 

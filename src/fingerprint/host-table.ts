@@ -2,12 +2,12 @@
 
 /**
  * Host record layout: 8 int32 words (32 bytes) per host id — the first address word, the family (0 once destroyed),
- * p0f's use_cnt, the by-age links, the head of the host's client flows and, as a float64 in words 6–7, last_seen.
- * IPv6 hosts keep their other three address words in a side array, read only when the first word already matches.
+ * p0f's use_cnt, the by-age links, the head of the host's client flows, last_seen (seconds, modulo 2^32 like p0f's
+ * u32) and the address's hash (so removing a host never reads its address again). IPv6 hosts keep their other three
+ * address words in a side array, read only when the first word already matches.
  */
 const STRIDE = 8;
-const K0 = 0, FAM = 1, USE = 2, OLDER = 3, NEWER = 4, FLOWS = 5;
-const SEEN64 = 3;
+const K0 = 0, FAM = 1, USE = 2, OLDER = 3, NEWER = 4, FLOWS = 5, SEEN = 6, HASH = 7;
 
 /**
  * Hosts by address, each with p0f's use count and last-seen time, on an oldest→newest list. A host is a small integer
@@ -26,9 +26,8 @@ export class HostTable {
   /** Hosts destroyed so far: an id found before a destruction may since have been reused. */
   destroyed = 0;
 
-  /** The records (int32 view) and the same memory as float64 (for last_seen). */
+  /** The records. */
   #m = new Int32Array(0);
-  #f = new Float64Array(0);
   /** Address words 1–3 per host id (zeros for IPv4). */
   #k6 = new Int32Array(0);
   #cap = 0;
@@ -89,9 +88,9 @@ export class HostTable {
     return this.#m[id * STRIDE + NEWER]!;
   }
 
-  /** Last-seen time in seconds. */
+  /** Last-seen time in seconds, modulo 2^32 as a signed 32-bit value: compare times with `((now - seen) >>> 0)`. */
   lastSeen(id: number): number {
-    return this.#f[id * (STRIDE / 2) + SEEN64]!;
+    return this.#m[id * STRIDE + SEEN]!;
   }
 
   /** The first flow in which the host is the client (-1: none); the flow table links the rest. */
@@ -113,12 +112,11 @@ export class HostTable {
     }
     const m = this.#m;
     const r = id * STRIDE;
-    m[r + K0] = a; m[r + FAM] = fam; m[r + USE] = 0; m[r + FLOWS] = -1;
+    m[r + K0] = a; m[r + FAM] = fam; m[r + USE] = 0; m[r + FLOWS] = -1; m[r + SEEN] = now; m[r + HASH] = h;
     if (fam !== 4) {
       const k = this.#k6;
       k[3 * id] = b; k[3 * id + 1] = c; k[3 * id + 2] = d;
     }
-    this.#f[id * (STRIDE / 2) + SEEN64] = now;
     this.#append(id);
     if ((this.size + 1) * 8 > (this.#mask + 1) * 5) this.#growIndex();
     const slots = this.#slots;
@@ -137,7 +135,7 @@ export class HostTable {
       this.#unlink(id);
       this.#append(id);
     }
-    this.#f[id * (STRIDE / 2) + SEEN64] = now;
+    this.#m[id * STRIDE + SEEN] = now;
   }
 
   /** Removes a host (its use count must be 0, so no flow refers to it). */
@@ -146,9 +144,7 @@ export class HostTable {
     this.#unlink(id);
     const m = this.#m;
     const r = id * STRIDE;
-    const fam = m[r + FAM]!;
-    const k = this.#k6;
-    const h = fam === 4 ? hashAddr(4, m[r + K0]!, 0, 0, 0) : hashAddr(fam, m[r + K0]!, k[3 * id]!, k[3 * id + 1]!, k[3 * id + 2]!);
+    const h = m[r + HASH]!;
     m[r + FAM] = 0;
     this.size--;
     const slots = this.#slots;
@@ -190,11 +186,9 @@ export class HostTable {
   }
 
   #grow(cap: number): void {
-    const buf = new ArrayBuffer(cap * STRIDE * 4);
-    const m = new Int32Array(buf);
+    const m = new Int32Array(cap * STRIDE);
     m.set(this.#m);
     this.#m = m;
-    this.#f = new Float64Array(buf);
     const k6 = new Int32Array(cap * 3);
     k6.set(this.#k6);
     this.#k6 = k6;

@@ -4,8 +4,12 @@ import type { PacketSig } from './packet-sig.ts';
 import { findMatch } from './tcp-match.ts';
 import type { TcpMatch } from './tcp-match.ts';
 
-/** Everything a match and its p0f rendering depend on, plus the result. Immutable once made, except `ext`. */
+/** Everything a match and its p0f rendering depend on, plus the result. Immutable once made. */
 export interface MatchEntry {
+  /** The match (shared: never modify). */
+  match: TcpMatch;
+  /** The match is a tool (`!`) signature: p0f stops tracking the flow. */
+  tool: boolean;
   toSrv: boolean;
   layoutId: number;
   quirks: number;
@@ -23,13 +27,6 @@ export interface MatchEntry {
   synMss: number;
   tos: number;
   tcpType: number;
-  /** The match (shared: never modify). */
-  match: TcpMatch;
-  /** A sink's own per-entry data, e.g. the encoded tail of the p0f line; dropped with the entry. */
-  ext: unknown;
-  /** MTU of the entry's MSS and IP version once the engine has looked it up (0 before), and its link name. */
-  mtu: number;
-  link: string | null;
   /** Hash of the key fields. */
   hash: number;
 }
@@ -40,9 +37,28 @@ const KEY_WORDS = 8;
 /** Entries kept before the cache starts over (bounds memory under floods of ever-different packets). */
 export const MATCH_CACHE_SIZE = 1 << 16;
 
-/** A bounded cache of matches for one signature set. */
+/** Epochs handed out so far (module-wide, so an epoch names one cache's numbering, see MatchCache.epoch). */
+let epochs = 0;
+
+/**
+ * A bounded cache of matches for one signature set. Entries are numbered 0, 1, … in the order they are made, and the
+ * per-packet path deals in those numbers: what the engine needs of an entry for every packet (the tool flag, the link
+ * of its MTU) sits in typed arrays by number, so the entry objects, scattered over the heap, are not touched at all.
+ */
 export class MatchCache {
   readonly #db: SignatureDb;
+  /**
+   * Names this cache's current numbering: different for every cache and again after a start-over, so a sink that
+   * keeps something per entry number (the p0f encoder) knows when to drop it.
+   */
+  epoch = ++epochs;
+  /** The entry of the last lookup that was not cached (number -1). */
+  #uncached: MatchEntry | null = null;
+  /** Per entry number: 1 for a tool match. */
+  #tool = new Uint8Array(2048);
+  /** Per entry number: the MTU its link name was looked up for (0: not yet), and that name. */
+  #mtu = new Int32Array(2048);
+  #link = new Array<string | null>(2048).fill(null);
   /**
    * Open addressing (linear probing, at most half full): entry index + 1 per slot, 0 when empty. It starts with room
    * for 2,048 entries (24 KiB with the keys; real traffic makes a few hundred to a few thousand) and doubles past that:
@@ -61,12 +77,16 @@ export class MatchCache {
     this.#db = db;
   }
 
-  /** The match of `ps` in direction `toSrv` with the flow's SYN MSS (0 for SYNs). */
-  get(ps: PacketSig, toSrv: boolean, synMss: number): MatchEntry {
+  /**
+   * The number of the entry matching `ps` in direction `toSrv` with the flow's SYN MSS (0 for SYNs); -1 for a packet
+   * that is matched but not cached (see entry()).
+   */
+  get(ps: PacketSig, toSrv: boolean, synMss: number): number {
     const ts1Set = ps.ts1 !== 0;
     // not cached: layouts past the intern table, and values too wide for the packed key (only a bogus log line has those)
     if (ps.layoutId < 0 || ((ps.ttl | ps.wscale | ps.olen | ps.eolPad | ps.tos | ps.tcpType) & ~0xff) !== 0 || ((ps.win | ps.mss | synMss) & ~0xffff) !== 0) {
-      return this.#make(ps, toSrv, synMss, ts1Set, 0);
+      this.#uncached = this.#make(ps, toSrv, synMss, ts1Set, 0);
+      return -1;
     }
     // the key packed into six words (every field fits its bits: TTL, scale, TOS 8 bits or less, IPv4 option and EOL
     // padding lengths at most 40, window, MSS and header length 16); compared as words, not field by field
@@ -92,13 +112,14 @@ export class MatchCache {
       if (keys[k] === h && keys[k + 1] === k0 && keys[k + 2] === k1 && keys[k + 3] === k2 && keys[k + 4] === k3 && keys[k + 5] === k4 &&
           keys[k + 6] === k5 && keys[k + 7] === k6) {
         this.hits++;
-        return this.#entries[s - 1]!;
+        return s - 1;
       }
     }
     if (this.#entries.length >= MATCH_CACHE_SIZE) {
       // full (a flood of ever-different packets): start over rather than grow
       slots.fill(0);
       this.#entries = [];
+      this.epoch = ++epochs;
       i = h & mask;
     } else if ((this.#entries.length + 1) * 2 > mask + 1) {
       this.#grow();
@@ -111,10 +132,40 @@ export class MatchCache {
       bigger.set(this.#keys);
       this.#keys = bigger;
     }
+    if (n >= this.#tool.length) {
+      const tool = new Uint8Array(this.#tool.length * 2);
+      tool.set(this.#tool);
+      this.#tool = tool;
+      // the link names are looked up again (a growth happens a dozen times at most)
+      this.#mtu = new Int32Array(tool.length);
+      this.#link = new Array<string | null>(tool.length).fill(null);
+    }
     this.#keys.set([h, k0, k1, k2, k3, k4, k5, k6], n * KEY_WORDS);
+    this.#tool[n] = e.tool ? 1 : 0;
+    this.#mtu[n] = 0;
     this.#entries.push(e);
     this.#slots[i] = n + 1;
-    return e;
+    return n;
+  }
+
+  /** The entry with number `n` (from get(); -1: the last uncached one). */
+  entry(n: number): MatchEntry {
+    return n >= 0 ? this.#entries[n]! : this.#uncached!;
+  }
+
+  /** Whether entry `n` is a tool (`!`) match. */
+  isTool(n: number): boolean {
+    return n >= 0 ? this.#tool[n] === 1 : this.#uncached!.tool;
+  }
+
+  /** The [mtu] link name of `mtu` (which follows from entry `n`'s MSS and IP version), looked up once per entry. */
+  link(n: number, mtu: number): string | null {
+    if (n < 0) return this.#db.link(mtu);
+    if (this.#mtu[n] !== mtu) {
+      this.#mtu[n] = mtu;
+      this.#link[n] = this.#db.link(mtu);
+    }
+    return this.#link[n] ?? null;
   }
 
   /** The first empty slot of hash `h`'s probe run. */
@@ -137,9 +188,8 @@ export class MatchCache {
     this.misses++;
     const m = findMatch(this.#db.group(toSrv, ps.layoutKey), ps, synMss);
     return {
-      toSrv, layoutId: ps.layoutId, quirks: ps.quirks, unknownQuirks: ps.unknownQuirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
-      wscale: ps.wscale, pclass: ps.pclass, totHdr: ps.totHdr, ts1Set, ver: ps.ver, synMss, tos: ps.tos, tcpType: ps.tcpType,
-      match: m, ext: undefined, mtu: 0, link: null, hash,
+      match: m, tool: m.record?.tool === true, toSrv, layoutId: ps.layoutId, quirks: ps.quirks, unknownQuirks: ps.unknownQuirks, eolPad: ps.eolPad, olen: ps.olen, ttl: ps.ttl, mss: ps.mss, win: ps.win,
+      wscale: ps.wscale, pclass: ps.pclass, totHdr: ps.totHdr, ts1Set, ver: ps.ver, synMss, tos: ps.tos, tcpType: ps.tcpType, hash,
     };
   }
 }

@@ -1,14 +1,13 @@
 // Writes p0f log lines straight into a byte buffer: the same text as p0f-format.ts, without a string per line.
 import type { EngineSink, MtuEvent, TcpEvent } from './engine.ts';
-import type { MatchEntry } from './match-cache.ts';
 import { matchName, p0fStamp } from './p0f-format.ts';
 import { paramsText, rawSig } from './raw-sig.ts';
 
-// Short and medium pieces (digits, separators, the per-second line prefix, the MTU tail) are stored 4 bytes at a time
-// with DataView.setInt32 (little-endian words of text, the last one padded): on V8 a dozen inlined stores beat
-// TypedArray#set, a builtin call of ~100 instructions before its memcpy; only the long per-signature tail of a TCP line
-// (~110 bytes) is one TypedArray#set. A word store may write up to 3 bytes past the text; the buffer always keeps room
-// for that, and the next store overwrites them.
+// Short pieces (digits, separators, the per-second line prefix) are stored 4 bytes at a time with DataView.setInt32
+// (little-endian words of text, the last one padded): on V8 a few inlined stores beat TypedArray#set, a builtin call of
+// ~150 instructions before its memcpy. The per-entry tails of a line ("|subj=…|os=…|raw_sig=…", ~120 bytes, and
+// "|subj=…|link=…|raw_mtu=N", ~50) are one TypedArray#set each: a word loop costs ~25 instructions per 4 bytes. A word
+// store may write up to 3 bytes past the text; the buffer always keeps room for that, and the next store overwrites them.
 
 const enc = new TextEncoder();
 
@@ -56,28 +55,21 @@ const HEXC = enc.encode('0123456789abcdef');
 const MODES = ['syn', 'syn+ack', 'sendsyn probe', 'sendsyn response', 'mtu'] as const;
 const M_SYN = 0, M_SYNACK = 1, M_PROBE = 2, M_RESPONSE = 3, M_MTU = 4;
 const SRV = words('|srv=');
-const SUBJ_CLI = words('|subj=cli');
-const SUBJ_SRV = words('|subj=srv');
 
 /**
- * Per match-cache entry: its encoded tails — "|os=…|dist=…|params=…|raw_sig=…\n", plain and as a sendsyn flow prints
- * it, and "|link=…|raw_mtu=N\n" — as views into the encoder's arena (one allocation per tail, none per line).
+ * Per match-cache entry number (TcpEvent.entryId, valid while the event's cacheEpoch stays that of the encoder's
+ * tables) the encoder keeps three encoded tails, as views into byte blocks (null until first needed): the TCP line's
+ * plain and sendsyn forms ("|subj=…|os=…|dist=…|params=…|raw_sig=…\n") and the MTU line's ("|subj=…|link=…|
+ * raw_mtu=N\n"). The subject belongs to the tail because the entry's direction (part of the match key) decides it.
  */
-class Tails {
-  readonly owner: P0fEncoder;
-  plain: Uint8Array | null = null;
-  sendsyn: Uint8Array | null = null;
-  mtu: Words | null = null;
-
-  constructor(owner: P0fEncoder) {
-    this.owner = owner;
-  }
-}
+const T_PLAIN = 0, T_SENDSYN = 1, T_MTU = 2;
+/** Bytes of tails kept together in one block (a new block is started when one is full). */
+const BLOCK = 1 << 16;
+/** Tail bytes stored before the encoder starts over (re-encoding what is still used): bounds memory under floods. */
+const STORED_MAX = 1 << 24;
 
 /** Upper bound of the prefix and flow part of a line in bytes (tails, from signature labels, are checked apart). */
 const HEAD_MAX = 512;
-/** Bytes of tails kept together in one arena block (a new block is started when one is full). */
-const ARENA_BLOCK = 1 << 16;
 
 /** Stores `t` at `p`; returns the position after it. */
 function putWords(dv: DataView, p: number, t: Words): number {
@@ -129,14 +121,13 @@ function putAddr(buf: Uint8Array, dv: DataView, p: number, b: Uint8Array, off: n
   return p;
 }
 
-/** "ADDR/PORT|srv=ADDR/PORT|subj=cli" (or the reverse and subj=srv for a SYN+ACK). */
+/** "ADDR/PORT|srv=ADDR/PORT" (client first: the reverse of the segment for a SYN+ACK). */
 function putFlow(buf: Uint8Array, dv: DataView, p: number, o: TcpEvent['obs'], syn: boolean): number {
   p = putAddr(buf, dv, p, o.buf, syn ? o.srcOff : o.dstOff, o.family);
   p = putPort(buf, dv, p, syn ? o.sport : o.dport);
   p = putWords(dv, p, SRV);
   p = putAddr(buf, dv, p, o.buf, syn ? o.dstOff : o.srcOff, o.family);
-  p = putPort(buf, dv, p, syn ? o.dport : o.sport);
-  return putWords(dv, p, syn ? SUBJ_CLI : SUBJ_SRV);
+  return putPort(buf, dv, p, syn ? o.dport : o.sport);
 }
 
 /**
@@ -152,23 +143,33 @@ export class P0fEncoder implements EngineSink {
   #secStart = NaN;
   /** "[YYYY/MM/DD HH:MM:SS] mod=…|cli=" of that second, per mode. */
   #prefix: Words[] = [];
-  /** Where the last TCP line's "ADDR/PORT|srv=ADDR/PORT|subj=…" part sits in the buffer (-1: flushed since). */
+  /** Where the last TCP line's "ADDR/PORT|srv=ADDR/PORT" part sits in the buffer (-1: flushed since). */
   #flowStart = -1;
   #flowEnd = -1;
+  /** The match cache numbering the tables below belong to (-1: none yet). */
+  #epoch = -1;
+  /** Three tails per entry number (T_PLAIN, T_SENDSYN, T_MTU). */
+  #tails: (Uint8Array | null)[] = [];
   /** The block tails are appended to: tails of the hot entries sit side by side in memory. */
-  #arena = new Uint8Array(ARENA_BLOCK);
-  #arenaTop = 0;
+  #block = new Uint8Array(BLOCK);
+  #blockTop = 0;
+  #stored = 0;
 
   constructor(emit: (chunk: Uint8Array) => void, size = 1 << 16) {
     this.#emit = emit;
     this.#buf = new Uint8Array(Math.max(size, 8 * HEAD_MAX));
     this.#dv = new DataView(this.#buf.buffer);
+    // V8 treats a field stored only once as a constant of the optimized code and deoptimizes that code when the
+    // field first changes (here: when the first block is full, deep into a big file): store it twice up front
+    this.#block = new Uint8Array(BLOCK);
   }
 
   tcp(ev: TcpEvent): void {
-    const t = this.#tails(ev.entry);
+    const id = ev.entryId;
     const sendsyn = ev.sendsyn;
-    const tail = (sendsyn ? t.sendsyn : t.plain) ?? this.#encodeTail(t, ev);
+    if (ev.cacheEpoch !== this.#epoch) this.#restart(ev.cacheEpoch);
+    const at = 3 * id + (sendsyn ? T_SENDSYN : T_PLAIN);
+    const tail = (at >= 0 && at < this.#tails.length ? this.#tails[at] : null) ?? this.#encodeTail(ev);
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
     if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
@@ -183,11 +184,14 @@ export class P0fEncoder implements EngineSink {
   }
 
   mtu(ev: MtuEvent): void {
-    const t = this.#tails(ev.entry);
-    const tail = (t.mtu ??= words(`|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`));
+    const id = ev.entryId;
+    if (ev.cacheEpoch !== this.#epoch) this.#restart(ev.cacheEpoch);
+    const at = 3 * id + T_MTU;
+    const tail = (at >= 0 && at < this.#tails.length ? this.#tails[at] : null) ??
+      this.#store(id, T_MTU, `|subj=${ev.mode === 'syn' ? 'cli' : 'srv'}|link=${ev.link ?? '???'}|raw_mtu=${ev.mtu}\n`);
     const o = ev.obs;
     if (!(o.time >= this.#secStart && o.time < this.#secStart + 1000)) this.#newSecond(o.time);
-    if (this.#pos + HEAD_MAX + tail.len + 4 > this.#buf.length) this.flush();
+    if (this.#pos + HEAD_MAX + tail.length > this.#buf.length) this.flush();
     const buf = this.#buf;
     const dv = this.#dv;
     let p = putWords(dv, this.#pos, this.#prefix[M_MTU]!);
@@ -202,8 +206,7 @@ export class P0fEncoder implements EngineSink {
       // flushed since the TCP line: encode the flow part again
       p = putFlow(buf, dv, p, o, ev.mode === 'syn');
     }
-    // an [mtu] label longer than the buffer (absurd, but signature files are user input) goes out on its own
-    this.#pos = p + tail.len + 4 <= buf.length ? putWords(dv, p, tail) : this.#putTail(p, new Uint8Array(tail.w.buffer, 0, tail.len));
+    this.#pos = this.#putTail(p, tail);
   }
 
   /** Hands everything buffered to `emit`. */
@@ -214,7 +217,7 @@ export class P0fEncoder implements EngineSink {
     this.#pos = 0;
   }
 
-  /** Copies a tail to `p` (one memcpy: tails are long enough for TypedArray#set to beat word stores); returns the new position. */
+  /** Copies a tail to `p` (one memcpy); returns the new position. */
   #putTail(p: number, tail: Uint8Array): number {
     const buf = this.#buf;
     if (p + tail.length > buf.length) {
@@ -228,37 +231,44 @@ export class P0fEncoder implements EngineSink {
     return p + tail.length;
   }
 
-  /** The entry's tails record, made afresh when the entry was first seen by another encoder. */
-  #tails(entry: MatchEntry): Tails {
-    const t = entry.ext as Tails | undefined;
-    if (t && t.owner === this) return t;
-    const n = new Tails(this);
-    entry.ext = n;
-    return n;
+  /** Drops the tails kept (another match cache, or the cache started over), to keep them for `epoch` from now on. */
+  #restart(epoch: number): void {
+    this.#epoch = epoch;
+    this.#tails = [];
+    this.#stored = 0;
   }
 
-  #encodeTail(t: Tails, ev: TcpEvent): Uint8Array {
+  #encodeTail(ev: TcpEvent): Uint8Array {
     const m = ev.match;
     const key = m.record && (m.record.tool || ev.sendsyn) ? 'app' : 'os';
     const dist = m.record?.sig.badTtl ? `<= ${m.dist}` : String(m.dist);
-    const b = this.#store(`|${key}=${matchName(m)}|dist=${dist}|params=${paramsText(m, ev.ps.tos)}|raw_sig=${rawSig(ev.ps, ev.synMss)}\n`);
-    if (ev.sendsyn) t.sendsyn = b;
-    else t.plain = b;
-    return b;
+    const text = `|subj=${ev.mode === 'syn' ? 'cli' : 'srv'}|${key}=${matchName(m)}|dist=${dist}|params=${paramsText(m, ev.ps.tos)}|raw_sig=${rawSig(ev.ps, ev.synMss)}\n`;
+    return this.#store(ev.entryId, ev.sendsyn ? T_SENDSYN : T_PLAIN, text);
   }
 
-  /** The text's bytes, appended to the arena block (or on their own when longer than a block). */
-  #store(s: string): Uint8Array {
+  /**
+   * Encodes `s` as entry `id`'s tail of `kind` (into the current block, or on its own when longer than a block) and
+   * keeps it, unless the entry is not cached (id -1).
+   */
+  #store(id: number, kind: number, s: string): Uint8Array {
     const b = enc.encode(s);
-    if (b.length > ARENA_BLOCK / 4) return b;
-    if (this.#arenaTop + b.length > ARENA_BLOCK) {
-      // the full block stays alive as long as views into it do
-      this.#arena = new Uint8Array(ARENA_BLOCK);
-      this.#arenaTop = 0;
+    if (id < 0) return b;
+    if (this.#stored + b.length > STORED_MAX) this.#restart(this.#epoch);
+    this.#stored += b.length;
+    let view = b;
+    if (b.length <= BLOCK / 4) {
+      if (this.#blockTop + b.length > BLOCK) {
+        // the full block stays alive as long as views into it do
+        this.#block = new Uint8Array(BLOCK);
+        this.#blockTop = 0;
+      }
+      view = this.#block.subarray(this.#blockTop, this.#blockTop + b.length);
+      view.set(b);
+      this.#blockTop += b.length;
     }
-    const view = this.#arena.subarray(this.#arenaTop, this.#arenaTop + b.length);
-    view.set(b);
-    this.#arenaTop += b.length;
+    const tails = this.#tails;
+    while (tails.length < 3 * id + 3) tails.push(null);
+    tails[3 * id + kind] = view;
     return view;
   }
 

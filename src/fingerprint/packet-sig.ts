@@ -84,36 +84,73 @@ function keyText(layout: Uint8Array, n: number): string {
   return k;
 }
 
-/** Most recently seen layouts by the low bits of their hash: most packets are answered here, without the Map. */
-const recent: (LayoutRef | null)[] = new Array<LayoutRef | null>(1024).fill(null);
-
 function sameLayout(r: LayoutRef, layout: Uint8Array, n: number, eolPad: number): boolean {
   if (r.eolPad !== eolPad || r.kinds.length !== n) return false;
   for (let i = 0; i < n; i++) if (r.kinds[i] !== layout[i]) return false;
   return true;
 }
 
+/** The option kinds of the packet being read, also as words (4 kinds each, unused bytes of the last word zero). */
+const KINDS = new Uint8Array(MAX_TCP_OPT);
+const KINDS32 = new Int32Array(KINDS.buffer);
+
 /**
- * The interned layout of the recorded options (`h`: the running hash of their kinds); past MAX_LAYOUTS distinct ones
- * (a flood of odd packets) id is -1.
+ * Most recently seen layouts by the low bits of their hash: per slot the layout's id (-1: none), its kind count and
+ * padding as one word, then its kinds as words (RECENT_ROW words in all), and its key text apart. Most packets are
+ * answered here by comparing a few words, without the Map and without touching a LayoutRef object.
  */
-function layoutRef(layout: Uint8Array, n: number, eolPad: number, h: number): LayoutRef {
+const RECENT_ROW = 2 + MAX_TCP_OPT / 4;
+const recentRows = new Int32Array(1024 * RECENT_ROW).fill(-1);
+const recentKeys = new Array<string>(1024).fill('');
+
+/**
+ * Sets `ps.layoutId` and `ps.layoutKey` for the `n` option kinds in KINDS (also in `layout`) and their EOL padding
+ * (`h`: the running hash of the kinds); past MAX_LAYOUTS distinct layouts (a flood of odd packets) the id is -1.
+ */
+function internLayout(ps: PacketSig, layout: Uint8Array, n: number, eolPad: number, h: number): void {
   h = Math.imul(h ^ (n << 8) ^ eolPad, 0x9e3779b1);
   h ^= h >>> 16;
   const slot = h & 1023;
-  const last = recent[slot];
-  if (last && sameLayout(last, layout, n, eolPad)) return last;
+  const r = slot * RECENT_ROW;
+  const words = (n + 3) >> 2;
+  // clear the bytes after the last kind in its word (left from a longer layout)
+  for (let i = n; i < words * 4; i++) KINDS[i] = 0;
+  if (recentRows[r + 1] === (n | (eolPad << 8))) {
+    let same = true;
+    for (let i = 0; i < words; i++) {
+      if (KINDS32[i] !== recentRows[r + 2 + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      ps.layoutId = recentRows[r]!;
+      ps.layoutKey = recentKeys[slot]!;
+      return;
+    }
+  }
   const head = layouts.get(h);
-  for (let r: LayoutRef | null = head ?? null; r; r = r.next) {
-    if (sameLayout(r, layout, n, eolPad)) return (recent[slot] = r);
+  let ref: LayoutRef | null = null;
+  for (let c: LayoutRef | null = head ?? null; c; c = c.next) {
+    if (sameLayout(c, layout, n, eolPad)) {
+      ref = c;
+      break;
+    }
   }
-  const ref: LayoutRef = { kinds: layout.slice(0, n), eolPad, key: keyText(layout, n), id: -1, next: head ?? null };
-  if (layoutCount < MAX_LAYOUTS) {
-    ref.id = layoutCount++;
-    layouts.set(h, ref);
-    recent[slot] = ref;
+  if (!ref) {
+    ref = { kinds: layout.slice(0, n), eolPad, key: keyText(layout, n), id: -1, next: head ?? null };
+    if (layoutCount < MAX_LAYOUTS) {
+      ref.id = layoutCount++;
+      layouts.set(h, ref);
+    }
   }
-  return ref;
+  ps.layoutId = ref.id;
+  ps.layoutKey = ref.key;
+  if (ref.id < 0) return;
+  recentRows[r] = ref.id;
+  recentRows[r + 1] = n | (eolPad << 8);
+  for (let i = 0; i < words; i++) recentRows[r + 2 + i] = KINDS32[i]!;
+  recentKeys[slot] = ref.key;
 }
 
 /** Fills `ps` from `o` with p0f's quirk rules (process.c parse_packet). */
@@ -175,6 +212,7 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   let lh = 0x811c9dc5;
   scan: while (d < end && cnt < MAX_TCP_OPT) {
     const kind = opt[d++]!;
+    KINDS[cnt] = kind;
     layout[cnt++] = kind;
     lh = Math.imul(lh ^ kind, 0x01000193);
     switch (kind) {
@@ -236,9 +274,7 @@ export function toPacketSig(o: SynObservation, ps: PacketSig): PacketSig {
   if (aborted || d !== end) q |= Q.OPT_BAD;
 
   ps.optCnt = cnt;
-  const ref = layoutRef(layout, cnt, eolPad, lh);
-  ps.layoutKey = ref.key;
-  ps.layoutId = ref.id;
+  internLayout(ps, layout, cnt, eolPad, lh);
   ps.eolPad = eolPad;
   ps.mss = mss;
   ps.wscale = wscale;

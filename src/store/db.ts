@@ -16,6 +16,8 @@ export interface OpenOptions {
   readonly?: boolean;
   /** Busy timeout in ms when another process holds the write lock (ingest beside serve). */
   busyTimeoutMs?: number;
+  /** SQLite page cache in MiB (default 64); taken only as pages are read. */
+  cacheMb?: number;
 }
 
 /** Opens (creating when needed) the store in `dataDir`, or an in-memory store when dataDir is ':memory:'. */
@@ -44,9 +46,9 @@ export function openStore(dataDir: string, opts: OpenOptions = {}): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('temp_store = MEMORY');
-    db.pragma('cache_size = -65536');
     migrate(db);
   }
+  db.pragma(`cache_size = -${Math.max(1, Math.round((opts.cacheMb ?? 64) * 1024))}`);
   return db;
 }
 

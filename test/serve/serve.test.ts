@@ -12,6 +12,8 @@ import { KERNEL_LOGS, settingFlags, withDefaults, defaultDataDir } from '../../s
 import { loadConfig } from '../../src/config/load.ts';
 import { parseListen, Service, stderrLogger } from '../../src/service.ts';
 import type { Intake } from '../../src/service.ts';
+import { ChangeLog } from '../../src/store/changes.ts';
+import { openStore } from '../../src/store/db.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];
@@ -101,6 +103,44 @@ describe('Service', () => {
 });
 
 describe('Service with live capture', () => {
+  it('rebuilds the stored profile bodies of an older store in the background and never serves one of another shape', async () => {
+    const dir = tmp();
+    // a store written before (or under another schema): sources, and a body stored under another shape with the
+    // current version, which must not be served
+    const db = openStore(dir);
+    const changes = new ChangeLog(db);
+    const ips = ['192.0.2.10', '198.51.100.11', '2001:db8::12'];
+    db.transaction(() => {
+      for (const ip of ips) {
+        db.prepare('INSERT INTO sources (ip, family, first_seen, last_seen, packets, danger_level, updated_at) VALUES (?, ?, 1, 2, 3, 1, 4)').run(ip, ip.includes(':') ? 6 : 4);
+        changes.touch(ip, 'detect', 5);
+      }
+      db.prepare("INSERT INTO api_meta (key, value) VALUES ('docs_shape', 'an-older-shape'), ('docs_cursor', 'done')").run();
+      db.prepare('INSERT INTO api_profile_docs (ip, version, body) SELECT ip, version, ? FROM sources WHERE ip = ?').run(Buffer.from('{"stale":true}'), ips[0]);
+    })();
+    db.close();
+    const lines: string[] = [];
+    const config = loadConfig({ env: { ...quiet, PROBEWATCH_API_TOKENS: 'read:docs-token-0123456789abcdef' }, flags: { 'data-dir': dir, listen: '127.0.0.1:0' } }).config;
+    const svc = await Service.start({ config, intakes: [], logger: stderrLogger('info', (l) => { lines.push(l); }) });
+    try {
+      expect(lines.join('')).toMatch(/dropped 1, rebuilding/);
+      const h = { authorization: 'Bearer docs-token-0123456789abcdef' };
+      const first = await fetch(`${svc.address}/sources/${ips[0]!}`, { headers: h });
+      expect(await first.text()).not.toContain('stale');
+      for (let i = 0; i < 40 && (svc.store.docs?.count() ?? 0) < ips.length; i++) await new Promise((r) => setTimeout(r, 250));
+      expect(svc.store.docs?.count()).toBe(ips.length);
+      expect(svc.store.docs?.rebuildCursor()).toBeNull();
+      for (const ip of ips) {
+        const res = await fetch(`${svc.address}/sources/${ip}`, { headers: h });
+        const body = Buffer.from(await res.arrayBuffer());
+        expect(body.equals(svc.store.docs!.get(ip)!.body)).toBe(true);
+        expect(JSON.parse(body.toString('utf8'))).toMatchObject({ ip, dangerLevel: 0 });
+      }
+    } finally {
+      await svc.stop();
+    }
+  });
+
   it('fingerprints SYNs on a configured interface into the profile, and refuses an interface it cannot open', async () => {
     if (process.getuid?.() !== 0) {
       process.stderr.write('SKIPPED: live capture needs root or CAP_NET_RAW\n');
@@ -120,6 +160,20 @@ describe('Service with live capture', () => {
         if (r.status === 200) os = ((await r.json()) as { os: typeof os }).os;
       }
       expect(os?.current).toMatchObject({ name: 'Linux', via: 'live' });
+      // the indexer keeps the profile's body (api.profileDocs); once it has caught up, the answer is that body. Each
+      // request is itself a SYN on lo that may change the profile in between: retry until one answer meets its version
+      const version = (): number => svc.db.prepare<[string], number>('SELECT version FROM sources WHERE ip = ?').pluck().get('127.0.0.1')!;
+      let same = false;
+      for (let i = 0; i < 40 && !same; i++) {
+        const stored = svc.store.docs?.get('127.0.0.1');
+        if (stored?.version !== version()) { await new Promise((r) => setTimeout(r, 250)); continue; }
+        const answer = await fetch(`${svc.address}/sources/127.0.0.1`, { headers: { ...h, connection: 'close' } });
+        const body = Buffer.from(await answer.arrayBuffer());
+        if (answer.headers.get('etag')?.endsWith(`-${stored.version}"`) !== true) continue;
+        expect(body.equals(stored.body)).toBe(true);
+        same = true;
+      }
+      expect(same).toBe(true);
     } finally {
       await svc.stop();
     }

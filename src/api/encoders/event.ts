@@ -34,13 +34,25 @@ export function eventId(ip: string, version: number): string {
 
 /** Builds the header of a resolved entry. */
 export function eventHeader(r: ResolvedEntry): FeedEventHeader {
+  return header(r.entry, r.version, r.profile !== null);
+}
+
+function header(entry: FeedEntry, version: number, exists: boolean): FeedEventHeader {
   return {
-    id: eventId(r.entry.ip, r.version),
-    action: r.profile ? 'profile-updated' : 'profile-deleted',
-    sequence: r.entry.seq,
-    created: new Date(r.entry.time).toISOString(),
-    changes: r.entry.kinds,
+    id: eventId(entry.ip, version),
+    action: exists ? 'profile-updated' : 'profile-deleted',
+    sequence: entry.seq,
+    created: new Date(entry.time).toISOString(),
+    changes: entry.kinds,
   };
+}
+
+/**
+ * One NDJSON line of the feed event, with the profile given as its serialised body (a stored one, or the API's
+ * serializer's output; null when the source is gone): the same fields, in the same order, as JSON.stringify(feedEvent).
+ */
+export function feedEventLine(entry: FeedEntry, version: number, profileJson: string | null): string {
+  return `{"event":${JSON.stringify(header(entry, version, profileJson !== null))},"ip":${JSON.stringify(entry.ip)},"version":${version},"profile":${profileJson ?? 'null'}}\n`;
 }
 
 /** The JSON feed event. */

@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import type { ApiContext } from '../deps.ts';
 import { cefLine } from '../encoders/cef.ts';
 import { ecsDocument } from '../encoders/ecs.ts';
-import { feedEvent } from '../encoders/event.ts';
+import { feedEvent, feedEventLine } from '../encoders/event.ts';
 import type { ResolvedEntry } from '../encoders/event.ts';
 import { cursorHeaders, pageLimit } from '../paging.ts';
 import { parseTime } from '../query.ts';
@@ -51,6 +51,16 @@ export function feedHandlers(ctx: ApiContext) {
     return vp ? { entry: e, profile: vp.profile, version: vp.version } : { entry: { ...e, deleted: true }, profile: null, version: 0 };
   };
 
+  /** A feed event as an NDJSON line: the profile is the body the indexer stored when it is current, else serialised now. */
+  const ndjsonLine = (e: FeedEntry): string => {
+    if (!e.deleted) {
+      const stored = deps.sources.doc?.(e.ip);
+      if (stored && deps.sources.version(e.ip)?.version === stored.version) return feedEventLine(e, stored.version, Buffer.from(stored.body.buffer, stored.body.byteOffset, stored.body.byteLength).toString('utf8'));
+    }
+    const r = resolve(e);
+    return feedEventLine(r.entry, r.version, r.profile ? ctx.serializeProfile(r.profile) : null);
+  };
+
   return {
     getFeed(req: FastifyRequest<{ Querystring: FeedQuery }>, reply: FastifyReply): unknown {
       const q = req.query;
@@ -78,17 +88,17 @@ export function feedHandlers(ctx: ApiContext) {
       }
       cursorHeaders(req, reply, resume, next);
       const line = format === 'cef'
-        ? (r: ResolvedEntry) => `${cefLine(r, { version: ctx.version })}\n`
+        ? (e: FeedEntry) => `${cefLine(resolve(e), { version: ctx.version })}\n`
         : format === 'ecs-ndjson'
-          ? (r: ResolvedEntry) => `${JSON.stringify(ecsDocument(r, observer))}\n`
-          : (r: ResolvedEntry) => `${JSON.stringify(feedEvent(r))}\n`;
+          ? (e: FeedEntry) => `${JSON.stringify(ecsDocument(resolve(e), observer))}\n`
+          : ndjsonLine;
       reply.type(format === 'cef' ? 'text/plain; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
       // profiles are read as the socket drains, so a 10,000-event export never holds every profile in memory at once
       const entries = page.entries;
       return Readable.from((function* lines() {
         let buf = '';
         for (const e of entries) {
-          buf += line(resolve(e));
+          buf += line(e);
           if (buf.length >= 65536) { yield buf; buf = ''; }
         }
         if (buf.length > 0) yield buf;

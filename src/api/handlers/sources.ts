@@ -50,6 +50,13 @@ export function sourceHandlers(ctx: ApiContext) {
       }
       const hit = validating ? undefined : profiles.get(ip, v.version);
       if (hit !== undefined) return sendCached(reply, hit);
+      // the body the search indexer stored for this very version: one row instead of composing the profile
+      const stored = validating ? undefined : deps.sources.doc?.(ip);
+      if (stored?.version === v.version) {
+        const entry = { version: v.version, body: Buffer.from(stored.body.buffer, stored.body.byteOffset, stored.body.byteLength), etag: `"${epoch}-${v.version}"`, lastModified: new Date(v.updatedAt).toUTCString() };
+        profiles.set(ip, entry);
+        return sendCached(reply, entry);
+      }
       const vp = deps.sources.get(ip);
       if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);
       const etag = `"${epoch}-${vp.version}"`;
@@ -59,9 +66,8 @@ export function sourceHandlers(ctx: ApiContext) {
         reply.header('etag', etag).header('last-modified', lastModified).header('cache-control', 'private, no-cache');
         return vp.profile;
       }
-      // the route's own serializer (the openapi schema), so a cached body is byte for byte what fastify would send
-      const ser = reply.getSerializationFunction('200', 'application/json') as ((p: unknown) => string) | undefined;
-      const entry = { version: vp.version, body: ownedUtf8(ser ? ser(vp.profile) : JSON.stringify(vp.profile)), etag, lastModified };
+      // the serializer the stored bodies come from (openapi.yaml's schema), so a fresh answer and a stored one agree byte for byte
+      const entry = { version: vp.version, body: ownedUtf8(ctx.serializeProfile(vp.profile)), etag, lastModified };
       profiles.set(ip, entry);
       return sendCached(reply, entry);
     },

@@ -25,6 +25,8 @@ export const api = section('api', 'REST API and the serve daemon', {
   sseMaxClients: 64,
   statsCacheTtl: 5,
   profileCacheMb: 64,
+  profileDocs: true,
+  storeCacheMb: 256,
   blocklistMinDangerLevel: 3,
   validateResponses: false,
   shutdownTimeout: 10,
@@ -120,6 +122,14 @@ export const api = section('api', 'REST API and the serve daemon', {
   profileCacheMb: {
     kind: 'int', min: 0, max: 65_536,
     doc: 'Memory (MiB) for serialised GET /sources/{ip} bodies, checked against the stored version on every hit (never stale); 64 MiB holds ~30,000 profiles; 0 reads every profile from the store.',
+  },
+  profileDocs: {
+    kind: 'bool',
+    doc: 'Keep each profile\'s GET /sources/{ip} body in the store (written by the search indexer, about 3 KB per source): a request for a source not in the memory cache reads one row instead of composing the profile from seven queries (about 8x faster at a million sources); off saves the disk space.',
+  },
+  storeCacheMb: {
+    kind: 'int', min: 2, max: 65_536,
+    doc: 'SQLite page cache (MiB) of serve\'s store connection, taken only as pages are read: 256 MiB holds the inner and index pages of a store of a million sources, so a profile not in api.profileCacheMb costs about one page read from the OS (64 MiB: three to four); lower it on a small machine.',
   },
   blocklistMinDangerLevel: {
     kind: 'int', min: 1, max: 5,

@@ -68,6 +68,8 @@ export class GeoProvider {
   /** The last lookup time and its ISO text: a batch of lookups in one millisecond formats the date once. */
   #nowMs = Number.NaN;
   #nowIso = '';
+  /** Shared found/absent states per file, for the current millisecond and build. */
+  readonly #states = new Map<MmdbFile, { now: string; build: string | null; found: ProviderState; absent: ProviderState }>();
 
   constructor(plan: Pick<DbPlan, 'files' | 'fallback'>, opts: { clock?: Clock; log?: EnrichLog } = {}) {
     this.#primary = plan.files.map((f) => new MmdbFile(f));
@@ -133,7 +135,7 @@ export class GeoProvider {
   }
 
   /** First answer among files of a role for the family, skipping files that refuse it. */
-  #ask(role: DbRole, ip: string, family: 4 | 6): Answer | null {
+  #ask(role: DbRole, ip: Uint8Array, family: 4 | 6): Answer | null {
     const files = this.#filesFor(role);
     if (files.length === 0) return null;
     let last: DbLookup = { kind: 'refused', reason: 'no database for this address family' };
@@ -143,6 +145,18 @@ export class GeoProvider {
       return { file: f, res };
     }
     return { file: null, res: last };
+  }
+
+  /** The frozen 'done' state of a lookup in `file` at `now` (found, or absent from the file). */
+  #sharedState(file: MmdbFile, kind: 'found' | 'absent', now: string): ProviderState {
+    let m = this.#states.get(file);
+    if (m?.now !== now || m.build !== (file.generation?.build ?? null)) {
+      const build = file.generation?.build ?? null;
+      const base = { state: 'done' as const, fetchedAt: now, source: file.label, build };
+      m = { now, build, found: Object.freeze({ ...base, reason: null }), absent: Object.freeze({ ...base, reason: 'not in database' }) };
+      this.#states.set(file, m);
+    }
+    return m[kind];
   }
 
   /** Whether any database of these roles is loaded. */
@@ -162,6 +176,9 @@ export class GeoProvider {
     const now = this.#nowIso;
     const state = (ans: Answer | null, none: string): ProviderState => {
       if (!ans) return { state: 'disabled', reason: none, fetchedAt: null, source: null, build: null };
+      const kind = ans.res.kind;
+      // found/absent states are the same for every address looked up in a file within one millisecond: one object each
+      if (ans.file && (kind === 'found' || kind === 'absent')) return this.#sharedState(ans.file, kind, now);
       const src = ans.file ? { source: ans.file.label, build: ans.file.generation?.build ?? null } : { source: null, build: null };
       switch (ans.res.kind) {
         case 'found': return { state: 'done', reason: null, fetchedAt: now, ...src };
@@ -171,17 +188,17 @@ export class GeoProvider {
       }
     };
     // city databases carry the country too; a country-only database is the fallback
-    let g = this.#ask('city', p.text, p.family);
-    if (!g || g.res.kind === 'refused') g = this.#ask('country', p.text, p.family) ?? g;
+    let g = this.#ask('city', p.bytes, p.family);
+    if (!g || g.res.kind === 'refused') g = this.#ask('country', p.bytes, p.family) ?? g;
     let geo: GeoInfo | null = g?.res.kind === 'found' ? geoFromRecord(g.res.record) : null;
-    const anon = this.#ask('anonymous', p.text, p.family);
+    const anon = this.#ask('anonymous', p.bytes, p.family);
     if (anon?.res.kind === 'found') {
       geo ??= { country: null, city: null };
       geo.anonymous = anonymousFromRecord(anon.res.record);
     } else if (geo && anon) {
       geo.anonymous = null;
     }
-    const a = this.#ask('asn', p.text, p.family);
+    const a = this.#ask('asn', p.bytes, p.family);
     const as = a?.res.kind === 'found' ? asFromRecord(a.res.record, prefixText(p.bytes, a.res.prefix)) : null;
     return {
       ip: p.text,

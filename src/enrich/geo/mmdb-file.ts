@@ -11,6 +11,8 @@ export type DbRole = 'city' | 'country' | 'asn' | 'anonymous' | 'unknown';
 export interface DbGeneration {
   /** The reader over the in-memory copy of the file. */
   readonly reader: Reader<Response>;
+  /** Looks up an address given as bytes (4 or 16): the record and the prefix length, as reader.getWithPrefixLength. */
+  readonly find: (bytes: Uint8Array) => [Response | null, number];
   /** database_type from the metadata ("GeoLite2-City", "city ipv4", …). */
   readonly type: string;
   /** Role the provider uses it for. */
@@ -70,6 +72,42 @@ class RecordCache {
   }
 }
 
+/** mmdb-lib's record decoding, which its Reader keeps private (checked at load; a missing one means the text lookup). */
+interface ReaderInternals {
+  resolveDataPointer?: (pointer: number) => unknown;
+}
+
+/**
+ * The search-tree walk of mmdb-lib's findAddressInTree over address bytes: the caller has parsed and normalised the
+ * address already, and mmdb-lib would parse its text again on every lookup (a third of a lookup's time). Records are
+ * 24, 28 or 32 bits; a pointer past nodeCount is data, nodeCount itself is "no data".
+ */
+function treeFinder(reader: Reader<Response>, buf: Buffer): ((bytes: Uint8Array) => [Response | null, number]) | null {
+  const resolve = (reader as unknown as ReaderInternals).resolveDataPointer;
+  if (typeof resolve !== 'function') return null;
+  const { nodeCount, nodeByteSize, recordSize, ipVersion } = reader.metadata;
+  const left = recordSize === 24 ? (o: number) => (buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!
+    : recordSize === 28 ? (o: number) => ((buf[o + 3]! & 0xf0) << 20) | (buf[o]! << 16) | (buf[o + 1]! << 8) | buf[o + 2]!
+      : recordSize === 32 ? (o: number) => buf.readUInt32BE(o) : null;
+  const right = recordSize === 24 ? (o: number) => (buf[o + 3]! << 16) | (buf[o + 4]! << 8) | buf[o + 5]!
+    : recordSize === 28 ? (o: number) => ((buf[o + 3]! & 0x0f) << 24) | (buf[o + 4]! << 16) | (buf[o + 5]! << 8) | buf[o + 6]!
+      : recordSize === 32 ? (o: number) => buf.readUInt32BE(o + 4) : null;
+  if (!left || !right) return null;
+  // IPv4 addresses sit at ::/96 of an IPv6 tree: the node after 96 zero bits
+  let v4Start = 0;
+  if (ipVersion === 6) for (let i = 0; i < 96 && v4Start < nodeCount; i++) v4Start = left(v4Start * nodeByteSize);
+  return (bytes) => {
+    const bits = bytes.length * 8;
+    let node = bytes.length === 4 ? v4Start : 0;
+    let depth = 0;
+    for (; depth < bits && node < nodeCount; depth++) {
+      const bit = (bytes[depth >> 3]! >>> (7 ^ (depth & 7))) & 1;
+      node = bit === 1 ? right(node * nodeByteSize) : left(node * nodeByteSize);
+    }
+    return [node > nodeCount ? resolve.call(reader, node) as Response : null, depth];
+  };
+}
+
 const PROBES_V4 = ['1.1.1.1', '8.8.8.8', '81.2.69.142', '128.0.0.1', '223.255.255.1'];
 const PROBES_V6 = ['2001:4860::1', '2a02:d300::1', '2600::1', '2c0f:f000::1'];
 
@@ -101,7 +139,17 @@ export function loadGeneration(buf: Buffer, key: string): DbGeneration {
   let role = roleOf(m.databaseType);
   if (role === 'unknown') role = roleOfRecord(sample);
   const build = m.buildEpoch.toISOString();
-  return { reader, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
+  const walk = treeFinder(reader, buf);
+  const find = walk ?? ((bytes: Uint8Array): [Response | null, number] => reader.getWithPrefixLength(bytesText(bytes)));
+  return { reader, find, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
+}
+
+/** Address text of 4 or 16 bytes, for mmdb-lib's own lookup. */
+function bytesText(b: Uint8Array): string {
+  if (b.length === 4) return b.join('.');
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return parts.join(':');
 }
 
 /** File identity as `reload()` compares it: size, mtime, inode. */
@@ -245,15 +293,15 @@ export class MmdbFile {
     }
   }
 
-  /** Looks up a canonical address of the given family; never throws. */
-  lookup(ip: string, family: 4 | 6): DbLookup {
+  /** Looks up an address (its 4 or 16 bytes, family 4 or 6); never throws. */
+  lookup(bytes: Uint8Array, family: 4 | 6): DbLookup {
     const g = this.#gen;
     if (!g) return { kind: 'error', reason: this.#error ?? 'not loaded' };
     // mmdb-lib answers garbage for an IPv6 address in an IPv4 tree (it walks the first 32 bits): refuse like mmdblookup
     if (family === 6 && g.ipVersion === 4) return { kind: 'refused', reason: 'IPv6 address in an IPv4-only database' };
     if (family === 4 && !g.hasV4) return { kind: 'refused', reason: 'database holds no IPv4 data' };
     try {
-      const [rec, prefix] = g.reader.getWithPrefixLength(ip);
+      const [rec, prefix] = g.find(bytes);
       if (rec === null) return { kind: 'absent' };
       return { kind: 'found', record: rec as unknown as Record<string, unknown>, prefix };
     } catch (e) {

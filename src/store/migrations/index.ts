@@ -10,6 +10,7 @@ import { enrichSchema } from './020-enrich.ts';
 import { response } from './030-response.ts';
 import { apiIndex } from './040-api-index.ts';
 import { apiOsTerms } from './041-api-os-terms.ts';
+import { apiProfileDocs } from './042-api-profile-docs.ts';
 import { dashboardRollups } from './050-dashboard-rollups.ts';
 
 /** One schema step; `up` runs inside a transaction. */
@@ -19,4 +20,4 @@ export interface Migration {
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, osGuessIdentity, enrichSchema, response, apiIndex, apiOsTerms, dashboardRollups];
+export const MIGRATIONS: readonly Migration[] = [core, detectSchema, ingestInbox, osGuesses, osGuessIdentity, enrichSchema, response, apiIndex, apiOsTerms, apiProfileDocs, dashboardRollups];

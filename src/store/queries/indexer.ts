@@ -7,6 +7,7 @@ import { LIVE } from '../migrations/040-api-index.ts';
 import { countKey, indexedSource } from './facets.ts';
 import type { IndexedSource } from './facets.ts';
 import { ApiMeta } from './meta.ts';
+import type { DocSerializer, ProfileDocs } from './profile-docs.ts';
 
 /** Index tuning (from the api config section). */
 export interface IndexerOptions {
@@ -16,6 +17,18 @@ export interface IndexerOptions {
   maxTerms: number;
   /** Closed row versions are kept this long (ms) for snapshot cursors. */
   historyMs: number;
+  /** Where to keep each indexed profile's response body (api.profileDocs), and what writes it; absent: none kept. */
+  docs?: { store: ProfileDocs; serializer: DocSerializer };
+}
+
+/** Result of one step of the stored-body rebuild. */
+export interface RebuildResult {
+  /** Sources looked at. */
+  visited: number;
+  /** Bodies written (the others were current). */
+  written: number;
+  /** Every source has been visited since the rebuild started. */
+  done: boolean;
 }
 
 interface IndexRow {
@@ -66,6 +79,7 @@ export class SearchIndexer {
   readonly #gcIndex: Statement<[number, number], { seq_to: number }>;
   readonly #gcTerms: Statement<[number, number], { seq_to: number }>;
   readonly #latest: Statement<[], number>;
+  readonly #rebuildRows: Statement<[string, number], { ip: string; version: number; doc: number | null }>;
   /** Counter changes of the running step: one write per facet value per step, not per source. */
   readonly #deltas = new Map<string, { facet: string; value: string; by: number; label: string | null }>();
 
@@ -93,6 +107,8 @@ export class SearchIndexer {
       'DELETE FROM api_index WHERE (ip, seq_from) IN (SELECT ip, seq_from FROM api_index WHERE closed_at IS NOT NULL AND closed_at < ? LIMIT ?) RETURNING seq_to');
     this.#gcTerms = db.prepare<[number, number], { seq_to: number }>(
       'DELETE FROM api_terms WHERE (term, ip, seq_from) IN (SELECT term, ip, seq_from FROM api_terms WHERE closed_at IS NOT NULL AND closed_at < ? LIMIT ?) RETURNING seq_to');
+    this.#rebuildRows = db.prepare<[string, number], { ip: string; version: number; doc: number | null }>(`SELECT s.ip, s.version,
+      d.version AS doc FROM sources s LEFT JOIN api_profile_docs d ON d.ip = s.ip WHERE s.ip > ? ORDER BY s.ip LIMIT ?`);
     this.#latest = db.prepare<[], number>("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'profile_changes'), 0)").pluck();
   }
 
@@ -134,6 +150,32 @@ export class SearchIndexer {
     return total;
   }
 
+  /**
+   * One step of the stored-body rebuild after `ProfileDocs.adopt()` dropped bodies of another shape (or a store from
+   * before bodies were kept): visits up to `limit` sources in address order from the saved cursor and writes the body of
+   * each whose stored one is missing or older. Changed sources get theirs from the index steps anyway; this covers the
+   * ones that do not change. One transaction per step, so the profile and version written belong together.
+   */
+  rebuildDocs(limit = 200): RebuildResult {
+    const d = this.#opts.docs;
+    const from = d?.store.rebuildCursor() ?? null;
+    if (!d || from === null) return { visited: 0, written: 0, done: true };
+    return this.#db.transaction((): RebuildResult => {
+      const rows = this.#rebuildRows.all(from, limit);
+      let written = 0;
+      for (const r of rows) {
+        if (r.doc === r.version) continue;
+        const profile = this.#reader.read(r.ip);
+        if (!profile) continue;
+        d.store.put(r.ip, r.version, d.serializer.serialize(profile));
+        written++;
+      }
+      const done = rows.length < limit;
+      d.store.setRebuildCursor(done ? null : rows[rows.length - 1]!.ip);
+      return { visited: rows.length, written, done };
+    }).immediate();
+  }
+
   /** Drops row versions closed longer ago than the history window, in bounded chunks; returns rows dropped. */
   gc(chunk = 5000): number {
     const cutoff = this.#clock.now() - this.#opts.historyMs;
@@ -154,6 +196,7 @@ export class SearchIndexer {
     const profile = this.#reader.read(ip);
     const version = profile ? this.#version.get(ip) : undefined;
     if (!profile || version === undefined) {
+      this.#opts.docs?.store.drop(ip);
       if (old) {
         this.#close.run(seq, now, ip, LIVE);
         this.#columnCounts(old, -1);
@@ -162,6 +205,9 @@ export class SearchIndexer {
       return;
     }
     const next = indexedSource(profile, version, this.#opts.maxTerms);
+    // the body GET /sources/{ip} sends for this version, serialised while the profile is at hand
+    const docs = this.#opts.docs;
+    if (docs) docs.store.put(ip, version, docs.serializer.serialize(profile));
     const summary = JSON.stringify(next.summary);
     if (old && sameColumns(old, next, summary)) {
       if (old.version !== version) this.#bumpVersion.run(version, ip, LIVE);

@@ -5,6 +5,7 @@ import { toDangerLevel } from '../../domain/profile.ts';
 import type { ListPosition, ProfileReader, SourceFilter, SourcePage, SourceQueries, SourceSort, SourceSummary, VersionedProfile } from '../../domain/queries.ts';
 import type { SummaryExtra } from './facets.ts';
 import { ApiMeta } from './meta.ts';
+import type { ProfileDocs, StoredDoc } from './profile-docs.ts';
 import { WhoisSearch } from '../enrich-whois.ts';
 
 interface ListRow {
@@ -68,6 +69,8 @@ export interface SourceQueryOptions {
   cursorTtlMs: number;
   /** A term filter matching at most this many sources (or 2 % of them) drives the query (default 2000). */
   driveBelow?: number;
+  /** Stored response bodies (api.profileDocs). */
+  docs?: ProfileDocs;
 }
 
 /** SQLite implementation of SourceQueries. */
@@ -105,6 +108,10 @@ export class SqliteSourceQueries implements SourceQueries {
     if (!v) return null;
     const profile = this.#reader.read(ip);
     return profile ? { profile, version: v.version, updatedAt: v.updated_at } : null;
+  }
+
+  doc(ip: string): StoredDoc | undefined {
+    return this.#opts.docs?.get(ip);
   }
 
   version(ip: string): { version: number; updatedAt: number } | null {
