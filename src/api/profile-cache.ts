@@ -1,4 +1,4 @@
-// A bounded LRU of serialised profiles keyed by address and profile version: GET /sources/{ip} answers from it after one indexed read.
+// A bounded cache of serialised profiles keyed by address and profile version (two generations): GET /sources/{ip} answers from it after one indexed read.
 
 /** One cached answer: the body as sent (UTF-8 bytes) and the header values that go with it. */
 export interface CachedProfile {
@@ -24,63 +24,104 @@ export function ownedUtf8(json: string): Buffer {
   return b;
 }
 
+/** An entry and the bytes it is counted for. */
+interface Slot {
+  entry: CachedProfile;
+  size: number;
+}
+
 /**
  * Every change to any part of a profile bumps the source's version in the same transaction (ChangeLog.touch), so an
  * entry is valid exactly while the stored version equals its own: no expiry, no invalidation messages, and a
  * concurrent writer (ingest, another process) can never make it serve a stale body under a fresh ETag.
+ *
+ * Eviction is by generation, not by exact recency: new and recently hit entries go into the young map; when it holds
+ * half the bound, it becomes the old map and the previous old map is dropped whole. A hit in the old map moves the
+ * entry back to the young one. So an entry used within the last half-bound of insertions is always kept, and nothing
+ * is ever scanned. (An exact LRU over one Map cost ~20 µs per insertion under random lookups: eviction iterated from
+ * the Map's head, which after many deletions is a run of holes V8 only compacts on rehash.)
  */
 export class ProfileJsonCache {
-  readonly #max: number;
-  #bytes = 0;
-  // Map keeps insertion order: re-inserting on a hit makes the first key the least recently used
-  readonly #entries = new Map<string, { entry: CachedProfile; size: number }>();
+  /** Bytes each generation may hold. */
+  readonly #half: number;
+  #young = new Map<string, Slot>();
+  #old = new Map<string, Slot>();
+  #youngBytes = 0;
+  #oldBytes = 0;
   hits = 0;
   misses = 0;
 
   /** `maxBytes` bounds the memory of the kept bodies (0 turns caching off). */
   constructor(maxBytes: number) {
-    this.#max = maxBytes;
+    this.#half = Math.floor(maxBytes / 2);
   }
 
   /** The answer for `ip` at `version`, or undefined (absent, older version, or evicted). */
   get(ip: string, version: number): CachedProfile | undefined {
-    const e = this.#entries.get(ip);
-    if (e?.entry.version !== version) {
+    const y = this.#young.get(ip);
+    if (y !== undefined) {
+      if (y.entry.version === version) {
+        this.hits++;
+        return y.entry;
+      }
+      this.misses++;
+      return undefined;
+    }
+    const o = this.#old.get(ip);
+    if (o?.entry.version !== version) {
       this.misses++;
       return undefined;
     }
     this.hits++;
-    this.#entries.delete(ip);
-    this.#entries.set(ip, e);
-    return e.entry;
+    this.#old.delete(ip);
+    this.#oldBytes -= o.size;
+    this.#addYoung(ip, o);
+    return o.entry;
   }
 
-  /** Keeps the answer for `ip`, evicting the least recently used answers past the bound. */
+  /** Whether some version of `ip`'s answer is kept (no hit or miss counted). */
+  has(ip: string): boolean {
+    return this.#young.has(ip) || this.#old.has(ip);
+  }
+
+  /** Keeps the answer for `ip`; the oldest generation goes when the young one is full. */
   set(ip: string, entry: CachedProfile): void {
     const size = footprint(ip, entry);
-    if (size > this.#max) return;
-    const old = this.#entries.get(ip);
-    if (old) {
-      this.#bytes -= old.size;
-      this.#entries.delete(ip);
+    const y = this.#young.get(ip);
+    if (y !== undefined) {
+      this.#young.delete(ip);
+      this.#youngBytes -= y.size;
     }
-    this.#entries.set(ip, { entry, size });
-    this.#bytes += size;
-    for (const [k, e] of this.#entries) {
-      if (this.#bytes <= this.#max) break;
-      this.#entries.delete(k);
-      this.#bytes -= e.size;
+    const o = this.#old.get(ip);
+    if (o !== undefined) {
+      this.#old.delete(ip);
+      this.#oldBytes -= o.size;
     }
+    if (size > this.#half) return;
+    this.#addYoung(ip, { entry, size });
+  }
+
+  #addYoung(ip: string, slot: Slot): void {
+    if (this.#youngBytes + slot.size > this.#half) {
+      this.#old = this.#young;
+      this.#oldBytes = this.#youngBytes;
+      this.#young = new Map();
+      this.#youngBytes = 0;
+    }
+    this.#young.set(ip, slot);
+    this.#youngBytes += slot.size;
   }
 
   /** Drops everything (the profile shape changed: configuration reloaded). */
   clear(): void {
-    this.#entries.clear();
-    this.#bytes = 0;
+    this.#young = new Map();
+    this.#old = new Map();
+    this.#youngBytes = 0;
+    this.#oldBytes = 0;
   }
 
   /** Entries and bytes held. */
   get size(): { entries: number; bytes: number } {
-    return { entries: this.#entries.size, bytes: this.#bytes };
+    return { entries: this.#young.size + this.#old.size, bytes: this.#youngBytes + this.#oldBytes };
   }
 }

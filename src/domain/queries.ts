@@ -128,6 +128,11 @@ export interface SourceQueries {
    * (api.profileDocs); the caller uses it only when that version is the current one.
    */
   doc?(ip: string): { version: number; body: Uint8Array } | undefined;
+  /**
+   * The version and change time with, in the same read, the stored body written for that version (null when there is
+   * none: bodies off, not yet written, or written for an older version); null when the source is unknown.
+   */
+  current?(ip: string): { version: number; updatedAt: number; body: Uint8Array | null } | null;
   /** A page of sources matching `filter` in `sort` order, from `position` (or a fresh snapshot). */
   list(filter: SourceFilter, sort: SourceSort, limit: number, position?: ListPosition): SourcePage;
   /** Whether a snapshot taken at `snapshotTime` can still be paged. */

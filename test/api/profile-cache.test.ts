@@ -1,4 +1,4 @@
-// The GET /sources/{ip} body cache: version-checked hits, LRU eviction within the byte bound, oversized bodies never kept.
+// The GET /sources/{ip} body cache: version-checked hits, generational eviction within the byte bound, oversized bodies never kept.
 import { describe, expect, it } from 'vitest';
 import { ownedUtf8, ProfileJsonCache } from '../../src/api/profile-cache.ts';
 import type { CachedProfile } from '../../src/api/profile-cache.ts';
@@ -20,18 +20,45 @@ describe('ProfileJsonCache', () => {
     expect([c.hits, c.misses]).toEqual([2, 2]);
   });
 
-  it('evicts the least recently used bodies past its bound and keeps the byte count exact', () => {
+  it('keeps what was used within the last half-bound of insertions, drops the oldest generation whole, keeps the byte count exact', () => {
     const body = 'x'.repeat(1000);
     const per = body.length + '"e-1"'.length + LM.length + '192.0.2.10'.length + 200;
-    const c = new ProfileJsonCache(per * 3);
+    // two generations of three entries each
+    const c = new ProfileJsonCache(per * 6);
     for (const i of [10, 11, 12]) c.set(`192.0.2.${i}`, entry(1, body));
-    expect(text(c.get('192.0.2.10', 1))).toBe(body); // 10 is now the most recent
-    c.set('192.0.2.13', entry(1, body));
-    expect(c.get('192.0.2.11', 1)).toBeUndefined();
-    expect(text(c.get('192.0.2.10', 1))).toBe(body);
     expect(c.size).toEqual({ entries: 3, bytes: per * 3 });
+    // the fourth starts a new generation: 10–12 are now the old one, still served
+    c.set('192.0.2.13', entry(1, body));
+    expect(c.size).toEqual({ entries: 4, bytes: per * 4 });
+    // a hit in the old generation moves 10 back into the young one
+    expect(text(c.get('192.0.2.10', 1))).toBe(body);
+    // 14 fills the young generation (13, 10, 14); 15 turns it old and drops 11 and 12, never used again
+    c.set('192.0.2.14', entry(1, body));
+    c.set('192.0.2.15', entry(1, body));
+    expect(c.get('192.0.2.11', 1)).toBeUndefined();
+    expect(c.get('192.0.2.12', 1)).toBeUndefined();
+    for (const i of [10, 13, 14, 15]) expect(text(c.get(`192.0.2.${i}`, 1))).toBe(body);
+    expect(c.size.bytes).toBeLessThanOrEqual(per * 6);
+    // replacing an entry counts it once, whichever generation held it
+    c.set('192.0.2.13', entry(2, body));
+    expect(c.get('192.0.2.13', 1)).toBeUndefined();
+    expect(c.get('192.0.2.13', 2)?.etag).toBe('"e-2"');
+    const { entries, bytes } = c.size;
+    expect(bytes).toBe(entries * per);
     c.clear();
     expect(c.size).toEqual({ entries: 0, bytes: 0 });
+  });
+
+  it('never holds more than its bound under a long run of distinct insertions and hits', () => {
+    const c = new ProfileJsonCache(50_000);
+    let seen = 0;
+    for (let i = 0; i < 5000; i++) {
+      c.set(`198.51.100.${i % 250}-${i}`, entry(1, 'z'.repeat(100 + (i % 300))));
+      if (c.get(`198.51.100.${(i - 7) % 250}-${i - 7}`, 1)) seen++;
+      expect(c.size.bytes).toBeLessThanOrEqual(50_000);
+    }
+    // a body asked for again seven insertions later is still there
+    expect(seen).toBe(4993);
   });
 
   it('counts bodies by their UTF-8 bytes (whois text in Cyrillic takes two per letter) in exact-size buffers', () => {
@@ -45,10 +72,12 @@ describe('ProfileJsonCache', () => {
     expect(b.buffer.byteLength).toBe(b.length);
   });
 
-  it('never keeps a body larger than the whole bound, and keeps nothing when off', () => {
-    const c = new ProfileJsonCache(100);
-    c.set('192.0.2.1', entry(1, 'y'.repeat(200)));
+  it('never keeps a body larger than half the bound (one generation), and keeps nothing when off', () => {
+    const c = new ProfileJsonCache(2000);
+    c.set('192.0.2.1', entry(1, 'y'.repeat(900)));
     expect(c.size.entries).toBe(0);
+    c.set('192.0.2.1', entry(1, 'y'.repeat(700)));
+    expect(c.size.entries).toBe(1);
     const off = new ProfileJsonCache(0);
     off.set('192.0.2.1', entry(1, '{}'));
     expect(off.get('192.0.2.1', 1)).toBeUndefined();

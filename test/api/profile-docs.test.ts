@@ -82,6 +82,41 @@ describe('stored profile bodies', () => {
     expect(docRow(f, '203.0.113.9')).toEqual({ version: versionOf(f, '203.0.113.9'), body: Buffer.from(fresh.body) });
   });
 
+  it('behind the body cache: a cached older version is replaced by the stored body of the new one; revalidation on either path', async () => {
+    const { f, store, app } = await setup({ profileCacheMb: 1 });
+    const ip = '198.51.100.44';
+    const mark = (text: string): void => { f.db.prepare('UPDATE api_profile_docs SET body = ? WHERE ip = ?').run(Buffer.from(text), ip); };
+    const get = async (etag?: string) => app.inject({ url: `/sources/${ip}`, headers: { ...auth(), ...(etag ? { 'if-none-match': etag } : {}) } });
+    f.put(ip, { dl: 1, packets: 3 });
+    store.indexer.catchUp();
+    mark('{"v":1}');
+    // not cached: version and stored body come from one read
+    const first = await get();
+    expect(first.body).toBe('{"v":1}');
+    expect((await get(first.headers.etag as string)).statusCode).toBe(304);
+    // the row changes behind the cache at the same version: the cached answer is served
+    mark('{"v":"1b"}');
+    expect((await get()).body).toBe('{"v":1}');
+    // a new version, indexed: the cache holds an older one, so the stored body of the new version answers
+    f.clock.advance(1000);
+    f.put(ip, { dl: 2, packets: 30 });
+    store.indexer.catchUp();
+    mark('{"v":2}');
+    const second = await get();
+    expect(second.body).toBe('{"v":2}');
+    expect(second.headers.etag).not.toBe(first.headers.etag);
+    expect((await get(second.headers.etag as string)).statusCode).toBe(304);
+    expect((await get(first.headers.etag as string)).statusCode).toBe(200);
+    // and it is now the cached answer
+    mark('{"v":"2b"}');
+    expect((await get()).body).toBe('{"v":2}');
+    // a newer version not yet indexed: composed, never the stored body of the older version
+    f.clock.advance(1000);
+    f.put(ip, { dl: 3, packets: 300 });
+    expect(JSON.parse((await get()).body)).toMatchObject({ ip, dangerLevel: 3, packets: 300 });
+    expect((await app.inject({ url: '/sources/198.51.100.45', headers: auth() })).statusCode).toBe(404);
+  });
+
   it('feed the NDJSON export while current; otherwise the line carries the profile serialised now', async () => {
     const { f, store, app } = await setup();
     f.put('198.51.100.20', { dl: 2, packets: 5 });

@@ -38,36 +38,47 @@ function sendCached(reply: FastifyReply, e: CachedProfile): FastifyReply {
 export function sourceHandlers(ctx: ApiContext) {
   const { deps, epoch, profiles } = ctx;
   const validating = deps.validateResponses ?? ctx.settings.validateResponses;
+  /** The stored body of `ip` when it was written for `version` (a source whose cached body is of an older version). */
+  const storedBody = (ip: string, version: number): Uint8Array | null => {
+    if (validating) return null;
+    const stored = deps.sources.doc?.(ip);
+    return stored?.version === version ? stored.body : null;
+  };
   return {
     getSource(req: FastifyRequest<{ Params: { ip: string } }>, reply: FastifyReply): SourceProfile | FastifyReply {
       const ip = pathIp(req.params.ip);
-      // one indexed read answers revalidation and decides whether the cached body is current
-      const v = deps.sources.version(ip);
+      // a profile not in the cache: its version and its stored body in one read (the usual case for scattered lookups);
+      // one in the cache: only the version, which decides whether the cached body is current
+      const cur = !validating && deps.sources.current !== undefined && !profiles.has(ip) ? deps.sources.current(ip) : undefined;
+      const v = cur === undefined ? deps.sources.version(ip) : cur;
       if (!v) throw pwError('PW_ERR_NOT_FOUND', [ip]);
+      const etag = `"${epoch}-${v.version}"`;
       const inm = req.headers['if-none-match'];
-      if (inm !== undefined && etagMatches(inm, `"${epoch}-${v.version}"`)) {
-        return reply.code(304).header('etag', `"${epoch}-${v.version}"`).header('cache-control', 'private, no-cache').send();
+      if (inm !== undefined && etagMatches(inm, etag)) {
+        return reply.code(304).header('etag', etag).header('cache-control', 'private, no-cache').send();
       }
-      const hit = validating ? undefined : profiles.get(ip, v.version);
-      if (hit !== undefined) return sendCached(reply, hit);
-      // the body the search indexer stored for this very version: one row instead of composing the profile
-      const stored = validating ? undefined : deps.sources.doc?.(ip);
-      if (stored?.version === v.version) {
-        const entry = { version: v.version, body: Buffer.from(stored.body.buffer, stored.body.byteOffset, stored.body.byteLength), etag: `"${epoch}-${v.version}"`, lastModified: new Date(v.updatedAt).toUTCString() };
+      if (cur === undefined && !validating) {
+        const hit = profiles.get(ip, v.version);
+        if (hit !== undefined) return sendCached(reply, hit);
+      }
+      // the body the search indexer stored for this very version: no profile to compose
+      const body = cur ? cur.body : storedBody(ip, v.version);
+      if (body) {
+        const entry = { version: v.version, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), etag, lastModified: new Date(v.updatedAt).toUTCString() };
         profiles.set(ip, entry);
         return sendCached(reply, entry);
       }
       const vp = deps.sources.get(ip);
       if (!vp) throw pwError('PW_ERR_NOT_FOUND', [ip]);
-      const etag = `"${epoch}-${vp.version}"`;
+      const vEtag = `"${epoch}-${vp.version}"`;
       const lastModified = new Date(vp.updatedAt).toUTCString();
       // response validation checks objects (preSerialization), so a validating server sends the object itself
       if (validating) {
-        reply.header('etag', etag).header('last-modified', lastModified).header('cache-control', 'private, no-cache');
+        reply.header('etag', vEtag).header('last-modified', lastModified).header('cache-control', 'private, no-cache');
         return vp.profile;
       }
       // the serializer the stored bodies come from (openapi.yaml's schema), so a fresh answer and a stored one agree byte for byte
-      const entry = { version: vp.version, body: ownedUtf8(ctx.serializeProfile(vp.profile)), etag, lastModified };
+      const entry = { version: vp.version, body: ownedUtf8(ctx.serializeProfile(vp.profile)), etag: vEtag, lastModified };
       profiles.set(ip, entry);
       return sendCached(reply, entry);
     },

@@ -30,6 +30,7 @@ export class ProfileDocs {
   readonly #shape: string;
   readonly #meta: ApiMeta;
   readonly #get: Statement<[string], StoredDoc>;
+  readonly #current: Statement<[string], { version: number; updatedAt: number; body: Buffer | null }>;
   readonly #put: Statement<[string, number, Buffer]>;
   readonly #drop: Statement<[string]>;
   readonly #count: Statement<[], number>;
@@ -40,6 +41,10 @@ export class ProfileDocs {
     this.#shape = shape;
     this.#meta = new ApiMeta(db);
     this.#get = db.prepare<[string], StoredDoc>('SELECT version, body FROM api_profile_docs WHERE ip = ?');
+    // one statement, so one read transaction (two lock calls on the WAL index instead of four) and one step
+    this.#current = db.prepare<[string], { version: number; updatedAt: number; body: Buffer | null }>(`
+      SELECT s.version, s.updated_at AS updatedAt, d.body FROM sources s
+      LEFT JOIN api_profile_docs d ON d.ip = s.ip AND d.version = s.version WHERE s.ip = ?`);
     this.#put = db.prepare<[string, number, Buffer]>(`INSERT INTO api_profile_docs (ip, version, body) VALUES (?, ?, ?)
       ON CONFLICT (ip) DO UPDATE SET version = excluded.version, body = excluded.body`);
     this.#drop = db.prepare<[string]>('DELETE FROM api_profile_docs WHERE ip = ?');
@@ -76,6 +81,16 @@ export class ProfileDocs {
   /** The stored body of `ip`, when there is one of this shape (compare its version with the source's before use). */
   get(ip: string): StoredDoc | undefined {
     return this.#usable ? this.#get.get(ip) : undefined;
+  }
+
+  /**
+   * The source's version and change time, with its stored body when there is one of this shape written for that very
+   * version (null otherwise); undefined when the source is unknown. Bodies not usable: null (the caller composes).
+   */
+  current(ip: string): { version: number; updatedAt: number; body: Buffer | null } | undefined {
+    const r = this.#current.get(ip);
+    if (r && !this.#usable) r.body = null;
+    return r;
   }
 
   /**

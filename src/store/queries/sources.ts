@@ -114,6 +114,13 @@ export class SqliteSourceQueries implements SourceQueries {
     return this.#opts.docs?.get(ip);
   }
 
+  current(ip: string): { version: number; updatedAt: number; body: Uint8Array | null } | null {
+    const docs = this.#opts.docs;
+    if (docs) return docs.current(ip) ?? null;
+    const v = this.#version.get(ip);
+    return v ? { version: v.version, updatedAt: v.updated_at, body: null } : null;
+  }
+
   version(ip: string): { version: number; updatedAt: number } | null {
     const v = this.#version.get(ip);
     return v ? { version: v.version, updatedAt: v.updated_at } : null;
