@@ -24,6 +24,16 @@ export function ownedUtf8(json: string): Buffer {
   return b;
 }
 
+/** Bits of the doorkeeper (128 KiB): cleared after BITS / 8 marks, so a false "seen before" stays under 5 %. */
+const DOOR_BITS = 1 << 20;
+
+/** FNV-1a of a string's UTF-16 units: two bit positions of the doorkeeper from one pass. */
+function doorHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 /** An entry and the bytes it is counted for. */
 interface Slot {
   entry: CachedProfile;
@@ -48,6 +58,9 @@ export class ProfileJsonCache {
   #old = new Map<string, Slot>();
   #youngBytes = 0;
   #oldBytes = 0;
+  /** Addresses asked for since the doorkeeper was last cleared (a Bloom filter of two positions per address). */
+  readonly #door = new Uint32Array(DOOR_BITS / 32);
+  #doorMarks = 0;
   hits = 0;
   misses = 0;
 
@@ -82,6 +95,29 @@ export class ProfileJsonCache {
   /** Whether some version of `ip`'s answer is kept (no hit or miss counted). */
   has(ip: string): boolean {
     return this.#young.has(ip) || this.#old.has(ip);
+  }
+
+  /**
+   * Whether `ip` was asked for before (since the doorkeeper was last cleared); marks it asked for. A cheap answer (a
+   * stored body, one row away) is only cached on its second request: a stream of distinct addresses, one request each
+   * (a SIEM walking its logs, a scan of the address space), then never displaces the working set, and the collector
+   * has no flood of short-lived entries to clear.
+   */
+  seenBefore(ip: string): boolean {
+    const h = doorHash(ip);
+    const a = h & (DOOR_BITS - 1);
+    const b = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 12;
+    const door = this.#door;
+    const seen = (door[a >>> 5]! & (1 << (a & 31))) !== 0 && (door[b >>> 5]! & (1 << (b & 31))) !== 0;
+    if (!seen) {
+      if (++this.#doorMarks > DOOR_BITS / 8) {
+        door.fill(0);
+        this.#doorMarks = 1;
+      }
+      door[a >>> 5]! |= 1 << (a & 31);
+      door[b >>> 5]! |= 1 << (b & 31);
+    }
+    return seen;
   }
 
   /** Keeps the answer for `ip`; the oldest generation goes when the young one is full. */

@@ -82,4 +82,20 @@ describe('ProfileJsonCache', () => {
     off.set('192.0.2.1', entry(1, '{}'));
     expect(off.get('192.0.2.1', 1)).toBeUndefined();
   });
+
+  it('admits on a second request: the doorkeeper remembers addresses asked for, with few false alarms, and forgets in bulk', () => {
+    const c = new ProfileJsonCache(1 << 20);
+    expect(c.seenBefore('192.0.2.1')).toBe(false);
+    expect(c.seenBefore('192.0.2.1')).toBe(true);
+    expect(c.seenBefore('2001:db8::1')).toBe(false);
+    // 100,000 distinct addresses, each asked for once: few are taken for repeats
+    let falseAlarms = 0;
+    for (let i = 0; i < 100_000; i++) if (c.seenBefore(`2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::7`)) falseAlarms++;
+    expect(falseAlarms).toBeLessThan(5000);
+    // every address is remembered until the filter is cleared (after 131,072 marks): the last 1,000 still are
+    for (let i = 99_000; i < 100_000; i++) expect(c.seenBefore(`2001:db8:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}::7`)).toBe(true);
+    // past the bound the filter starts again empty
+    for (let i = 0; i < 40_000; i++) c.seenBefore(`198.51.${i >>> 8}.${i & 255}-x`);
+    expect(c.seenBefore('192.0.2.1')).toBe(false);
+  });
 });

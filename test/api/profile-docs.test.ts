@@ -82,7 +82,7 @@ describe('stored profile bodies', () => {
     expect(docRow(f, '203.0.113.9')).toEqual({ version: versionOf(f, '203.0.113.9'), body: Buffer.from(fresh.body) });
   });
 
-  it('behind the body cache: a cached older version is replaced by the stored body of the new one; revalidation on either path', async () => {
+  it('behind the body cache (a body cached on its second request): a cached older version is replaced by the stored body of the new one; revalidation on either path', async () => {
     const { f, store, app } = await setup({ profileCacheMb: 1 });
     const ip = '198.51.100.44';
     const mark = (text: string): void => { f.db.prepare('UPDATE api_profile_docs SET body = ? WHERE ip = ?').run(Buffer.from(text), ip); };
@@ -94,9 +94,12 @@ describe('stored profile bodies', () => {
     const first = await get();
     expect(first.body).toBe('{"v":1}');
     expect((await get(first.headers.etag as string)).statusCode).toBe(304);
-    // the row changes behind the cache at the same version: the cached answer is served
+    // a stored body is cached on its second request: the first left nothing behind, the second is cached …
     mark('{"v":"1b"}');
-    expect((await get()).body).toBe('{"v":1}');
+    expect((await get()).body).toBe('{"v":"1b"}');
+    // … so a change of the row at the same version is no longer seen
+    mark('{"v":"1c"}');
+    expect((await get()).body).toBe('{"v":"1b"}');
     // a new version, indexed: the cache holds an older one, so the stored body of the new version answers
     f.clock.advance(1000);
     f.put(ip, { dl: 2, packets: 30 });

@@ -65,7 +65,8 @@ export function sourceHandlers(ctx: ApiContext) {
       const body = cur ? cur.body : storedBody(ip, v.version);
       if (body) {
         const entry = { version: v.version, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength), etag, lastModified: new Date(v.updatedAt).toUTCString() };
-        profiles.set(ip, entry);
+        // a stored body is one read away: it earns a place in the cache on its second request (ProfileJsonCache.seenBefore)
+        if (cur === undefined || profiles.seenBefore(ip)) profiles.set(ip, entry);
         return sendCached(reply, entry);
       }
       const vp = deps.sources.get(ip);
