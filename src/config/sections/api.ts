@@ -121,7 +121,7 @@ export const api = section('api', 'REST API and the serve daemon', {
   },
   profileCacheMb: {
     kind: 'int', min: 0, max: 65_536,
-    doc: 'Memory (MiB) for serialised GET /sources/{ip} bodies, checked against the stored version on every hit (never stale); 64 MiB holds ~30,000 profiles; 0 reads every profile from the store.',
+    doc: 'Memory (MiB) for serialised GET /sources/{ip} bodies, checked against the stored version on every hit (never stale); 64 MiB holds ~20,000 profiles; a stored body is kept from its second request; 0 reads every profile from the store.',
   },
   profileDocs: {
     kind: 'bool',
