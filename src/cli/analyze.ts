@@ -12,6 +12,7 @@ import { configLayersFromArgs } from './load-config.ts';
 import { renderReport } from './report.ts';
 import type { ReportData } from './report.ts';
 import { allProfiles, CounterWriter, openSession, reportFromMemory, reportFromStore } from './scan-session.ts';
+import { ProfileJson } from './profile-json.ts';
 
 /** What `--mmdb FILE…` and `--whois` ask for. */
 export interface AnalyzeEnrichment {
@@ -168,11 +169,12 @@ async function writeJson(profiles: Iterable<SourceProfile>, r: ReportData, enric
   await write('{"sources":[');
   let first = true;
   let page: SourceProfile[] = [];
+  const json = new ProfileJson();
   const emit = async (): Promise<void> => {
     await enrich(page);
     let chunk = '';
     for (const p of page) {
-      chunk += (first ? '\n' : ',\n') + JSON.stringify(p);
+      chunk += (first ? '\n' : ',\n') + json.stringify(p);
       first = false;
     }
     page = [];
