@@ -32,6 +32,11 @@ export const S_CURSID = 9;
 export const S_PHEAD = 10;
 export const S_PTAIL = 11;
 export const S_NPAIRS = 12;
+/**
+ * The pair of the source's last findPair / addPair + 1 (0 = none): a hint, valid only while that pair still joins this
+ * source and that destination. Most packets go to the destination before (58 % of the benchmark log's lines).
+ */
+export const S_LASTPAIR = 13;
 /** The first sensor (id + 1, 0 = none) and its packets; others in sensorsMore. */
 export const S_SENSOR = 14;
 export const S_SENSORN = 15;
@@ -418,17 +423,24 @@ export class ScanTable {
 
   /** The pair of source `s` and destination id `d`, or -1. */
   findPair(s: number, d: number): number {
+    const pi = this.pi;
+    const si = this.si;
+    const hint = si[s * SW + S_LASTPAIR]! - 1;
+    if (hint >= 0 && pi[hint * PW + P_SRC] === s && pi[hint * PW + P_DST] === d) return hint;
     const tag = mix2(s, d);
     const bits = this.#pbits;
     const mask = (1 << bits) - 1;
     const slots = this.#pslots;
-    const pi = this.pi;
     for (let i = tag >>> (32 - bits); ; i = (i + 1) & mask) {
       const p = slots[2 * i + 1]!;
       if (p < 0) return -1;
-      if (slots[2 * i] === tag && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) return p;
+      if (slots[2 * i] === tag && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) {
+        si[s * SW + S_LASTPAIR] = p + 1;
+        return p;
+      }
     }
   }
+
 
   /** A new pair of source `s` and destination id `d` (not yet live), last in the source's list. */
   addPair(s: number, d: number, time: number): number {
@@ -456,6 +468,7 @@ export class ScanTable {
     if (tail < 0) si[so + S_PHEAD] = p;
     else pi[tail * PW + P_NEXT] = p;
     si[so + S_PTAIL] = p;
+    si[so + S_LASTPAIR] = p + 1;
     this.#indexPair(p, mix2(s, d));
     return p;
   }

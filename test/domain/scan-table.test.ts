@@ -113,6 +113,8 @@ describe('ScanTable', () => {
         pairs += r.pairs.size;
         // through the indexes, not only the per-source lists
         for (const [dst, n] of r.pairs) expect(t.pi[t.findPair(s, t.dstId(dst, -1)) * PW + P_PACKETS]).toBe(n);
+        // and no pair where there is none, whatever pair the source's last-pair hint names (freed, reused by another)
+        for (const dst of DSTS) if (!r.pairs.has(dst)) expect(t.findPair(s, t.dstId(dst, -1)), `${ip} ${dst}`).toBe(-1);
         for (const [k, n] of r.ports) expect(t.ports.count(s, k)).toBe(n);
         const st = exportSource(t, s);
         expect([...st.pairs.keys()]).toEqual([...r.pairs.keys()]);
