@@ -354,6 +354,9 @@ export class FirewallLineParser {
       if (s.includes('\t')) return this.parse(s.replace(/\t/g, ' '), lineNo);
       return err(badChars(s) ?? this.#scanner.reason, this.#scanner.detail);
     }
+    // a tab in the header (some relays turn blanks into them) changes how the header reads ("kernel:\t" is no tag):
+    // such a line is read with blanks, whatever the line before was (the prefix memo below must not skip this)
+    if (s.lastIndexOf('\t', fw) >= 0) return this.parse(s.replace(/\t/g, ' '), lineNo);
     const host = h.host;
     const prefix = this.#prefix(s, prefixStart, fw);
     if ((host !== '' && !printable(host, 0, host.length)) || (prefix !== '' && prefix !== this.#cleanPrefix)) {

@@ -122,6 +122,20 @@ describe('byte-level line reader', () => {
     expect(fast).toBeGreaterThan(150);
   });
 
+  it('reads a tab in the header as a blank whatever the line before was (found by the property above, seed 1939783243)', () => {
+    const before = 'Nov 25 00:00:00 sensor kernel: [UFW BLOCK] IN=eth0 OUT=eth0 SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=0 PROTO=UDP SPT=7 DPT=9 LEN=20';
+    const tabbed = 'Nov 25 00:00:00 sensor kernel:\t [UFW BLOCK] IN=eth0 OUT=eth0 SRC=192.0.2.1 DST=192.0.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=0 PROTO=TCP SPT=7 DPT=9 WINDOW=0 RES=0x00 URGP=0';
+    for (const compat of [false, true]) {
+      // the tabbed line as line 2 both times: alone after an empty line, and after a firewall line
+      const alone = compare([Buffer.from(''), Buffer.from(tabbed)], compat);
+      const after = compare([Buffer.from(before), Buffer.from(tabbed)], compat);
+      expect(after.text[1]).toEqual(alone.text[1]);
+      expect(after.bytes[1]).toEqual(alone.text[1]);
+      // "kernel:" read as the tag: a syslog line, not a tagless ulogd one
+      expect(alone.text[1]).toMatchObject({ kind: 'packet', event: { timeSource: 'syslog', prefix: '[UFW BLOCK]', host: 'sensor' } });
+    }
+  });
+
   it('takes the byte path for the common IPv4 and IPv6 lines and fills every field', () => {
     const l = 'Nov 25 00:00:00 sensor kernel: [ 12.5] SID1234 DROP IN=eth0 OUT= MAC=02:00:00:00:00:02:0e:79:ae:75:9c:85:08:00 SRC=203.0.0.40 ' +
       'DST=10.0.3.1 LEN=44 TOS=0x00 PREC=0x00 TTL=40 ID=0 DF PROTO=TCP SPT=40000 DPT=1 WINDOW=1024 RES=0x00 SYN URGP=0 OPT (020405B4)';
