@@ -1,8 +1,9 @@
-// One MaxMind DB file: loaded into memory, validated, swapped atomically when the file is replaced, never crashing on a bad one.
-import { close, fstatSync, openSync, read, readFileSync, statSync } from 'node:fs';
+// One MaxMind DB file: validated, its search tree read as lookups reach it (large files), swapped atomically when replaced, never crashing on a bad one.
+import { close, closeSync, fstatSync, openSync, read, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import type { Response } from 'maxmind';
+import { parseIpv4Bytes, parseIpv6Bytes } from '../../domain/address.ts';
 
 /** What a database answers for, read from its metadata (database_type) and, failing that, from its records. */
 export type DbRole = 'city' | 'country' | 'asn' | 'anonymous' | 'unknown';
@@ -25,6 +26,10 @@ export interface DbGeneration {
   readonly build: string;
   /** Identity of the file contents (size, mtime, inode, build) — changes when the file is replaced. */
   readonly key: string;
+  /** Releases the file a lazily read search tree is read from (a generation that was replaced). */
+  readonly close: () => void;
+  /** Bytes of the file in memory and the file's size (less while parts of a large search tree were never reached). */
+  readonly resident: () => { bytes: number; of: number };
 }
 
 /** Result of a lookup in one file. */
@@ -77,12 +82,78 @@ interface ReaderInternals {
   resolveDataPointer?: (pointer: number) => unknown;
 }
 
+/** Bytes of one lazily read block of a search tree. */
+const BLOCK_BITS = 16;
+/** Trees smaller than this are read whole with the rest of the file. */
+const LAZY_TREE_MIN = 4 << 20;
+
+/**
+ * A database image whose search tree is read from the file block by block, as lookups first reach each 64 KiB block;
+ * the data section and the metadata are read whole at load. The trees are most of a file (DB-IP city IPv4: 44 of 63 MB,
+ * IPv6: 59 of 71 MB), and a report on a few thousand sources, `geo ADDR` or a serve that sees few new sources touches a
+ * small part of them: what libmaxminddb gets from mmap. The file stays open while its generation is in use; before a
+ * block is read the file is checked to be the one loaded (size, mtime, inode), so a file rewritten in place is never
+ * mixed into a tree: the lookup fails instead, and the next reload reads the new file.
+ */
+class TreeBlocks {
+  readonly #buf: Buffer;
+  readonly #loaded: Uint8Array;
+  readonly #stat: string;
+  #fd: number;
+
+  /** `buf` holds the file from block `fromBlock` on; `fd` is open on the file whose identity is `stat`. */
+  constructor(buf: Buffer, fd: number, stat: string, fromBlock: number) {
+    this.#buf = buf;
+    this.#fd = fd;
+    this.#stat = stat;
+    this.#loaded = new Uint8Array(Math.ceil(buf.length / (1 << BLOCK_BITS)));
+    this.#loaded.fill(1, fromBlock);
+  }
+
+  /** Makes bytes [o, o + n) of the image present. */
+  ensure(o: number, n: number): void {
+    const last = (o + n - 1) >>> BLOCK_BITS;
+    for (let b = o >>> BLOCK_BITS; b <= last; b++) if (this.#loaded[b] === 0) this.#read(b);
+  }
+
+  #read(b: number): void {
+    if (this.#fd < 0) throw new Error('database generation closed');
+    if (statKey(fstatSync(this.#fd)) !== this.#stat) throw new Error('database file changed on disk since it was loaded (reload pending)');
+    const at = b << BLOCK_BITS;
+    const len = Math.min(1 << BLOCK_BITS, this.#buf.length - at);
+    for (let done = 0; done < len;) {
+      const n = readSync(this.#fd, this.#buf, at + done, len - done, at + done);
+      if (n <= 0) throw new Error('database file shorter than when it was loaded');
+      done += n;
+    }
+    this.#loaded[b] = 1;
+  }
+
+  /** Bytes of the image read so far. */
+  get bytesRead(): number {
+    let n = 0;
+    for (let b = 0; b < this.#loaded.length; b++) if (this.#loaded[b] === 1) n += Math.min(1 << BLOCK_BITS, this.#buf.length - (b << BLOCK_BITS));
+    return n;
+  }
+
+  /** Reads every block not read yet (a walk by mmdb-lib's own code needs the whole tree). */
+  loadAll(): void {
+    for (let b = 0; b < this.#loaded.length; b++) if (this.#loaded[b] === 0) this.#read(b);
+  }
+
+  close(): void {
+    if (this.#fd >= 0) closeSync(this.#fd);
+    this.#fd = -1;
+  }
+}
+
 /**
  * The search-tree walk of mmdb-lib's findAddressInTree over address bytes: the caller has parsed and normalised the
  * address already, and mmdb-lib would parse its text again on every lookup (a third of a lookup's time). Records are
- * 24, 28 or 32 bits; a pointer past nodeCount is data, nodeCount itself is "no data".
+ * 24, 28 or 32 bits; a pointer past nodeCount is data, nodeCount itself is "no data". With `blocks`, each node's
+ * bytes are made present before they are read.
  */
-function treeFinder(reader: Reader<Response>, buf: Buffer): ((bytes: Uint8Array) => [Response | null, number]) | null {
+function treeFinder(reader: Reader<Response>, buf: Buffer, blocks: TreeBlocks | null): ((bytes: Uint8Array) => [Response | null, number]) | null {
   const resolve = (reader as unknown as ReaderInternals).resolveDataPointer;
   if (typeof resolve !== 'function') return null;
   const { nodeCount, nodeByteSize, recordSize, ipVersion } = reader.metadata;
@@ -95,14 +166,21 @@ function treeFinder(reader: Reader<Response>, buf: Buffer): ((bytes: Uint8Array)
   if (!left || !right) return null;
   // IPv4 addresses sit at ::/96 of an IPv6 tree: the node after 96 zero bits
   let v4Start = 0;
-  if (ipVersion === 6) for (let i = 0; i < 96 && v4Start < nodeCount; i++) v4Start = left(v4Start * nodeByteSize);
+  if (ipVersion === 6) {
+    for (let i = 0; i < 96 && v4Start < nodeCount; i++) {
+      blocks?.ensure(v4Start * nodeByteSize, nodeByteSize);
+      v4Start = left(v4Start * nodeByteSize);
+    }
+  }
   return (bytes) => {
     const bits = bytes.length * 8;
     let node = bytes.length === 4 ? v4Start : 0;
     let depth = 0;
     for (; depth < bits && node < nodeCount; depth++) {
       const bit = (bytes[depth >> 3]! >>> (7 ^ (depth & 7))) & 1;
-      node = bit === 1 ? right(node * nodeByteSize) : left(node * nodeByteSize);
+      const o = node * nodeByteSize;
+      blocks?.ensure(o, nodeByteSize);
+      node = bit === 1 ? right(o) : left(o);
     }
     return [node > nodeCount ? resolve.call(reader, node) as Response : null, depth];
   };
@@ -111,20 +189,50 @@ function treeFinder(reader: Reader<Response>, buf: Buffer): ((bytes: Uint8Array)
 const PROBES_V4 = ['1.1.1.1', '8.8.8.8', '81.2.69.142', '128.0.0.1', '223.255.255.1'];
 const PROBES_V6 = ['2001:4860::1', '2a02:d300::1', '2600::1', '2c0f:f000::1'];
 
+/** Where a lazily read tree comes from: the open file, its identity, and the first block the image already holds. */
+export interface LazyTree {
+  fd: number;
+  stat: string;
+  fromBlock: number;
+}
+
+const probeBytes = (a: string): Uint8Array => (a.includes(':') ? parseIpv6Bytes(a) : parseIpv4Bytes(a))!;
+
 /**
  * Parses and checks a database image. mmdb-lib parses metadata eagerly but decodes data lazily, so a file corrupted in its
  * data section loads fine and throws on the first lookup (maxmind's own watcher dies there): probe lookups catch that here.
+ * With `lazy`, the image holds the file from `lazy.fromBlock` on (the data section and metadata) and the search tree is
+ * read as lookups reach it; the generation owns `lazy.fd` (closed by `close()`, or here when the image is refused).
  */
-export function loadGeneration(buf: Buffer, key: string): DbGeneration {
+export function loadGeneration(buf: Buffer, key: string, lazy?: LazyTree): DbGeneration {
+  const blocks = lazy ? new TreeBlocks(buf, lazy.fd, lazy.stat, lazy.fromBlock) : null;
+  try {
+    return checkedGeneration(buf, key, blocks);
+  } catch (e) {
+    blocks?.close();
+    throw e;
+  }
+}
+
+function checkedGeneration(buf: Buffer, key: string, blocks: TreeBlocks | null): DbGeneration {
+  // mmdb-lib's constructor walks 96 nodes for the IPv4 start; over a tree not read yet it finds a wrong one, which only
+  // its own lookups (not used with a lazy tree, see below) would follow
   const reader = new Reader<Response>(buf, { cache: new RecordCache(20_000) });
   const m = reader.metadata;
   if (m.binaryFormatMajorVersion !== 2) throw new Error(`unsupported MaxMind DB format version ${m.binaryFormatMajorVersion}`);
   if (m.nodeCount <= 0 || m.searchTreeSize + 16 > buf.length) throw new Error('search tree larger than the file (truncated?)');
   if (m.ipVersion !== 4 && m.ipVersion !== 6) throw new Error(`bad ip_version ${m.ipVersion}`);
+  let walk = treeFinder(reader, buf, blocks);
+  if (!walk && blocks) {
+    // mmdb-lib's internals changed: its own text lookup walks the raw image, so the whole tree must be there
+    blocks.loadAll();
+    walk = treeFinder(new Reader<Response>(buf, { cache: new RecordCache(20_000) }), buf, null);
+  }
+  const find = walk ?? ((bytes: Uint8Array): [Response | null, number] => reader.getWithPrefixLength(bytesText(bytes)));
   let sample: Record<string, unknown> | null = null;
   const probes = m.ipVersion === 4 ? PROBES_V4 : [...PROBES_V4, ...PROBES_V6];
   for (const p of probes) {
-    const rec = reader.get(p) as Record<string, unknown> | null; // throws on a corrupt data section
+    const rec = find(probeBytes(p))[0] as Record<string, unknown> | null; // throws on a corrupt data section
     if (rec !== null && typeof rec !== 'object') throw new Error('records are not maps');
     sample ??= rec;
   }
@@ -132,16 +240,16 @@ export function loadGeneration(buf: Buffer, key: string): DbGeneration {
   if (!hasV4) {
     // an empty IPv4 subtree makes every IPv4 lookup stop at depth 0 with no data
     for (const p of PROBES_V4) {
-      const [rec, depth] = reader.getWithPrefixLength(p);
+      const [rec, depth] = find(probeBytes(p));
       if (depth > 0 || rec !== null) { hasV4 = true; break; }
     }
   }
   let role = roleOf(m.databaseType);
   if (role === 'unknown') role = roleOfRecord(sample);
   const build = m.buildEpoch.toISOString();
-  const walk = treeFinder(reader, buf);
-  const find = walk ?? ((bytes: Uint8Array): [Response | null, number] => reader.getWithPrefixLength(bytesText(bytes)));
-  return { reader, find, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}` };
+  const close = (): void => { blocks?.close(); };
+  const resident = (): { bytes: number; of: number } => ({ bytes: blocks ? blocks.bytesRead : buf.length, of: buf.length });
+  return { reader, find, type: m.databaseType, role, ipVersion: m.ipVersion, hasV4, build, key: `${key}:${build}`, close, resident };
 }
 
 /** Address text of 4 or 16 bytes, for mmdb-lib's own lookup. */
@@ -155,8 +263,68 @@ function bytesText(b: Uint8Array): string {
 /** File identity as `reload()` compares it: size, mtime, inode. */
 const statKey = (st: { size: number; mtimeMs: number; ino: number }): string => `${st.size}:${st.mtimeMs}:${st.ino}`;
 
+/** The format puts the metadata in the last 128 KiB of a file. */
+const META_MAX = 128 * 1024;
+
+/** Search-tree size from the metadata of an image whose tail is present, or null when it cannot be read. */
+function treeSizeOf(buf: Buffer): number | null {
+  try {
+    return new Reader<Response>(buf).metadata.searchTreeSize;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the eager part of an image starts: 0 (read whole: a small tree, or no readable metadata), else a block start. */
+function eagerFrom(buf: Buffer): number {
+  const tree = treeSizeOf(buf);
+  return tree === null || tree < LAZY_TREE_MIN || tree >= buf.length ? 0 : (tree >>> BLOCK_BITS) << BLOCK_BITS;
+}
+
+/** Reads bytes [a, b) of the file into the same place of `buf`. */
+function readRangeSync(fd: number, buf: Buffer, a: number, b: number): void {
+  for (let at = a; at < b;) {
+    const n = readSync(fd, buf, at, Math.min(b - at, 1 << 30), at);
+    if (n <= 0) throw new Error('file changed while being read');
+    at += n;
+  }
+}
+
+/** An image to load: its bytes, the identity of the file they came from, and where its tree is read from (lazily). */
+interface Image {
+  buf: Buffer;
+  stat: string;
+  lazy?: LazyTree;
+}
+
+/**
+ * Reads a database file for loading: the metadata first, then — for a tree of LAZY_TREE_MIN or more — only the data
+ * section, the tree being read block by block later through the descriptor kept open; otherwise the whole file.
+ * Blocks not read yet hold zeros.
+ */
+function readImage(path: string): Image {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    const stat = statKey(st);
+    const buf = Buffer.alloc(st.size);
+    const tail = Math.max(0, st.size - META_MAX);
+    readRangeSync(fd, buf, tail, st.size);
+    const from = eagerFrom(buf);
+    readRangeSync(fd, buf, from, tail);
+    if (from === 0) {
+      closeSync(fd);
+      return { buf, stat };
+    }
+    return { buf, stat, lazy: { fd, stat, fromBlock: from >>> BLOCK_BITS } };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
 /** Images read ahead by `prefetchDatabases`, by path, with the identity they were read under; taken once by a load. */
-const prefetched = new Map<string, { stat: string; buf: Buffer }>();
+const prefetched = new Map<string, { stat: string; buf: Buffer; from: number }>();
 
 /** Databases being read ahead. */
 export interface Prefetch {
@@ -188,10 +356,10 @@ export function prefetchDatabases(paths: readonly string[]): Prefetch {
       resolve(); // the load says why
       return;
     }
-    const finish = (keep: boolean): void => {
+    const finish = (keep: boolean, from = 0): void => {
       try {
         if (keep && !released && statKey(fstatSync(fd)) === before) {
-          prefetched.set(path, { stat: before, buf });
+          prefetched.set(path, { stat: before, buf, from });
           mine.set(path, buf);
         }
       } catch {
@@ -202,23 +370,28 @@ export function prefetchDatabases(paths: readonly string[]): Prefetch {
     try {
       const st = fstatSync(fd);
       before = statKey(st);
-      buf = Buffer.allocUnsafeSlow(st.size);
+      buf = Buffer.alloc(st.size);
     } catch {
       finish(false);
       return;
     }
     // a few large reads (one unless the kernel returns short): fs.readFile would come back to this thread every 512 KiB
-    const from = (at: number): void => {
-      if (at >= buf.length) {
-        finish(true);
+    const range = (at: number, end: number, then: () => void): void => {
+      if (at >= end) {
+        then();
         return;
       }
-      read(fd, buf, at, Math.min(buf.length - at, 1 << 30), at, (err, n) => {
+      read(fd, buf, at, Math.min(end - at, 1 << 30), at, (err, n) => {
         if (err || n === 0) finish(false);
-        else from(at + n);
+        else range(at + n, end, then);
       });
     };
-    from(0);
+    // the metadata, then the part a load reads eagerly (all of a small database; the data section of a large one)
+    const tail = Math.max(0, buf.length - META_MAX);
+    range(tail, buf.length, () => {
+      const from = eagerFrom(buf);
+      range(from, tail, () => { finish(true, from); });
+    });
   }))).then(() => undefined);
   return {
     done,
@@ -278,11 +451,12 @@ export class MmdbFile {
     const ahead = prefetched.get(this.path);
     prefetched.delete(this.path);
     try {
-      const buf = ahead?.stat === stat ? ahead.buf : readFileSync(this.path);
-      // the file may have been replaced again while we read it: only trust an image whose size matches what we stat'ed
-      if (buf.length !== st.size) throw new Error('file changed while being read');
-      this.#gen = loadGeneration(buf, stat);
-      this.#stat = stat;
+      // the identity is the one of the file the image was read from (it may have been replaced since the stat above)
+      const img = ahead?.stat === stat ? this.#fromAhead(ahead) : readImage(this.path);
+      const old = this.#gen;
+      this.#gen = loadGeneration(img.buf, img.stat, img.lazy);
+      old?.close();
+      this.#stat = img.stat;
       this.#badStat = '';
       this.#error = null;
       return 'reloaded';
@@ -291,6 +465,17 @@ export class MmdbFile {
       this.#error = (e as Error).message;
       return 'failed';
     }
+  }
+
+  /** An image read ahead: whole, or its eager part with a descriptor opened now on the same file for the tree. */
+  #fromAhead(ahead: { stat: string; buf: Buffer; from: number }): Image {
+    if (ahead.from === 0) return { buf: ahead.buf, stat: ahead.stat };
+    const fd = openSync(this.path, 'r');
+    if (statKey(fstatSync(fd)) !== ahead.stat) {
+      closeSync(fd);
+      return readImage(this.path);
+    }
+    return { buf: ahead.buf, stat: ahead.stat, lazy: { fd, stat: ahead.stat, fromBlock: ahead.from >>> BLOCK_BITS } };
   }
 
   /** Looks up an address (its 4 or 16 bytes, family 4 or 6); never throws. */
