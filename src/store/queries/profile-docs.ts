@@ -52,6 +52,11 @@ export class ProfileDocs {
     this.#usable = this.#meta.get(SHAPE_KEY) === shape;
   }
 
+  /** Whether the stored bodies are of this process's shape (otherwise none is read). */
+  get usable(): boolean {
+    return this.#usable;
+  }
+
   /** The identity of the bodies this process writes and reads. */
   get shape(): string {
     return this.#shape;
@@ -85,12 +90,10 @@ export class ProfileDocs {
 
   /**
    * The source's version and change time, with its stored body when there is one of this shape written for that very
-   * version (null otherwise); undefined when the source is unknown. Bodies not usable: null (the caller composes).
+   * version (null otherwise); undefined when the source is unknown or the bodies are of another shape (check `usable`).
    */
   current(ip: string): { version: number; updatedAt: number; body: Buffer | null } | undefined {
-    const r = this.#current.get(ip);
-    if (r && !this.#usable) r.body = null;
-    return r;
+    return this.#usable ? this.#current.get(ip) : undefined;
   }
 
   /**

@@ -115,8 +115,9 @@ export class SqliteSourceQueries implements SourceQueries {
   }
 
   current(ip: string): { version: number; updatedAt: number; body: Uint8Array | null } | null {
+    // with bodies of another shape (not adopted by this process) the join would read pages only to drop them
     const docs = this.#opts.docs;
-    if (docs) return docs.current(ip) ?? null;
+    if (docs?.usable) return docs.current(ip) ?? null;
     const v = this.#version.get(ip);
     return v ? { version: v.version, updatedAt: v.updated_at, body: null } : null;
   }
