@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleFingerprint } from '../scripts/bundle-fingerprint.ts';
+import { bundleCommands } from '../scripts/bundle-commands.ts';
 import { buildUi } from '../scripts/build-ui.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -24,8 +24,8 @@ export default async function setup(): Promise<void> {
   // a stale dist/ would make every spawned command test yesterday's code: rebuild when any source is newer
   if (!existsSync(built) || newest(join(root, 'src')) > statSync(built).mtimeMs) {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-    // as npm run build does: the fingerprint command as one file (what the spawned CLI then runs)
-    await bundleFingerprint();
+    // as npm run build does: the batch commands as one file each (what the spawned CLI then runs)
+    await bundleCommands();
   }
   if (!existsSync(join(root, 'dist', 'geo', 'probewatch-asn.mmdb'))) {
     execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/build-asn-mmdb.ts')], { stdio: 'inherit', cwd: root });

@@ -94,6 +94,9 @@ export class CounterWriter {
   }
 }
 
+/** Protocols of the port counters' keys, by code (key = code * 65536 + port; see countPacket). */
+const PORT_PROTOS = ['tcp', 'udp', 'udplite'] as const;
+
 /** Report order of sources in the table: highest level, then most packets, then address. */
 function byRank(t: ScanTable): (a: number, b: number) => number {
   const si = t.si;
@@ -134,10 +137,10 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
   const limit = (n: number, list: readonly unknown[]): number => (n > 0 ? n : list.length);
   const sigs = [...totals.sigs].map(([sid, x]) => ({ sid, msg: x.msg, proto: x.proto, count: x.count, sources: x.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
-  const portTotals = new Map<number, number>();
-  t.ports.forEach((_s, k, n) => { portTotals.set(k, (portTotals.get(k) ?? 0) + n); });
-  const ports = [...portTotals].map(([k, packets]) => ({ proto: ['tcp', 'udp', 'udplite'][Math.floor(k / 65536)] ?? 'tcp', port: k % 65536, packets }))
-    .sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
+  const byKey = t.ports.totalsByKey(PORT_PROTOS.length);
+  const ports: { proto: string; port: number; packets: number }[] = [];
+  for (let k = 0; k < byKey.length; k++) if (byKey[k]! > 0) ports.push({ proto: PORT_PROTOS[Math.floor(k / 65536)]!, port: k % 65536, packets: byKey[k]! });
+  ports.sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
   const sigCount = (s: number): number => {
     return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);
   };

@@ -188,9 +188,9 @@ export class Detector {
       fText = FLAG_TEXT[flags & 0xff]!;
       if (ev.tcpOptions && o.expectTcpOptions) this.#meta.foundTcpOptions = true;
       if (compat) masscan = fText === 'SYN' && this.#meta.foundTcpOptions && !ev.tcpOptions;
-      if (r.ignorePorts.get('tcp')?.has(dp)) return this.#skip('port', ev);
+      if (r.ignorePorts.size > 0 && r.ignorePorts.get('tcp')?.has(dp)) return this.#skip('port', ev);
     } else if (proto === 'udp' || proto === 'udplite') {
-      if (r.ignorePorts.get(proto)?.has(dp)) return this.#skip('port', ev);
+      if (r.ignorePorts.size > 0 && r.ignorePorts.get(proto)?.has(dp)) return this.#skip('port', ev);
     } else if (proto === 'icmp' && compat && (ev.icmpType === 8 || ev.icmpType === 0) && (ev.icmpId === undefined || ev.icmpSeq === undefined)) {
       return this.#skip('psad-icmp-echo-fields', ev);
     }
@@ -311,8 +311,8 @@ export class Detector {
     }
     for (let i = 0; i < nm; i++) {
       const m = matches[i]!;
-      const slot = m.sig.proto === 'ip' ? 'ip' : m.sig.proto;
-      sigHit(tb, s, p, ev, slot, m.sig.sid, m.sig.msg, m.sig.proto, m.dl, false, dp, flags & 0xff, this.totals, track);
+      const slot = m.proto === 'ip' ? 'ip' : m.proto;
+      sigHit(tb, s, p, ev, slot, m.sid, m.msg, m.proto, m.dl, false, dp, flags & 0xff, this.totals, track);
     }
     // QUIRK (psad:1231): psad keeps the level of the last matching packet of the interval, not the highest
     if (sigDl > 0) {

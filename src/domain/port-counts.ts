@@ -89,6 +89,22 @@ export class PortCounts {
     for (let q = 0; q < slots.length; q += 3) if (slots[q]! >= 0) fn(slots[q]!, slots[q + 1]!, slots[q + 2]!);
   }
 
+  /**
+   * Packets per key over all sources, indexed by key (protoCode * 65536 + port; room for `codes` protocol codes). One
+   * pass over the slots in memory order: the report's port totals cost a few milliseconds instead of a map update for
+   * each of a million counters.
+   */
+  totalsByKey(codes = 3): Float64Array {
+    const out = new Float64Array(codes * 65536);
+    const slots = this.#slots;
+    for (let q = 0; q < slots.length; q += 3) {
+      if (slots[q]! < 0) continue;
+      const k = slots[q + 1]!;
+      if (k >= 0 && k < out.length) out[k]! += slots[q + 2]!;
+    }
+    return out;
+  }
+
   /** Drops every counter of source `s`. */
   removeSource(s: number): void {
     if (s >= this.#heads.length) return;

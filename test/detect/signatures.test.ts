@@ -73,4 +73,17 @@ describe('signature matching', () => {
     // enough of them matched something (the comparison is not only between empty results)
     expect(hits).toBeGreaterThan(400);
   });
+
+  it('rules keyed by flags follow the text psad compares even when it is not the mask\'s own (the per-mask memo)', () => {
+    const set = rules({ compat: true }).signatures;
+    fc.assert(fc.property(packet, fc.constantFrom(...FLAGS), (x, textOf) => {
+      const p = build({ ...x, proto: 'tcp' });
+      p.flagsText = FLAG_TEXT[textOf]!;
+      const q = build({ ...x, proto: 'tcp', numbers: false });
+      q.flagsText = p.flagsText;
+      const a: SigMatch[] = [];
+      const b: SigMatch[] = [];
+      expect(sids(a, set.match(p, a))).toEqual(sids(b, set.matchPlain(q, b)));
+    }), { numRuns: 1500 });
+  });
 });

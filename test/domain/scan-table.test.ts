@@ -137,3 +137,21 @@ describe('ScanTable', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('PortCounts.totalsByKey', () => {
+  it('sums every counter by key, as a walk over all counters does, through growth and removals', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(30), fc.oneof(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 3 * 65536 - 1 })),
+      fc.integer({ min: 1, max: 9 })), { maxLength: 400 }), fc.array(fc.nat(30), { maxLength: 5 }), (adds, removed) => {
+      const t = new ScanTable();
+      for (const [s, key, n] of adds) t.ports.add(s, key, n);
+      for (const s of removed) t.ports.removeSource(s);
+      const want = new Map<number, number>();
+      t.ports.forEach((_s, k, n) => want.set(k, (want.get(k) ?? 0) + n));
+      const got = t.ports.totalsByKey();
+      expect(got).toHaveLength(3 * 65536);
+      const nonZero = new Map<number, number>();
+      got.forEach((n, k) => { if (n !== 0) nonZero.set(k, n); });
+      expect(nonZero).toEqual(want);
+    }), { numRuns: 60 });
+  });
+});

@@ -1,6 +1,6 @@
 // The fingerprint command's bundle step: top-level `var`s esbuild made are `const` again unless something assigns them.
 import { describe, expect, it } from 'vitest';
-import { restoreConst } from '../../scripts/bundle-fingerprint.ts';
+import { restoreConst } from '../../scripts/bundle-commands.ts';
 
 describe('restoreConst', () => {
   it('turns unassigned top-level vars into consts and leaves assigned ones alone', () => {

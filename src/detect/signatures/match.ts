@@ -58,6 +58,11 @@ export function newSigPacket(): SigPacket {
 export interface SigMatch {
   sig: Signature;
   dl: number;
+  /** The signature's sid, msg and protocol, copied from `sig` (parsed signatures differ in shape, so reading them
+   * through `sig` made the detector's hot path polymorphic; these fields sit in one class). */
+  readonly sid: number;
+  readonly msg: string;
+  readonly proto: string;
 }
 
 /** psad's header-length constants (psad:643-647). */
@@ -203,6 +208,8 @@ class Compiled implements SigMatch {
   readonly sig: Signature;
   /** Level after snort_rule_dl. */
   readonly dl: number;
+  readonly sid: number;
+  readonly msg: string;
   readonly proto: string;
   readonly src: Addr;
   readonly dst: Addr;
@@ -226,6 +233,8 @@ class Compiled implements SigMatch {
   constructor(s: Signature, dl: number) {
     this.sig = s;
     this.dl = dl;
+    this.sid = s.sid;
+    this.msg = s.msg;
     this.proto = s.proto;
     this.src = compileAddr(s.src);
     this.dst = compileAddr(s.dst);
@@ -293,6 +302,10 @@ class ProtoIndex {
   readonly lists: Compiled[][] = [];
   readonly byFlags = new Map<string | number, Compiled[]>();
   readonly other: Compiled[] = [];
+  /** byFlags looked up once per flag mask 0–255 (the text psad compares is a function of the mask): a Map lookup with
+   * a string key was ~1 % of analyze's time. `flagText[m]` is the text the memo was made for (compatibility only). */
+  readonly flagMemo: (Compiled[] | null | undefined)[] = new Array<Compiled[] | null | undefined>(256).fill(undefined);
+  readonly flagText: string[] = new Array<string>(256).fill('');
 }
 
 function push<K>(m: Map<K, Compiled[]>, k: K, c: Compiled): void {
@@ -371,7 +384,7 @@ export class SignatureSet {
       const k = p.dp >= 0 && p.dp < 65536 ? idx.byPort[p.dp]! : 0;
       if (k > 0) n = this.#testAll(p, idx.lists[k - 1]!, out, n);
       if (idx.byFlags.size > 0) {
-        const f = idx.byFlags.get(this.#compat ? p.flagsText : p.flags);
+        const f = this.#flagList(idx, p);
         if (f) n = this.#testAll(p, f, out, n);
       }
       n = this.#testAll(p, idx.other, out, n);
@@ -398,6 +411,23 @@ export class SignatureSet {
     }
     out.length = n;
     return n;
+  }
+
+  /** The rules keyed by the packet's flags (psad: by their text, own mode: by mask), memoized per mask. */
+  #flagList(idx: ProtoIndex, p: SigPacket): Compiled[] | null | undefined {
+    const m = p.flags;
+    if (m >= 0 && m < 256) {
+      // the memo holds when the text is the one it was made for (always, from the detector)
+      if (!this.#compat || idx.flagText[m] === p.flagsText) {
+        const hit = idx.flagMemo[m];
+        if (hit !== undefined) return hit;
+      }
+      const f = idx.byFlags.get(this.#compat ? p.flagsText : m) ?? null;
+      idx.flagMemo[m] = f;
+      idx.flagText[m] = p.flagsText;
+      return f;
+    }
+    return idx.byFlags.get(this.#compat ? p.flagsText : m);
   }
 
   #testAll(p: SigPacket, list: readonly Compiled[], out: SigMatch[], n0: number): number {
