@@ -225,7 +225,7 @@ export class Detector {
     const syn = isTcp && (flags & TcpFlag.SYN) !== 0;
     if (syn && !isNew) {
       if (dp === 23) this.#mirai23(s, ev.dst);
-      else if (dp === 2323 && (tb.mirai[s]?.[ev.dst] ?? 0) >= 10) mirai = true;
+      else if (dp === 2323 && (tb.mirai[s]?.get(ev.dst) ?? 0) >= 10) mirai = true;
     }
     let auto = -1;
     if (r.autoDl.size > 0) {
@@ -350,8 +350,8 @@ export class Detector {
 
   /** psad's %mirai_scan{src}{dst}{23}: one more SYN to tcp/23. */
   #mirai23(s: number, dst: string): void {
-    const m = (this.#t.mirai[s] ??= {});
-    m[dst] = (m[dst] ?? 0) + 1;
+    const m = (this.#t.mirai[s] ??= new Map<string, number>());
+    m.set(dst, (m.get(dst) ?? 0) + 1);
   }
 
   /**

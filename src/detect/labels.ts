@@ -118,7 +118,7 @@ export function labelPair(t: ScanTable, s: number, p: number, o: DetectOptions):
       // psad resets the tcp/23 counter once the Mirai scan has been reported (psad:5794)
       const m = t.mirai[s];
       const dst = t.dsts.text[t.pi[po + P_DST]!]!;
-      if (compat && m && m[dst] !== undefined) m[dst] = 0;
+      if (compat && m?.has(dst)) m.set(dst, 0);
     } else {
       const opt = nmapOption(f, compat);
       if (!opt) continue;

@@ -116,7 +116,7 @@ export function exportSource(t: ScanTable, id: number): SourceState {
     ip: t.ip[id]!, family: si[o + S_FAMILY] === 6 ? 6 : 4, dl: si[o + S_DL]! as DangerLevel, firstSeen: t.sf[o / 2]!, lastSeen: t.sf[o / 2 + SF_LAST]!,
     packets: si[o + S_PACKETS]!, pairs, ports, sigs,
     history: history.length > 0 ? history : [], sensors, tags: t.tags[id]!, interval: si[o + S_INTERVAL]!, curSigDl: si[o + S_CURSIG]!,
-    curSidDl: si[o + S_CURSID]!, sawTcpOptions: (flags & SB_TCPOPTS) !== 0, mirai: mirai ? { ...mirai } : EMPTY_COUNTS, dirty,
+    curSidDl: si[o + S_CURSID]!, sawTcpOptions: (flags & SB_TCPOPTS) !== 0, mirai: mirai ? Object.fromEntries(mirai) : EMPTY_COUNTS, dirty,
   };
 }
 
@@ -158,7 +158,7 @@ export function importSource(t: ScanTable, s: SourceState): number {
     t.hits.setSource(r, h.count, h.dports);
     t.si[o + S_SIGS] = r + 1;
   }
-  if (Object.keys(s.mirai).length > 0) t.mirai[id] = { ...s.mirai };
+  if (Object.keys(s.mirai).length > 0) t.mirai[id] = new Map(Object.entries(s.mirai));
   for (const [host, n] of Object.entries(s.sensors)) {
     if (si[o + S_SENSOR] === 0) {
       si[o + S_SENSOR] = t.hosts.id(host) + 1;

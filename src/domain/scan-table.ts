@@ -210,7 +210,9 @@ export class ScanTable {
   readonly ip: string[] = [];
   readonly history: DangerChange[][] = [];
   readonly tags: string[][] = [];
-  readonly mirai: (Record<string, number> | null)[] = [];
+  /** psad's %mirai_scan: SYNs to tcp/23 by destination, per source (a Map: a plain object keyed by address would make
+   * the detector's lookup polymorphic in the key's name and throw its optimized code away). */
+  readonly mirai: (Map<string, number> | null)[] = [];
   readonly sensorsMore: (Record<string, number> | null)[] = [];
   /** Change marks of sources whose changes are tracked for a store (see markPair …). */
   readonly marks: (DirtyMarks | null)[] = [];

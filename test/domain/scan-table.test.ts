@@ -116,7 +116,11 @@ describe('ScanTable', () => {
         // and no pair where there is none, whatever pair the source's last-pair hint names (freed, reused by another)
         for (const dst of DSTS) if (!r.pairs.has(dst)) expect(t.findPair(s, t.dstId(dst, -1)), `${ip} ${dst}`).toBe(-1);
         for (const [k, n] of r.ports) expect(t.ports.count(s, k)).toBe(n);
+        // psad's tcp/23 counters (a Map in the table, a record in the exported state)
+        const mirai = [...r.pairs.keys()].slice(0, 2).map((dst, i): [string, number] => [dst, i + 3]);
+        if (mirai.length > 0) t.mirai[s] = new Map(mirai);
         const st = exportSource(t, s);
+        expect(st.mirai).toEqual(Object.fromEntries(mirai));
         expect([...st.pairs.keys()]).toEqual([...r.pairs.keys()]);
         expect([...st.pairs.values()].map((p) => p.packets)).toEqual([...r.pairs.values()]);
         expect(new Map([...st.ports].sort((a, b) => a[0] - b[0]))).toEqual(new Map([...r.ports].sort((a, b) => a[0] - b[0])));
@@ -129,6 +133,7 @@ describe('ScanTable', () => {
         t.removeSource(s);
         const back = importSource(t, copy);
         expect(exportSource(t, back)).toEqual(st);
+        expect(t.mirai[back] ?? new Map()).toEqual(new Map(mirai));
       }
       expect(t.pairCount).toBe(pairs);
       let ports = 0;
