@@ -78,7 +78,15 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 const isEntry = process.argv[1] !== undefined && /(?:cli[/\\]main\.[jt]s|bin[/\\]probewatch(?:\.js)?)$/.test(process.argv[1]);
 if (isEntry) {
-  main(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  // a large analyze runs in a child with huge pages for its tables (see huge-pages.ts); anything else runs here
+  const relaunch = argv[0] === 'analyze'
+    ? import('./huge-pages.ts').then(({ relaunchWithHugePages }) => relaunchWithHugePages(process.argv[1]!, argv))
+    : Promise.resolve(null);
+  relaunch.then(
+    (code) => code ?? main(argv),
+    () => main(argv),
+  ).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => { process.stderr.write(`${String(e)}\n`); process.exitCode = 70; },
   );

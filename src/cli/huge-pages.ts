@@ -1,0 +1,112 @@
+// Runs `analyze` of a large log again in a child process that asks glibc to back its large allocations with
+// transparent huge pages, where the kernel only gives them on request.
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { constants } from 'node:os';
+
+/*
+ * Why: analyze keeps its scan state in a few large typed arrays (the pair rows alone are ~55 MB for a million-line
+ * log) and reads them at random, one or two cache misses per packet. With 4 KiB pages nearly every such read also
+ * misses the TLB, and in a virtual machine a TLB miss walks two sets of page tables. Backed by 2 MiB pages the same
+ * arrays take a few dozen TLB entries, and the whole run took 8-12 % less CPU time (interleaved and paired runs of
+ * the analyze benchmark, README "Figures").
+ *
+ * Node.js allocates array buffers with malloc, and Linux distributions set transparent huge pages to `madvise`: only
+ * memory marked with madvise(MADV_HUGEPAGE) gets them. Nothing in Node.js can mark it, but glibc 2.35 and later do
+ * so for their own large mappings when the tunable glibc.malloc.hugetlb=1 is set — and glibc reads tunables only when
+ * a process starts. So a run that would gain re-runs itself once with the tunable set (the child sees it set and
+ * runs normally). The parent costs ~0.1 CPU-s, which is why this is done only for inputs of LARGE_INPUT bytes or more.
+ *
+ * Nothing changes in what the command reads, computes or writes: the child gets the same arguments, environment (plus
+ * the tunable), standard streams and exit status (a signal that ends the child ends the parent the same way; the parent
+ * passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on). PROBEWATCH_HUGE_PAGES=0 turns the relaunch off, =1 relaunches
+ * whatever the input's size.
+ */
+
+/** The glibc tunable that marks malloc's large mappings for transparent huge pages. */
+export const HUGE_TUNABLE = 'glibc.malloc.hugetlb=1';
+
+/** Inputs at least this large (bytes, all files together) are worth the extra process. */
+export const LARGE_INPUT = 64 * 1048576;
+
+/** analyze options that take a value: their values are not inputs. */
+const VALUE_OPTIONS = new Set(['--psad-conf', '--psad-override', '--config', '--data-dir', '--mmdb']);
+
+/** Why a relaunch is not done, or null when it should be. */
+export function hugePagesBlocker(argv: readonly string[], env: NodeJS.ProcessEnv, o: {
+  platform?: string;
+  thpMode?: () => string;
+  glibc?: () => string | undefined;
+  size?: (path: string) => number;
+} = {}): string | null {
+  if ((o.platform ?? process.platform) !== 'linux') return 'not Linux';
+  if (env.PROBEWATCH_HUGE_PAGES === '0') return 'turned off (PROBEWATCH_HUGE_PAGES=0)';
+  if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb')) return 'already set';
+  if (argv[0] !== 'analyze') return 'not a batch analysis';
+  let bytes = 0;
+  const size = o.size ?? ((p: string): number => {
+    try {
+      const st = statSync(p);
+      return st.isFile() ? st.size : 0;
+    } catch {
+      return 0;
+    }
+  });
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) bytes += size(a);
+  }
+  // PROBEWATCH_HUGE_PAGES=1 relaunches whatever the input's size (tests, or logs read from stdin)
+  if (bytes < LARGE_INPUT && env.PROBEWATCH_HUGE_PAGES !== '1') return 'small input';
+  // "always" gives huge pages without asking, "never" not at all
+  const mode = (o.thpMode ?? ((): string => readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8')))();
+  if (!mode.includes('[madvise]')) return `transparent huge pages: ${mode.trim()}`;
+  // older glibc ignores the tunable (and musl has none): the second process would cost without gaining
+  const version = (o.glibc ?? ((): string | undefined => (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime))();
+  const [major = 0, minor = 0] = (version ?? '').split('.').map(Number);
+  if (major < 2 || (major === 2 && minor < 35)) return `glibc ${version ?? 'absent'} has no huge page tunable`;
+  return null;
+}
+
+/** Signals passed on to the child while it runs (a supervisor stops the parent it started). */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/**
+ * Re-runs the CLI (`script`, with `argv`) with the tunable when hugePagesBlocker() finds nothing against it; resolves to
+ * the child's exit code, or null when the command should run in this process.
+ */
+export async function relaunchWithHugePages(script: string, argv: readonly string[]): Promise<number | null> {
+  let blocker: string | null;
+  try {
+    blocker = hugePagesBlocker(argv, process.env);
+  } catch {
+    return null;
+  }
+  if (blocker !== null) return null;
+  const tunables = process.env.GLIBC_TUNABLES ? `${process.env.GLIBC_TUNABLES}:${HUGE_TUNABLE}` : HUGE_TUNABLE;
+  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+    stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: tunables },
+  });
+  const forward = (sig: NodeJS.Signals): void => {
+    child.kill(sig);
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    return await new Promise<number | null>((resolve) => {
+      child.once('error', () => { resolve(null); });
+      child.once('exit', (code, signal) => {
+        if (signal) {
+          // end as the child did (a shell then reports the same signal)
+          for (const sig of FORWARDED) process.off(sig, forward);
+          process.kill(process.pid, signal);
+          resolve(128 + constants.signals[signal]);
+          return;
+        }
+        resolve(code ?? 70);
+      });
+    });
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
+}
