@@ -8,8 +8,8 @@ import { constants } from 'node:os';
  * Why: analyze keeps its scan state in a few large typed arrays (the pair rows alone are ~55 MB for a million-line
  * log) and reads them at random, one or two cache misses per packet. With 4 KiB pages nearly every such read also
  * misses the TLB, and in a virtual machine a TLB miss walks two sets of page tables. Backed by 2 MiB pages the same
- * arrays take a few dozen TLB entries, and the whole run took 8-12 % less CPU time (interleaved and paired runs of
- * the analyze benchmark, README "Figures").
+ * arrays take a few dozen TLB entries, and the whole run took ~11 % less CPU time (median of paired runs on the
+ * benchmark log, docs/detect.md "Figures").
  *
  * Node.js allocates array buffers with malloc, and Linux distributions set transparent huge pages to `madvise`: only
  * memory marked with madvise(MADV_HUGEPAGE) gets them. Nothing in Node.js can mark it, but glibc 2.35 and later do
