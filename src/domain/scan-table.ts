@@ -14,45 +14,46 @@ import { cleanMarks } from './scan-state.ts';
 import type { DangerChange, DirtyMarks } from './scan-state.ts';
 import { StringIds } from './string-ids.ts';
 
-// ---- source records: SW int32 per source; first and last seen as float64 in the first four
+// ---- source records: SW int32 per source. What a counted packet reads or writes comes first (the first 52 bytes,
+// first and last seen as float64 at the start), what a new pair adds next, the rest after: rows are read at random.
 export const SW = 24;
 /** Float64 index of a source's first seen: id * SW / 2 + SF_FIRST. */
 export const SF_FIRST = 0;
 export const SF_LAST = 1;
-export const S_DL = 4;
-export const S_PACKETS = 5;
+export const S_PACKETS = 4;
 /** SB_* bits. */
-export const S_FLAGS = 6;
+export const S_FLAGS = 5;
 /** Interval id the per-interval fields belong to. */
-export const S_INTERVAL = 7;
+export const S_INTERVAL = 6;
 /** psad's %curr_sigs_dl and %curr_sids_dl. */
-export const S_CURSIG = 8;
-export const S_CURSID = 9;
-/** First and last pair (insertion order), and how many. */
-export const S_PHEAD = 10;
-export const S_PTAIL = 11;
-export const S_NPAIRS = 12;
+export const S_CURSIG = 7;
+export const S_CURSID = 8;
 /**
  * The pair of the source's last findPair / addPair + 1 (0 = none): a hint, valid only while that pair still joins this
  * source and that destination. Most packets go to the destination before (58 % of the benchmark log's lines).
  */
-export const S_LASTPAIR = 13;
+export const S_LASTPAIR = 9;
 /** The first sensor (id + 1, 0 = none) and its packets; others in sensorsMore. */
-export const S_SENSOR = 14;
-export const S_SENSORN = 15;
-/** Live destinations at the last level assignment (-1 = unknown): see assignDanger. */
-export const S_MEMO = 16;
-/** Pairs with a live window. */
-export const S_LIVE = 17;
-/** First pair touched in the source's current interval (a list through P_INEXT), -1 = none. */
-export const S_IHEAD = 18;
-export const S_FAMILY = 19;
-/** The address as a 32-bit number for IPv4 (its index key when SB_BYV4 is set). */
-export const S_V4 = 20;
-/** Which of TAG_NAMES the source has (its tag list keeps their order). */
-export const S_TAGS = 21;
+export const S_SENSOR = 10;
+export const S_SENSORN = 11;
 /** First signature hit record + 1 (0 = none; see SigHits). */
-export const S_SIGS = 22;
+export const S_SIGS = 12;
+/** Pairs with a live window. */
+export const S_LIVE = 13;
+/** First and last pair (insertion order), and how many. */
+export const S_PHEAD = 14;
+export const S_PTAIL = 15;
+export const S_NPAIRS = 16;
+/** First pair touched in the source's current interval (a list through P_INEXT), -1 = none. */
+export const S_IHEAD = 17;
+export const S_DL = 18;
+/** Live destinations at the last level assignment (-1 = unknown): see assignDanger. */
+export const S_MEMO = 19;
+export const S_FAMILY = 20;
+/** The address as a 32-bit number for IPv4 (its index key when SB_BYV4 is set). */
+export const S_V4 = 21;
+/** Which of TAG_NAMES the source has (its tag list keeps their order). */
+export const S_TAGS = 22;
 /** The round of TouchedSources the source was last put on (0 = none). */
 export const S_TMARK = 23;
 
@@ -76,56 +77,59 @@ export const SB_TCPOPTS = 8;
 /** Indexed by its IPv4 number (S_V4), not by its text. */
 export const SB_BYV4 = 16;
 
-// ---- pair records: PW int32 per pair; start, last and first as float64 in the first six
+// ---- pair records: PW int32 per pair. The fields a counted packet reads or writes come first, in the first 120 bytes
+// (two or three cache lines, wherever the row starts; spread over the whole 160-byte row they took three or four):
+// the rows are read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints.
 export const PW = 40;
-/** Float64 index: id * PW / 2 + PF_*. */
-export const PF_START = 0;
-export const PF_LAST = 1;
-export const PF_FIRST = 2;
-export const P_SRC = 6;
-export const P_DST = 7;
-/** Next pair of the same source, -1 = last. */
-export const P_NEXT = 8;
+/** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
+export const PF_LAST = 0;
+export const P_SRC = 2;
+export const P_DST = 3;
 /** PB_* bits. */
-export const P_BITS = 9;
-export const P_ABSNUM = 10;
-export const P_TOTP = 11;
-export const P_PACKETS = 12;
+export const P_BITS = 4;
+export const P_ABSNUM = 5;
+export const P_TOTP = 6;
+export const P_PACKETS = 7;
 /** Protocol sets as PROTO_* bits (names without a bit in the extra). */
-export const P_SLOTS = 13;
-export const P_WPROTOS = 14;
+export const P_SLOTS = 8;
+export const P_WPROTOS = 9;
 /** Port ranges, lo << 16 | hi, present when their PB_* bit is set: window tcp, udp, udplite, then ever. */
-export const P_WTCP = 15;
-export const P_WUDP = 16;
-export const P_WLITE = 17;
-export const P_TCP = 18;
-export const P_UDP = 19;
-export const P_LITE = 20;
+export const P_WTCP = 10;
+export const P_WUDP = 11;
+export const P_WLITE = 12;
+export const P_TCP = 13;
+export const P_UDP = 14;
+export const P_LITE = 15;
 /** Tallies: the first key (id + 1, 0 = none) and its count; other keys in the extra. */
-export const P_CHAIN = 21;
-export const P_CHAINN = 22;
-export const P_FLAG = 23;
-export const P_FLAGN = 24;
-export const P_PREFIX = 25;
-export const P_PREFIXN = 26;
-export const P_INTERVAL = 27;
+export const P_CHAIN = 16;
+export const P_CHAINN = 17;
+export const P_FLAG = 18;
+export const P_FLAGN = 19;
+export const P_PREFIX = 20;
+export const P_PREFIXN = 21;
+export const P_INTERVAL = 22;
 /** This interval's first flag string (id + 1) and protocols (psad's %curr_scan, compatibility mode). */
-export const P_CURFLAG = 28;
-export const P_CURPROTOS = 29;
+export const P_CURFLAG = 23;
+export const P_CURPROTOS = 24;
 /** First sensor (id + 1). */
-export const P_HOST = 30;
-/** Expiry bucket last scheduled in (-1 = none; not persisted). */
-export const P_EXP = 31;
-/** First scan-type label (id + 1). */
-export const P_LABEL = 32;
+export const P_HOST = 25;
 /** Index + 1 of the pair's PairExtra (0 = none). */
-export const P_EXTRA = 33;
-/** Position among the source's pairs (insertion order). */
-export const P_SEQ = 34;
+export const P_EXTRA = 26;
+/** First signature hit record + 1 (0 = none; see SigHits). */
+export const P_SIGS = 27;
+/** Expiry bucket last scheduled in (-1 = none; not persisted). */
+export const P_EXP = 28;
+/** (int 29 unused) */
+export const PF_START = 15;
+export const PF_FIRST = 16;
+/** Next pair of the same source, -1 = last. */
+export const P_NEXT = 34;
 /** Next pair touched in the same interval. */
 export const P_INEXT = 35;
-/** First signature hit record + 1 (0 = none; see SigHits). */
-export const P_SIGS = 36;
+/** Position among the source's pairs (insertion order). */
+export const P_SEQ = 36;
+/** First scan-type label (id + 1). */
+export const P_LABEL = 37;
 
 export const PB_LIVE = 1;
 export const PB_CUR = 2;
