@@ -99,9 +99,15 @@ export class Totals {
     return out;
   }
 
+  /** The signature of the last hit (scans hit one signature many times in a row). */
+  #lastSig: SigTotal | null = null;
+  #lastSid = -1;
+
   sig(sid: number, msg: string, proto: string, newSource: boolean): void {
-    let t = this.sigs.get(sid);
+    let t = sid === this.#lastSid ? this.#lastSig : this.sigs.get(sid);
     if (!t) this.sigs.set(sid, (t = { msg, proto, count: 0, sources: 0 }));
+    this.#lastSid = sid;
+    this.#lastSig = t;
     t.count++;
     if (newSource) t.sources++;
   }
