@@ -15,7 +15,8 @@ import { constants } from 'node:os';
  * memory marked with madvise(MADV_HUGEPAGE) gets them. Nothing in Node.js can mark it, but glibc 2.35 and later do
  * so for their own large mappings when the tunable glibc.malloc.hugetlb=1 is set — and glibc reads tunables only when
  * a process starts. So a run that would gain re-runs itself once with the tunable set (the child sees it set and
- * runs normally). The parent costs ~0.1 CPU-s, which is why this is done only for inputs of LARGE_INPUT bytes or more.
+ * runs normally). The parent costs ~0.1 CPU-s, which is why this is done only for inputs of LARGE_INPUT bytes or more,
+ * and not when node itself was given options (a debugger or profiler attached to this process stays with the work).
  *
  * Nothing changes in what the command reads, computes or writes: the child gets the same arguments, environment (plus
  * the tunable), standard streams and exit status (a signal that ends the child ends the parent the same way; the parent
@@ -38,8 +39,11 @@ export function hugePagesBlocker(argv: readonly string[], env: NodeJS.ProcessEnv
   thpMode?: () => string;
   glibc?: () => string | undefined;
   size?: (path: string) => number;
+  execArgv?: readonly string[];
 } = {}): string | null {
   if ((o.platform ?? process.platform) !== 'linux') return 'not Linux';
+  // node options (--inspect, --cpu-prof, …) mean someone is debugging or profiling this process: keep it the one
+  if ((o.execArgv ?? process.execArgv).length > 0) return 'node options given';
   if (env.PROBEWATCH_HUGE_PAGES === '0') return 'turned off (PROBEWATCH_HUGE_PAGES=0)';
   if ((env.GLIBC_TUNABLES ?? '').includes('glibc.malloc.hugetlb')) return 'already set';
   if (argv[0] !== 'analyze') return 'not a batch analysis';
@@ -85,7 +89,7 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
   }
   if (blocker !== null) return null;
   const tunables = process.env.GLIBC_TUNABLES ? `${process.env.GLIBC_TUNABLES}:${HUGE_TUNABLE}` : HUGE_TUNABLE;
-  const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
+  const child = spawn(process.execPath, [script, ...argv], {
     stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: tunables },
   });
   const forward = (sig: NodeJS.Signals): void => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { HUGE_TUNABLE, hugePagesBlocker, LARGE_INPUT } from '../../src/cli/huge-pages.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/probewatch.js');
-const big = { platform: 'linux', thpMode: () => 'always [madvise] never\n', glibc: () => '2.36', size: () => LARGE_INPUT };
+const big = { platform: 'linux', thpMode: () => 'always [madvise] never\n', glibc: () => '2.36', size: () => LARGE_INPUT, execArgv: [] };
 
 describe('huge pages for a large analyze', () => {
   it('relaunches only a large analyze on Linux with THP on request and a glibc that has the tunable', () => {
@@ -20,6 +20,7 @@ describe('huge pages for a large analyze', () => {
     expect(hugePagesBlocker(['analyze', 'fw.log'], { GLIBC_TUNABLES: `glibc.malloc.arena_max=2:${HUGE_TUNABLE}` }, big)).toBe('already set');
     expect(hugePagesBlocker(['follow', '--log', 'fw.log'], {}, big)).toBe('not a batch analysis');
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, platform: 'darwin' })).toBe('not Linux');
+    expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, execArgv: ['--cpu-prof'] })).toBe('node options given');
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, thpMode: () => '[always] madvise never' })).toMatch(/transparent huge pages/);
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, thpMode: () => 'always madvise [never]' })).toMatch(/transparent huge pages/);
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, glibc: () => '2.31' })).toMatch(/no huge page tunable/);
@@ -55,7 +56,7 @@ describe('huge pages for a large analyze', () => {
     const ps = (): number[] => { try { return pids(); } catch { return []; } };
     for (let i = 0; i < 100 && ps().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
     // the parent and the child it started, where this machine gives huge pages on request and glibc has the tunable
-    const relaunches = hugePagesBlocker(['analyze', marker], { PROBEWATCH_HUGE_PAGES: '1' }) === null;
+    const relaunches = hugePagesBlocker(['analyze', marker], { PROBEWATCH_HUGE_PAGES: '1' }, { execArgv: [] }) === null;
     expect(ps()).toHaveLength(relaunches ? 2 : 1);
     const ended = new Promise<NodeJS.Signals | null>((resolve) => parent.once('exit', (_code, signal) => { resolve(signal); }));
     parent.kill('SIGTERM');
