@@ -50,6 +50,8 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
   const charts: Chart[] = [];
   // a reload (after block/unblock) may finish after the reader moved on: a gone page never draws again
   let gone = false;
+  // the outcome of the last block or unblock, shown again by the controls the reload draws (they replace the old ones)
+  let outcome = '';
   const backBtn = h('button', { type: 'button', class: 'link back' }, '← Overview');
   backBtn.addEventListener('click', back);
   main.replaceChildren(backBtn, h('p', { class: 'loading' }, `Loading ${ip}…`));
@@ -108,7 +110,7 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
     const sigs = table(['SID', 'Signature', 'DL', 'Count', 'Last'], p.signatures.map((s) => [String(s.sid), s.msg, badge(s.dl), num(s.count), when(s.lastSeen)]), 'No signature matched.', 'sig-table');
     const alerts = table(['Time', 'Sink', 'Level', 'Result'], p.response.alerts.map((a) => [when(a.time), a.sink, badge(a.level), a.ok ? 'sent' : `failed${a.detail ? `: ${a.detail}` : ''}`]), 'No alerts sent.');
     const controls = h('div', { class: 'controls', id: 'block-controls' });
-    if (admin) controls.append(...blockControls(p, () => { void load(); }));
+    if (admin) controls.append(...blockControls(p, outcome, (msg) => { outcome = msg; void load(); }));
     main.replaceChildren(backBtn, head, controls,
       h('div', { class: 'row two' },
         h('section', { class: 'panel' }, h('h2', {}, 'Profile'), facts),
@@ -135,8 +137,8 @@ export function renderSource(main: HTMLElement, ip: string, admin: boolean, back
   };
 }
 
-function blockControls(p: SourceProfile, reload: () => void): HTMLElement[] {
-  const status = h('span', { class: 'status', role: 'status' });
+function blockControls(p: SourceProfile, outcome: string, reload: (outcome: string) => void): HTMLElement[] {
+  const status = h('span', { class: 'status', role: 'status' }, outcome);
   const duration = h('select', { 'aria-label': 'Block duration' },
     h('option', { value: '' }, 'default timeout'), h('option', { value: '1h' }, '1 hour'), h('option', { value: '1d' }, '1 day'),
     h('option', { value: '7d' }, '7 days'), h('option', { value: '0' }, 'permanently'));
@@ -146,12 +148,12 @@ function blockControls(p: SourceProfile, reload: () => void): HTMLElement[] {
     status.textContent = 'Blocking…';
     const body: Record<string, string> = { ip: p.ip, reason: 'manual block from the dashboard' };
     if (duration.value) body.duration = duration.value;
-    post('/blocks', body).then(() => { status.textContent = 'Blocked.'; reload(); })
+    post('/blocks', body).then(() => { status.textContent = 'Blocked.'; reload('Blocked.'); })
       .catch((e: unknown) => { status.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e); });
   });
   unblock.addEventListener('click', () => {
     status.textContent = 'Unblocking…';
-    del(`/blocks/${encodeURIComponent(p.ip)}`).then(() => { status.textContent = 'Unblocked.'; reload(); })
+    del(`/blocks/${encodeURIComponent(p.ip)}`).then(() => { status.textContent = 'Unblocked.'; reload('Unblocked.'); })
       .catch((e: unknown) => { status.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e); });
   });
   // the profile shows a block once respond recorded it; the block list knows right away
