@@ -98,7 +98,9 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
   for (const sig of FORWARDED) process.on(sig, forward);
   try {
     return await new Promise<number | null>((resolve) => {
-      child.once('error', () => { resolve(null); });
+      // not started (no node at execPath any more?): run here; an error of a started child (a failed kill) changes
+      // nothing, its exit still comes — running here as well would analyse the input twice
+      child.once('error', () => { if (child.pid === undefined) resolve(null); });
       child.once('exit', (code, signal) => {
         if (signal) {
           // end as the child did (a shell then reports the same signal)
