@@ -156,7 +156,11 @@ function flagBit(buf: Buffer, a: number, b: number): number {
   }
 }
 
-/** IPv4 address at buf[a..] (strict dotted quad, which is canonical) → its value, or -1; `at` is set to its end. */
+/**
+ * IPv4 address at buf[a..] (strict dotted quad, which is canonical): its value as a signed 32-bit number (`>>> 0`
+ * gives ipv4Key's form), `at` set to its end; `at` = -1 when there is none. Signed, because half of all addresses are
+ * 2^31 or more, and such a number returned from a call is a heap-allocated double: two per line.
+ */
 function addr(buf: Buffer, a: number, end: number): number {
   let dots = 0;
   let part = 0;
@@ -166,39 +170,48 @@ function addr(buf: Buffer, a: number, end: number): number {
   for (; i < end; i++) {
     const c = buf[i]!;
     if (c === 46) {
-      if (digits === 0) return -1;
+      if (digits === 0) return (at = -1);
       dots++;
       num = num * 256 + part;
       part = 0;
       digits = 0;
     } else if (c >= 48 && c <= 57) {
-      if (digits === 1 && part === 0) return -1; // leading zero
+      if (digits === 1 && part === 0) return (at = -1); // leading zero
       part = part * 10 + (c - 48);
       digits++;
-      if (part > 255) return -1;
+      if (part > 255) return (at = -1);
     } else {
       break;
     }
   }
-  if (i >= end || buf[i] !== SP || dots !== 3 || digits === 0) return -1;
+  if (i >= end || buf[i] !== SP || dots !== 3 || digits === 0) {
+    at = -1;
+    return 0;
+  }
   at = i;
-  return num * 256 + part;
+  return (num * 256 + part) | 0;
 }
+
+/*
+ * HEAD_WORDS: the stamp and the head of a line are compared with the previous line's eight bytes at a time, as float64
+ * numbers (half the loads and compares of 32-bit words). Float equality is byte equality here because the stored side
+ * is always printable ASCII (both were read and checked before they were kept): eight bytes of 0x20-0x7e make a normal
+ * number, never NaN (which equals nothing), 0 or -0 (which equal each other), so equal numbers have equal bytes. The
+ * line's side may be anything: NaN or another number is simply not equal.
+ */
 
 /** Reads lines of the common shape from bytes; one per parser (it keeps what the previous line gave). */
 export class ByteLineReader {
   readonly #years: YearInference;
   #buf: Buffer | null = null;
   #dv: DataView = new DataView(new ArrayBuffer(0));
-  // the previous line's 16-byte stamp "Mon DD HH:MM:SS " as words, and its time (NaN: none)
+  // the previous line's 16-byte stamp "Mon DD HH:MM:SS " as two float64 words (see HEAD_WORDS), its time (NaN: none)
   #s0 = 0;
   #s1 = 0;
-  #s2 = 0;
-  #s3 = 0;
   #stampTime = Number.NaN;
   // the previous head "host kernel: … SRC=" as words (whole ones) and bytes, and what it gave
   #tpl = new Uint8Array(256);
-  #tplWords = new Uint32Array(64);
+  #tplWords = new Float64Array(32);
   #tplLen = 0;
   #host = '';
   #prefix = '';
@@ -233,11 +246,9 @@ export class ByteLineReader {
     // ---- "Mon DD HH:MM:SS " (traditional syslog, no year, no fraction: the rest go the full way)
     let time: number;
     let j: number;
-    const w0 = dv.getUint32(a, true);
-    const w1 = dv.getUint32(a + 4, true);
-    const w2 = dv.getUint32(a + 8, true);
-    const w3 = dv.getUint32(a + 12, true);
-    if (w0 === this.#s0 && w1 === this.#s1 && w2 === this.#s2 && w3 === this.#s3 && !Number.isNaN(this.#stampTime)) {
+    const w0 = dv.getFloat64(a, true);
+    const w1 = dv.getFloat64(a + 8, true);
+    if (w0 === this.#s0 && w1 === this.#s1 && !Number.isNaN(this.#stampTime)) {
       time = this.#stampTime;
       j = a + 16;
     } else {
@@ -247,8 +258,6 @@ export class ByteLineReader {
       if (j === a + 16) {
         this.#s0 = w0;
         this.#s1 = w1;
-        this.#s2 = w2;
-        this.#s3 = w3;
       } else {
         this.#stampTime = Number.NaN;
       }
@@ -299,10 +308,10 @@ export class ByteLineReader {
   /** Whether buf[j, j+n) holds the previous head. */
   #sameHead(dv: DataView, buf: Buffer, j: number, n: number): boolean {
     const words = this.#tplWords;
-    const whole = n >>> 2;
-    for (let k = 0; k < whole; k++) if (dv.getUint32(j + 4 * k, true) !== words[k]) return false;
+    const whole = n >>> 3;
+    for (let k = 0; k < whole; k++) if (dv.getFloat64(j + 8 * k, true) !== words[k]) return false;
     const tpl = this.#tpl;
-    for (let k = whole * 4; k < n; k++) if (buf[j + k] !== tpl[k]) return false;
+    for (let k = whole * 8; k < n; k++) if (buf[j + k] !== tpl[k]) return false;
     return true;
   }
 
@@ -408,10 +417,10 @@ export class ByteLineReader {
     const n = i - j0;
     if (n > this.#tpl.length) {
       this.#tpl = new Uint8Array(n * 2);
-      this.#tplWords = new Uint32Array(Math.ceil(n / 2));
+      this.#tplWords = new Float64Array(Math.ceil(n / 4));
     }
     this.#tpl.set(buf.subarray(j0, i));
-    for (let k = 0; k < n >>> 2; k++) this.#tplWords[k] = dv.getUint32(j0 + 4 * k, true);
+    for (let k = 0; k < n >>> 3; k++) this.#tplWords[k] = dv.getFloat64(j0 + 8 * k, true);
     this.#tplLen = n;
     return i;
   }
@@ -431,10 +440,10 @@ export class ByteLineReader {
   /** The kernel fields from the source address (i) to the end, in the common layout, into `ev`; false for anything else. */
   #tail(buf: Buffer, dv: DataView, i0: number, end: number, ev: LineEvent): boolean {
     const src = addr(buf, i0, end);
-    if (src < 0) return buf[i0 + 4] === 58 && this.#tail6(buf, dv, i0, end, ev);
+    if (at < 0) return buf[i0 + 4] === 58 && this.#tail6(buf, dv, i0, end, ev);
     if (at + 5 > end || dv.getUint32(at + 1, true) !== W_DST) return false;
     const dst = addr(buf, at + 5, end);
-    if (dst < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
+    if (at < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
     const len = dec(buf, at + 5, end, 65535);
     if (len < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_TOS) return false;
     const tos = hex(buf, at + 5, end, 255);
@@ -461,7 +470,7 @@ export class ByteLineReader {
     else if (pw === W_ICMP && buf[i + 4] === SP) proto = 1;
     else return false;
     if (!this.#l4(buf, dv, i + (proto === 1 ? 5 : 4), end, proto, ev)) return false;
-    ev.setAddrs(src, dst);
+    ev.setAddrs(src >>> 0, dst >>> 0);
     ev.family = 4;
     ev.len = len;
     ev.tos = tos;
