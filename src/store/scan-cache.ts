@@ -237,8 +237,8 @@ export class ScanCache implements SourceDirectory {
     const t = this.table;
     // the detector is working on this one: it must survive the eviction its insertion may trigger
     t.si[id * SW + S_FLAGS]! |= SB_USED;
+    // without a store nothing is tracked: opening one (the repo getter) marks every source in memory for a full write
     if (this.#repo) this.#handed.add(id);
-    else t.marksOf(id).full = true;
     this.#lru.add(id);
     if (this.#lru.size > this.stats.peakHot) this.stats.peakHot = this.#lru.size;
     if (this.#lru.size > this.#cap) {

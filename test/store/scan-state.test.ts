@@ -94,6 +94,31 @@ describe('scan state in the store', () => {
     expect(db.prepare('SELECT sum(packets) FROM sources').pluck().get()).toBe(dc.totals.counted);
   });
 
+  it('opens its store only when it must evict, and then writes in full what was counted before (analyze in memory)', () => {
+    const r = rules({ compat: false });
+    const events = workload(2500);
+    const mem = new MemoryDirectory();
+    const dm = new Detector(r, mem, 'timed');
+    for (const e of events) dm.ingest(e);
+    dm.finish();
+
+    let db: ReturnType<typeof store> | null = null;
+    const cache = new ScanCache(() => (db = store()), { maxHot: 600, memoryBudget: 1e12 });
+    const dc = new Detector(r, cache, 'timed');
+    let opened = -1;
+    events.forEach((e, i) => {
+      dc.ingest(e);
+      if (opened < 0 && cache.opened) opened = i;
+    });
+    dc.finish();
+    // hundreds of sources were counted in memory, untracked, before the first eviction opened the store
+    expect(opened).toBeGreaterThan(600);
+    expect(cache.stats.evicted).toBeGreaterThan(0);
+    cache.flush();
+    const reader = new ProfileReader(db!);
+    for (const s of mem.sources.values()) expect(reader.one(s.ip), s.ip).toEqual(scanProfile(s));
+  });
+
   it('sheds sources early under memory pressure and says which setting to raise', () => {
     const db = store();
     let heap = 0;
