@@ -1,5 +1,5 @@
 // Runs `analyze` of a large log again in a child process that asks glibc to back its large allocations with
-// transparent huge pages, where the kernel only gives them on request.
+// transparent huge pages, where the kernel only gives them on request, and compiles on V8's main thread.
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -17,6 +17,8 @@ import { constants } from 'node:os';
  * a process starts. So a run that would gain re-runs itself once with the tunable set (the child sees it set and
  * runs normally). The parent costs ~0.1 CPU-s, which is why this is done only for inputs of LARGE_INPUT bytes or more,
  * and not when node itself was given options (a debugger or profiler attached to this process stays with the work).
+ *
+ * The same child takes V8 options that also act only from a process's start (CHILD_NODE_OPTIONS).
  *
  * Nothing changes in what the command reads, computes or writes: the child gets the same arguments, environment (plus
  * the tunable, minus NODE_EXTRA_CA_CERTS: see childEnv), standard streams and exit status (a signal that ends the child ends the parent the same way; the parent
@@ -74,6 +76,20 @@ export function hugePagesBlocker(argv: readonly string[], env: NodeJS.ProcessEnv
 }
 
 /**
+ * V8 options of the child. --no-concurrent-recompilation: the optimizing compiler works on the main thread instead of
+ * beside it. Beside it, the main thread goes on running the function unoptimized (several times slower) until the
+ * compiler is done, ~140 times per run; on the main thread it waits, then runs optimized code. Paired runs on the
+ * benchmark log: ~6 % less CPU time, ~5 % more wall time (docs/detect.md "Figures"). analyze is a batch job rated in
+ * CPU time, like psad -A; PROBEWATCH_HUGE_PAGES=0 keeps a run in one process with Node's defaults.
+ */
+export const CHILD_NODE_OPTIONS: readonly string[] = ['--no-concurrent-recompilation'];
+
+/** The child's command line after node: its V8 options, the CLI script, the same arguments. */
+export function childArgs(script: string, argv: readonly string[]): string[] {
+  return [...CHILD_NODE_OPTIONS, script, ...argv];
+}
+
+/**
  * The child's environment: the parent's, with the tunable added to GLIBC_TUNABLES, and without NODE_EXTRA_CA_CERTS.
  * Node reads and parses that certificate file whenever a process starts (~0.04 CPU-s for a distribution's bundle),
  * and analyze opens no TLS connection (whois is port 43, reverse DNS is DNS): the child would pay for nothing.
@@ -99,7 +115,7 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
     return null;
   }
   if (blocker !== null) return null;
-  const child = spawn(process.execPath, [script, ...argv], { stdio: 'inherit', env: childEnv(process.env) });
+  const child = spawn(process.execPath, childArgs(script, argv), { stdio: 'inherit', env: childEnv(process.env) });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);
   };

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childEnv, HUGE_TUNABLE, hugePagesBlocker, LARGE_INPUT } from '../../src/cli/huge-pages.ts';
+import { childArgs, childEnv, HUGE_TUNABLE, hugePagesBlocker, LARGE_INPUT } from '../../src/cli/huge-pages.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/probewatch.js');
 const big = { platform: 'linux', thpMode: () => 'always [madvise] never\n', glibc: () => '2.36', size: () => LARGE_INPUT, execArgv: [] };
@@ -25,6 +25,12 @@ describe('huge pages for a large analyze', () => {
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, thpMode: () => 'always madvise [never]' })).toMatch(/transparent huge pages/);
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, glibc: () => '2.31' })).toMatch(/no huge page tunable/);
     expect(hugePagesBlocker(['analyze', 'fw.log'], {}, { ...big, glibc: () => undefined })).toMatch(/absent/);
+  });
+
+  it('the child runs the same script and arguments, with V8 compiling on its main thread', () => {
+    expect(childArgs('/opt/pw/dist/cli/main.js', ['analyze', '--json', 'a.log'])).toEqual(['--no-concurrent-recompilation', '/opt/pw/dist/cli/main.js', 'analyze', '--json', 'a.log']);
+    // the child has node options, so it never relaunches itself again
+    expect(hugePagesBlocker(['analyze', 'big.log'], {}, { platform: 'linux', execArgv: ['--no-concurrent-recompilation'], size: () => LARGE_INPUT })).toBe('node options given');
   });
 
   it("the child's environment is the parent's with the tunable added and without the extra CA certificates", () => {
