@@ -21,9 +21,9 @@ import { constants } from 'node:os';
  * The same child takes V8 options that also act only from a process's start (CHILD_NODE_OPTIONS).
  *
  * Nothing changes in what the command reads, computes or writes: the child gets the same arguments, environment (plus
- * the tunable, minus NODE_EXTRA_CA_CERTS: see childEnv), standard streams and exit status (a signal that ends the child ends the parent the same way; the parent
- * passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on). PROBEWATCH_HUGE_PAGES=0 turns the relaunch off, =1 relaunches
- * whatever the input's size.
+ * the tunable, minus NODE_EXTRA_CA_CERTS: see childEnv), standard streams and exit status (a signal that ends the child
+ * ends the parent the same way; the parent passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on). PROBEWATCH_HUGE_PAGES=0
+ * turns the relaunch off, =1 relaunches whatever the input's size.
  */
 
 /** The glibc tunable that marks malloc's large mappings for transparent huge pages. */
