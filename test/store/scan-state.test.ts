@@ -42,6 +42,15 @@ function workload(n: number) {
   return out;
 }
 
+/** The workload counted in memory only (own mode, timed intervals): the reference a store-backed run must equal. */
+function inMemory(r: ReturnType<typeof rules>, events: ReturnType<typeof workload>): MemoryDirectory {
+  const mem = new MemoryDirectory();
+  const d = new Detector(r, mem, 'timed');
+  for (const e of events) d.ingest(e);
+  d.finish();
+  return mem;
+}
+
 describe('scan state in the store', () => {
   it('round-trips a source exactly (save, load, profile)', () => {
     const db = store();
@@ -71,10 +80,7 @@ describe('scan state in the store', () => {
   it('evicts cold sources under a small cap and loses no counts (same result as unbounded memory)', () => {
     const r = rules({ compat: false });
     const events = workload(2500);
-    const mem = new MemoryDirectory();
-    const dm = new Detector(r, mem, 'timed');
-    for (const e of events) dm.ingest(e);
-    dm.finish();
+    const mem = inMemory(r, events);
 
     const db = store();
     const notices: string[] = [];
@@ -97,10 +103,7 @@ describe('scan state in the store', () => {
   it('opens its store only when it must evict, and then writes in full what was counted before (analyze in memory)', () => {
     const r = rules({ compat: false });
     const events = workload(2500);
-    const mem = new MemoryDirectory();
-    const dm = new Detector(r, mem, 'timed');
-    for (const e of events) dm.ingest(e);
-    dm.finish();
+    const mem = inMemory(r, events);
 
     let db: ReturnType<typeof store> | null = null;
     const cache = new ScanCache(() => (db = store()), { maxHot: 600, memoryBudget: 1e12 });
