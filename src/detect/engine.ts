@@ -396,7 +396,9 @@ export class Detector {
     this.#dir.forEachTouched(interval, (s) => {
       // this interval's pairs, listed once for the level assignment and the labels
       const n = tb.intervalPairs(s);
-      for (const c of assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n)) changes.push({ ip: tb.ip[s]!, change: c });
+      // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
+      const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n);
+      for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
       if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
         const pairs = tb.ibuf;
         for (let i = 0; i < n; i++) {
