@@ -193,7 +193,9 @@ export function compileRules(opts: DetectOptions, data: DetectData): DetectRules
   const ignorePorts = new Map<string, PortSpec>();
   for (const [p, spec] of parsePortSpec(opts.ignorePorts.join(', '))) ignorePorts.set(p, spec);
   return {
-    opts,
+    // the level thresholds as fresh arrays: the configuration is deep-frozen, and V8 (11.3) reads a frozen array's
+    // elements through its generic keyed-load stub, five times per level assignment (a million of them in own mode)
+    opts: { ...opts, dangerLevels: [...opts.dangerLevels], uniqueHosts: [...opts.uniqueHosts] },
     signatures: new SignatureSet(sigFile.signatures, { compat, ruleDl, ipOptions }),
     autoDl: new AutoDl(autoDlTable, compat),
     icmp: parseIcmpTypes(data.icmpTypes.text),
