@@ -384,8 +384,8 @@ export interface SourceDirectory {
   /** The hot state. */
   readonly table: ScanTable;
   /**
-   * The source's id in the table, loading it when it was evicted; -1 when never seen. `v4` is the IPv4 address as a
-   * number when the caller has it (-1 otherwise); `ip` is its text, which may be '' when the number is given.
+   * The source's id in the table, loading it when it was evicted; -1 when never seen. `ip` is the address's text, or ''
+   * for an IPv4 address given as `v4`, its 32 bits as a signed number (ScanTable.findSource); `v4` is ignored otherwise.
    */
   find(ip: string, v4: number): number;
   /** Registers a source the detector has just added to the table (a bounded directory may evict others, never it). */

@@ -279,9 +279,14 @@ export class ScanTable {
 
   // ---------------------------------------------------------------- sources
 
-  /** The source with address `ip` (`v4` its number, or -1 when it is not IPv4 or not at hand: then `ip` is needed), or -1. */
+  /**
+   * The source with address `ip`, or -1. An IPv4 address may come as its number instead: `ip` '' and `v4` its 32 bits
+   * as a signed number (`n | 0`; ignored when `ip` is given). Signed, because an address of 2^31 or more as an unsigned
+   * number is a heap number when handed to a call that is not inlined: an allocation per packet.
+   */
   findSource(ip: string, v4: number): number {
-    const k = v4 >= 0 ? v4 : ipv4Key(ip);
+    if (ip === '') return this.#byV4.get(v4);
+    const k = ipv4Key(ip);
     if (k >= 0) return this.#byV4.get(k);
     return this.#byText.get(ip) ?? -1;
   }
@@ -413,12 +418,12 @@ export class ScanTable {
 
   // ---------------------------------------------------------------- destinations
 
-  /** The id of destination `text` (`v4` its number or -1; the text may be '' when the number is given), added when new. */
+  /** The id of destination `text`, added when new; an IPv4 one may come as `text` '' and its signed number (see findSource). */
   dstId(text: string, v4: number): number {
-    if (v4 >= 0) {
+    if (text === '') {
       const id = this.#dstV4.get(v4);
       if (id >= 0) return id;
-      const nid = this.dsts.id(text !== '' ? text : ipv4Text(v4));
+      const nid = this.dsts.id(ipv4Text(v4 >>> 0));
       this.#dstV4.set(v4, nid);
       return nid;
     }

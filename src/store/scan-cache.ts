@@ -137,7 +137,7 @@ export class ScanCache implements SourceDirectory {
       return id;
     }
     if (!this.#coldExists) return -1;
-    const ip = text !== '' ? text : ipv4Text(v4);
+    const ip = text !== '' ? text : ipv4Text(v4 >>> 0);
     if (this.#bloom && !this.#bloom.has(ip)) return -1;
     const loaded = this.repo.load(ip);
     if (!loaded) return -1;
