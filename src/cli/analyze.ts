@@ -2,7 +2,7 @@
 // as text or one JSON document; in memory unless --data-dir keeps the state.
 import { statSync } from 'node:fs';
 import { loadConfig } from '../config/load.ts';
-import type { SourceProfile } from '../domain/profile.ts';
+import type { ProviderState, SourceProfile } from '../domain/profile.ts';
 import { pwError } from '../domain/errors.ts';
 import { runAnalysis } from './analysis.ts';
 import { COMMON_OPTIONS, parseCommandArgs } from './command.ts';
@@ -140,6 +140,7 @@ export const analyzeCommand: Command = {
       report.notes = notes;
       const enrich = async (profiles: SourceProfile[]): Promise<void> => {
         if (wantEnrich && fn) await fn(profiles, eopts);
+        else for (const p of profiles) notEnriched(p);
       };
       try {
         if (values.json) {
@@ -158,6 +159,24 @@ export const analyzeCommand: Command = {
     }
   },
 };
+
+/** A provider state of a run that looks nothing up. */
+function off(reason: string): ProviderState {
+  return { state: 'disabled', reason, fetchedAt: null, source: null, build: null };
+}
+
+/**
+ * The enrichment states of a profile analyze was not asked to enrich: each provider still 'pending' (the skeleton's
+ * state, which says data is on its way: it never comes here) becomes 'disabled' with the option that would turn it on.
+ * What a store already held (analyze --data-dir over a serve's store) stays as it is.
+ */
+function notEnriched(p: SourceProfile): void {
+  const e = p.enrichment;
+  if (e.geo.state === 'pending') e.geo = off('no geo database given (--mmdb)');
+  if (e.asn.state === 'pending') e.asn = off('no ASN database given (--mmdb)');
+  if (e.whois.state === 'pending') e.whois = off('whois is switched off (--whois)');
+  if (e.rdns.state === 'pending') e.rdns = off('reverse DNS is switched off (--whois)');
+}
 
 /** Streams the JSON document (profiles one by one, so a million sources never sit in one string). */
 async function writeJson(profiles: Iterable<SourceProfile>, r: ReportData, enrich: (p: SourceProfile[]) => Promise<void>): Promise<void> {

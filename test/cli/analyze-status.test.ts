@@ -66,6 +66,10 @@ describe('probewatch analyze', () => {
     expect(v6.ip).toBe('2001:db8:1::7');
     expect(doc.totals).toMatchObject({ mode: 'probewatch', lines: 3886, packets: 3886, sources: 49 });
     expect(doc.errors).toMatchObject({ errors: 0, unreadable: [] });
+    // nothing was asked to look anything up: every provider says it is off and why, none is left 'pending'
+    const states = doc.sources.flatMap((s) => Object.values(s.enrichment as Record<string, { state: string; reason: string }>));
+    expect(states.length).toBe(4 * 49);
+    expect(states.every((x) => x.state === 'disabled' && /--mmdb|--whois/.test(x.reason))).toBe(true);
     // levels are ordered: most dangerous first
     const levels = doc.sources.map((s) => s.dangerLevel as number);
     expect([...levels].sort((a, b) => b - a)).toEqual(levels);
