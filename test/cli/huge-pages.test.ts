@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { childArgs, childEnv, HUGE_TUNABLE, hugePagesBlocker, LARGE_INPUT } from '../../src/cli/huge-pages.ts';
+import { childArgs, childEnv, HEAP_PAD_TUNABLE, HUGE_TUNABLE, hugePagesBlocker, LARGE_INPUT } from '../../src/cli/huge-pages.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/probewatch.js');
 const big = { platform: 'linux', thpMode: () => 'always [madvise] never\n', glibc: () => '2.36', size: () => LARGE_INPUT, execArgv: [] };
@@ -35,8 +35,10 @@ describe('huge pages for a large analyze', () => {
 
   it("the child's environment is the parent's with the tunable added and without the extra CA certificates", () => {
     const parent = { PATH: '/usr/bin', TZ: 'Europe/Berlin', NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' };
-    expect(childEnv(parent)).toEqual({ PATH: '/usr/bin', TZ: 'Europe/Berlin', GLIBC_TUNABLES: `glibc.malloc.arena_max=2:${HUGE_TUNABLE}` });
-    expect(childEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GLIBC_TUNABLES: HUGE_TUNABLE });
+    expect(childEnv(parent)).toEqual({ PATH: '/usr/bin', TZ: 'Europe/Berlin', GLIBC_TUNABLES: `glibc.malloc.arena_max=2:${HUGE_TUNABLE}:${HEAP_PAD_TUNABLE}` });
+    expect(childEnv({ PATH: '/bin' })).toEqual({ PATH: '/bin', GLIBC_TUNABLES: `${HUGE_TUNABLE}:${HEAP_PAD_TUNABLE}` });
+    // a heap pad the user chose is kept (glibc takes the last of two)
+    expect(childEnv({ GLIBC_TUNABLES: 'glibc.malloc.top_pad=0' })).toEqual({ GLIBC_TUNABLES: `glibc.malloc.top_pad=0:${HUGE_TUNABLE}` });
     // the parent's own environment is left as it was
     expect(parent.NODE_EXTRA_CA_CERTS).toBe('/etc/ssl/certs/ca-certificates.crt');
   });
