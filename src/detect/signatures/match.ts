@@ -2,6 +2,7 @@
 // destination port, TCP flags and ICMP type so a packet is tested against a handful of rules, not all of them.
 import { cidrContains, parseIp } from '../../domain/address.ts';
 import type { Cidr, ParsedIp } from '../../domain/address.ts';
+import { interned } from '../../domain/interned.ts';
 import { ipOptionKeywords } from '../data/ip-options.ts';
 import type { IpOptionTable } from '../data/ip-options.ts';
 import { inRange } from './types.ts';
@@ -171,6 +172,20 @@ function addrMatches(a: Addr, p: SigPacket, isSrc: boolean): boolean {
   return a.neg ? !inside : inside;
 }
 
+// the last flag text hasSyn() looked at, and its answer: a packet's candidates ask about the same text, and so do most
+// packets after it (the texts are the detector's internalized ones, so the test is a pointer compare)
+let synText = '';
+let synHas = false;
+
+/** Whether psad's flag text names SYN (its dsize estimate then allows for TCP options). */
+function hasSyn(text: string): boolean {
+  if (text !== synText) {
+    synText = text;
+    synHas = text.includes('SYN');
+  }
+  return synHas;
+}
+
 function flagsMatch(f: FlagSpec, mask: number): boolean {
   const m = mask & ~f.ignore;
   switch (f.mod) {
@@ -216,6 +231,8 @@ class Compiled implements SigMatch {
   readonly sp: IntRange;
   readonly dp: IntRange;
   readonly flags: FlagSpec | null;
+  /** flags.psad internalized ('' without flags): compared with the packet's flag text for every tcp candidate. */
+  readonly flagsPsad: string;
   readonly dsize: IntRange | null;
   readonly psadDsize: IntRange | null;
   readonly psadIpLen: IntRange | null;
@@ -241,6 +258,7 @@ class Compiled implements SigMatch {
     this.sp = s.sp;
     this.dp = s.dp;
     this.flags = s.flags ?? null;
+    this.flagsPsad = s.flags ? interned(s.flags.psad) : '';
     this.dsize = s.dsize ?? null;
     this.psadDsize = s.psadDsize ?? null;
     this.psadIpLen = s.psadIpLen ?? null;
@@ -462,7 +480,8 @@ export class SignatureSet {
   #test(p: SigPacket, s: Compiled): boolean {
     if (s.proto === 'tcp') {
       if (!inRange(s.sp, p.sp) || !inRange(s.dp, p.dp)) return false;
-      if (s.flags && (this.#compat ? p.flagsText !== s.flags.psad : !flagsMatch(s.flags, p.flags))) return false;
+      // flag texts are internalized on both sides (the detector's too): a pointer compare, not one of characters
+      if (s.flags && (this.#compat ? p.flagsText !== s.flagsPsad : !flagsMatch(s.flags, p.flags))) return false;
       if ((s.dsize || s.psadDsize) && !this.#dsizeOk(p, s)) return false;
       if (s.window && !inRange(s.window, p.window)) return false;
       if (s.seq && !inRange(s.seq, p.tcpSeq)) return false;
@@ -502,13 +521,13 @@ export class SignatureSet {
   /** Payload size as psad estimates it from the lengths in the log line (own mode: real header lengths). */
   #dsize(p: SigPacket, s: Compiled): number {
     if (this.#compat) {
-      if (s.proto === 'tcp') return p.ipLen - IP_HEADER - TCP_HEADER - (p.flagsText.includes('SYN') ? TCP_MAX_OPTS : 0);
+      if (s.proto === 'tcp') return p.ipLen - IP_HEADER - TCP_HEADER - (hasSyn(p.flagsText) ? TCP_MAX_OPTS : 0);
       if (s.proto === 'udp') return p.udpLen - UDP_HEADER;
       return p.ipLen - IP_HEADER - PSAD_ICMP_HEADER;
     }
     const ipHeader = p.family === 6 ? 40 : IP_HEADER + Math.ceil(p.ipOpts.length / 2 / 4) * 4;
     if (s.proto === 'tcp') {
-      const opts = p.tcpOptsLen >= 0 ? Math.ceil(p.tcpOptsLen / 4) * 4 : p.flagsText.includes('SYN') ? TCP_MAX_OPTS : 0;
+      const opts = p.tcpOptsLen >= 0 ? Math.ceil(p.tcpOptsLen / 4) * 4 : hasSyn(p.flagsText) ? TCP_MAX_OPTS : 0;
       return p.ipLen - ipHeader - TCP_HEADER - opts;
     }
     if (s.proto === 'udp') return (p.udpLen >= 0 ? p.udpLen : p.ipLen - ipHeader) - UDP_HEADER;
