@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseIp } from '../../src/domain/address.ts';
 import { FirewallLineParser } from '../../src/logs/parse-line.ts';
 import type { ParseResult } from '../../src/logs/parse-line.ts';
 import { LineEvent } from '../../src/logs/line-event.ts';
@@ -158,5 +159,29 @@ describe('byte-level line reader', () => {
         flowLabel: 0, prec: undefined,
       },
     });
+  });
+
+  it('gives the canonical text of many IPv6 addresses through its cache (colliding, repeated, either case)', () => {
+    // far more addresses than the cache has slots, each seen several times in a shuffled order, in upper or lower case
+    const p = parser(false);
+    const addrs = fc.sample(fc.ipV6(), { numRuns: 6000, seed: 7 }).map((a) => parseIp(a)!);
+    const order = fc.sample(fc.tuple(fc.nat(addrs.length - 1), fc.nat(addrs.length - 1), fc.boolean()), { numRuns: 30000, seed: 8 });
+    const full = (b: Uint8Array, upper: boolean): string => {
+      const hex = Array.from({ length: 8 }, (_, g) => ((b[2 * g]! << 8) | b[2 * g + 1]!).toString(16).padStart(4, '0')).join(':');
+      return upper ? hex.toUpperCase() : hex;
+    };
+    let n = 0;
+    for (const [i, j, upper] of order) {
+      const s = addrs[i]!;
+      const d = addrs[j]!;
+      const l = `Nov 25 00:00:01 sensor kernel: DROP IN=eth0 OUT= SRC=${full(s.bytes, upper)} DST=${full(d.bytes, !upper)} LEN=60 TC=0 ` +
+        'HOPLIMIT=53 FLOWLBL=0 PROTO=TCP SPT=1 DPT=2 WINDOW=1024 RES=0x00 SYN URGP=0';
+      const r = p.parseBytes(Buffer.from(l), 0, l.length, ++n);
+      expect(r.kind).toBe('packet');
+      if (r.kind !== 'packet') continue;
+      expect(r.event.src).toBe(s.text);
+      expect(r.event.dst).toBe(d.text);
+    }
+    expect(p.byteLines).toBe(order.length);
   });
 });
