@@ -52,6 +52,18 @@ const W3_ID = word('ID= ') & 0xffffff;
 const W3_DF = word('DF  ') & 0xffffff;
 const W3_TC = word('TC= ') & 0xffffff;
 
+/** Eight ASCII characters as the float64 DataView.getFloat64(i, true) reads (compared as HEAD_WORDS explains). */
+function word8(s: string): number {
+  const dv = new DataView(new ArrayBuffer(8));
+  for (let k = 0; k < 8; k++) dv.setUint8(k, s.charCodeAt(k));
+  return dv.getFloat64(0, true);
+}
+
+// the values nearly every line has: "TOS=0x00 PREC=0x00 " and "RES=0x00 " are read in two or one compares, not as hex
+const F_TOS0 = word8('TOS=0x00');
+const F_PREC0 = word8('PREC=0x0');
+const F_RES0 = word8('RES=0x00');
+
 /** Whether buf[a,b) holds exactly the characters of `s`. */
 function same(buf: Buffer, a: number, b: number, s: string): boolean {
   if (b - a !== s.length) return false;
@@ -455,11 +467,20 @@ export class ByteLineReader {
     const dst = addr(buf, at + 5, end);
     if (at < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_LEN) return false;
     const len = dec(buf, at + 5, end, 65535);
-    if (len < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_TOS) return false;
-    const tos = hex(buf, at + 5, end, 255);
-    if (tos < 0 || at + 6 > end || dv.getUint32(at + 1, true) !== W_PREC || buf[at + 5] !== 61) return false;
-    const prec = hex(buf, at + 6, end, 255);
-    if (prec < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_TTL) return false;
+    if (len < 0) return false;
+    let tos = 0;
+    let prec = 0;
+    if (at + 25 <= end && dv.getFloat64(at + 1, true) === F_TOS0 && buf[at + 9] === SP && dv.getFloat64(at + 10, true) === F_PREC0
+      && buf[at + 18] === 48 && buf[at + 19] === SP) {
+      at += 19;
+    } else {
+      if (at + 5 > end || dv.getUint32(at + 1, true) !== W_TOS) return false;
+      tos = hex(buf, at + 5, end, 255);
+      if (tos < 0 || at + 6 > end || dv.getUint32(at + 1, true) !== W_PREC || buf[at + 5] !== 61) return false;
+      prec = hex(buf, at + 6, end, 255);
+      if (prec < 0) return false;
+    }
+    if (at + 5 > end || dv.getUint32(at + 1, true) !== W_TTL) return false;
     const ttl = dec(buf, at + 5, end, 255);
     if (ttl < 0 || at + 5 > end || (dv.getUint32(at + 1, true) & 0xffffff) !== W3_ID) return false;
     const id = dec(buf, at + 4, end, 65535);
@@ -628,9 +649,15 @@ export class ByteLineReader {
       } else {
         if (at + 8 > end || dv.getUint32(at + 1, true) !== W_WIND || buf[at + 5] !== 79 || buf[at + 6] !== 87 || buf[at + 7] !== 61) return false;
         win = dec(buf, at + 8, end, 65535);
-        if (win < 0 || at + 5 > end || dv.getUint32(at + 1, true) !== W_RES) return false;
-        res = hex(buf, at + 5, end, 255);
-        if (res < 0 || at >= end) return false;
+        if (win < 0) return false;
+        if (at + 10 < end && dv.getFloat64(at + 1, true) === F_RES0 && buf[at + 9] === SP) {
+          res = 0;
+          at += 9;
+        } else {
+          if (at + 5 > end || dv.getUint32(at + 1, true) !== W_RES) return false;
+          res = hex(buf, at + 5, end, 255);
+          if (res < 0 || at >= end) return false;
+        }
         i = at + 1;
         let f = 0;
         for (;;) {
