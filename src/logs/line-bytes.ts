@@ -8,6 +8,7 @@
 // OUT=… MAC=… SRC=" run from one firewall rule. Both are compared with the previous line's four bytes at a time and,
 // when equal, what they gave is reused; only the differing fields are read.
 import { parseIp } from '../domain/address.ts';
+import { interned } from '../domain/interned.ts';
 import type { LineEvent } from './line-event.ts';
 import { cleanPrefix } from './log-prefix.ts';
 import { owned } from './v4-strings.ts';
@@ -455,7 +456,8 @@ export class ByteLineReader {
     if (b - a > 15) return null;
     for (let i = a; i < b; i++) if (buf[i]! < 33 || buf[i]! > 126) return null;
     this.#if2 = this.#if1;
-    this.#if1 = buf.toString('latin1', a, b);
+    // internalized: detection compares the interface with '' and 'lo' for every packet (see interned)
+    this.#if1 = interned(buf.toString('latin1', a, b));
     return this.#if1;
   }
 

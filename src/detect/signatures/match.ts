@@ -252,7 +252,8 @@ class Compiled implements SigMatch {
     this.dl = dl;
     this.sid = s.sid;
     this.msg = s.msg;
-    this.proto = s.proto;
+    // internalized: compared with the protocol names of every candidate and hit (see interned)
+    this.proto = interned(s.proto);
     this.src = compileAddr(s.src);
     this.dst = compileAddr(s.dst);
     this.sp = s.sp;
