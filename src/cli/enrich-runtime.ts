@@ -45,6 +45,7 @@ export function createEnrichRuntime(db: Db, cfg: EnrichSettings, deps: ProviderD
     async stop() {
       await worker.stop();
       await providers.pacer?.stop();
+      providers.geo?.close();
     },
   };
 }

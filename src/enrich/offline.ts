@@ -58,7 +58,10 @@ export function offlineEnricher(settings: EnrichSettings, deps: ProviderDeps = {
   const p = buildProviders(settings, { ...deps, whoisCache: deps.whoisCache ?? new MemoryWhoisCache() });
   return {
     enrich: (sources) => enrichWith(p, sources, settings, deps.clock ?? systemClock),
-    close: async () => { await p.pacer?.stop(); },
+    close: async () => {
+      await p.pacer?.stop();
+      p.geo?.close();
+    },
   };
 }
 

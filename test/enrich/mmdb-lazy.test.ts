@@ -1,11 +1,12 @@
 // Large databases are loaded with their search tree read block by block: the same answers as a whole image, a fraction
 // of the file read, and a file rewritten in place never mixed into a tree.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planDatabases } from '../../src/enrich/geo/default-dbs.ts';
+import { GeoProvider } from '../../src/enrich/geo/geo-provider.ts';
 import { loadGeneration, MmdbFile, prefetchDatabases } from '../../src/enrich/geo/mmdb-file.ts';
 
 const bundled = planDatabases({ mmdb: [], mmdbDirs: [], bundledGeo: true }).fallback;
@@ -44,6 +45,25 @@ describe('lazily read search trees', () => {
       }
       lazy.close();
     }
+  });
+
+  it('let go of a lazy tree\'s descriptor on close(), per file and for a whole provider; lookups fail until a reload', () => {
+    const fds = (): number => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const f = new MmdbFile(bundled[0]!);
+    expect(f.reload()).toBe('reloaded');
+    expect(fds()).toBe(before + 1);
+    f.close();
+    expect(fds()).toBe(before);
+    expect(f.lookup(new Uint8Array([198, 51, 100, 1]), 4)).toEqual({ kind: 'error', reason: 'closed' });
+    expect(f.reload()).toBe('reloaded');
+    expect(f.lookup(new Uint8Array([198, 51, 100, 1]), 4).kind).not.toBe('error');
+    f.close();
+    const g = new GeoProvider({ files: [], fallback: bundled });
+    expect(fds()).toBe(before + bundled.length);
+    expect(g.lookup('198.51.100.1')?.geoState.state).toBe('done');
+    g.close();
+    expect(fds()).toBe(before);
   });
 
   it('read small files whole', () => {

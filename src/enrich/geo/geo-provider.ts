@@ -111,6 +111,11 @@ export class GeoProvider {
     return changed;
   }
 
+  /** Closes every file (see MmdbFile.close): the descriptors of lazily read trees are not left to the process's end. */
+  close(): void {
+    for (const f of [...this.#primary, ...this.#fallback]) f.close();
+  }
+
   /** The configured files and what each holds. */
   describe(): DbInfo[] {
     const one = (f: MmdbFile, fallback: boolean): DbInfo => {

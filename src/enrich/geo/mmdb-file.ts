@@ -478,6 +478,18 @@ export class MmdbFile {
     return { buf: ahead.buf, stat: ahead.stat, lazy: { fd, stat: ahead.stat, fromBlock: ahead.from >>> BLOCK_BITS } };
   }
 
+  /**
+   * Lets go of the loaded generation and the descriptor a lazily read tree keeps open. Lookups then answer 'error'
+   * ("closed") until a reload() loads the file again.
+   */
+  close(): void {
+    this.#gen?.close();
+    this.#gen = null;
+    this.#stat = '';
+    this.#badStat = '';
+    this.#error = 'closed';
+  }
+
   /** Looks up an address (its 4 or 16 bytes, family 4 or 6); never throws. */
   lookup(bytes: Uint8Array, family: 4 | 6): DbLookup {
     const g = this.#gen;
