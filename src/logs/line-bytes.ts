@@ -236,6 +236,8 @@ export class ByteLineReader {
   #tpl = new Uint8Array(256);
   #tplWords = new Float64Array(32);
   #tplLen = 0;
+  /** The head's last eight bytes as a float64 (see #sameHead). */
+  #tplLast = 0;
   #host = '';
   #prefix = '';
   #inIf = '';
@@ -334,8 +336,11 @@ export class ByteLineReader {
     const words = this.#tplWords;
     const whole = n >>> 3;
     for (let k = 0; k < whole; k++) if (dv.getFloat64(j + 8 * k, true) !== words[k]) return false;
+    if ((n & 7) === 0) return true;
+    // the bytes after the whole words: as the head's last eight bytes (overlapping the last whole word), one compare
+    if (n >= 8) return dv.getFloat64(j + n - 8, true) === this.#tplLast;
     const tpl = this.#tpl;
-    for (let k = whole * 8; k < n; k++) if (buf[j + k] !== tpl[k]) return false;
+    for (let k = 0; k < n; k++) if (buf[j + k] !== tpl[k]) return false;
     return true;
   }
 
@@ -445,6 +450,7 @@ export class ByteLineReader {
     }
     this.#tpl.set(buf.subarray(j0, i));
     for (let k = 0; k < n >>> 3; k++) this.#tplWords[k] = dv.getFloat64(j0 + 8 * k, true);
+    this.#tplLast = n >= 8 ? dv.getFloat64(i - 8, true) : 0;
     this.#tplLen = n;
     return i;
   }
