@@ -18,7 +18,8 @@ import { constants } from 'node:os';
  * runs normally). The parent costs ~0.1 CPU-s, which is why this is done only for inputs of LARGE_INPUT bytes or more,
  * and not when node itself was given options (a debugger or profiler attached to this process stays with the work).
  *
- * The same child takes V8 options that also act only from a process's start (CHILD_NODE_OPTIONS).
+ * The same child takes V8 options that also act only from a process's start (CHILD_NODE_OPTIONS), and a larger pad for
+ * glibc's main heap (HEAP_PAD_TUNABLE), a tunable like the first.
  *
  * Nothing changes in what the command reads, computes or writes: the child gets the same arguments, environment (plus
  * the tunable, minus NODE_EXTRA_CA_CERTS: see childEnv), standard streams and exit status (a signal that ends the child
