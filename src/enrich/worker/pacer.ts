@@ -1,5 +1,6 @@
 // Per-registry pacing: bottleneck limiters (queries per second, concurrency) plus a persisted daily cap and cooldown.
-import Bottleneck from 'bottleneck';
+import { createRequire } from 'node:module';
+import type Bottleneck from 'bottleneck';
 import type { Clock } from '../../domain/clock.ts';
 import type { Registry, RegistryStateStore } from '../../domain/enrichment.ts';
 import { REGISTRIES } from '../../domain/enrichment.ts';
@@ -38,11 +39,13 @@ export class RegistryPacer {
   constructor(opts: PacerOptions) {
     this.#o = opts;
     this.#log = opts.log ?? silentLog;
+    // loaded here, not at the module's import: only a process with whois on makes a pacer (see whoiser() in transport.ts)
+    const Limiter = createRequire(import.meta.url)('bottleneck') as typeof Bottleneck;
     for (const r of REGISTRIES) {
       const qps = opts.qps[r];
       // minTime spaces query starts; the server sees arrivals, which connect-time jitter can bring a few ms closer, so keep
       // a small margin to stay under the rate as the registry measures it
-      this.#limiters.set(r, new Bottleneck({ maxConcurrent: opts.concurrency, minTime: Math.ceil((1000 / qps) * 1.02) + 10 }));
+      this.#limiters.set(r, new Limiter({ maxConcurrent: opts.concurrency, minTime: Math.ceil((1000 / qps) * 1.02) + 10 }));
     }
   }
 
