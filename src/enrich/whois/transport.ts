@@ -8,8 +8,8 @@ let whoiserQuery: typeof WhoiserQuery | null = null;
 
 /**
  * whoiser's query, loaded at the first query: a process that never asks whois (serve or analyze with whois off, every
- * other command) does not pay for loading it (~0.11 CPU-s and ~17 MB with bottleneck, in a fresh process). Synchronous, as the socket is
- * caught on the diagnostics channel while the call that opens it runs.
+ * other command) does not pay for loading it (~0.11 CPU-s and ~17 MB with bottleneck, in a fresh process).
+ * Synchronous, as the socket is caught on the diagnostics channel while the call that opens it runs.
  */
 function whoiser(): typeof WhoiserQuery {
   whoiserQuery ??= (createRequire(import.meta.url)('whoiser') as { query: typeof WhoiserQuery }).query;
