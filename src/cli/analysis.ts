@@ -40,7 +40,8 @@ export interface AnalysisOptions {
 /** Runs the analysis: psad compatibility treats everything as one interval (psad -A), own mode uses timed intervals. */
 export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
   const started = Date.now();
-  const detector = new Detector(o.rules, o.directory, o.config.detect.compat ? 'single' : 'timed');
+  // the report reads levels and histories from the table: the intervals' change lists would only be dropped
+  const detector = new Detector(o.rules, o.directory, o.config.detect.compat ? 'single' : 'timed', undefined, { changes: false });
   const stats = new ParseStats();
   const unreadable: { input: string; error: string }[] = [];
   const needLine = !o.config.detect.fwSearchAll;

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { SourceProfile } from '../domain/profile.ts';
 import { scanProfile } from '../domain/scan-profile.ts';
-import { exportSource } from '../domain/scan-table-io.ts';
+import { exportSource, exportSources } from '../domain/scan-table-io.ts';
 import { S_DL, S_PACKETS, S_SIGS, SW } from '../domain/scan-table.ts';
+import { topN } from '../domain/top-n.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { Totals } from '../detect/totals.ts';
 import { openStore } from '../store/db.ts';
@@ -104,27 +105,13 @@ function byRank(t: ScanTable): (a: number, b: number) => number {
   return (a, b) => si[b * SW + S_DL]! - si[a * SW + S_DL]! || si[b * SW + S_PACKETS]! - si[a * SW + S_PACKETS]! || (ip[a]! < ip[b]! ? -1 : 1);
 }
 
-/**
- * The first `n` (0 = all) of the sources at level `min` or above, in report order. A report lists a few dozen of tens
- * of thousands: keeping the best n while walking them once beats sorting them all.
- */
+/** The first `n` (0 = all) of the sources at level `min` or above, in report order. */
 function topSources(t: ScanTable, ids: readonly number[], n: number, min: number): number[] {
-  const rank = byRank(t);
-  const dl = (id: number): number => t.si[id * SW + S_DL]!;
-  if (n <= 0) return ids.filter((s) => dl(s) >= min).sort(rank);
-  const top: number[] = [];
-  for (const s of ids) {
-    if (dl(s) < min) continue;
-    if (top.length === n && rank(s, top[n - 1]!) >= 0) continue;
-    let i = top.length === n ? n - 1 : top.length;
-    while (i > 0 && rank(s, top[i - 1]!) < 0) {
-      top[i] = top[i - 1]!;
-      i--;
-    }
-    top[i] = s;
-  }
-  return top;
+  return topN(ids, n, byRank(t), (s) => t.si[s * SW + S_DL]! >= min);
 }
+
+/** Ports a report's source detail lists. */
+const REPORT_PORTS = 50;
 
 /** Report data from the hot state only (nothing was evicted). */
 export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<number>, totals: Totals): ReportData {
@@ -138,9 +125,12 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
   const sigs = [...totals.sigs].map(([sid, x]) => ({ sid, msg: x.msg, proto: x.proto, count: x.count, sources: x.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
   const byKey = t.ports.totalsByKey(PORT_PROTOS.length);
-  const ports: { proto: string; port: number; packets: number }[] = [];
-  for (let k = 0; k < byKey.length; k++) if (byKey[k]! > 0) ports.push({ proto: PORT_PROTOS[Math.floor(k / 65536)]!, port: k % 65536, packets: byKey[k]! });
-  ports.sort((a, b) => b.packets - a.packets || (a.proto < b.proto ? -1 : a.proto > b.proto ? 1 : a.port - b.port));
+  // port keys ascend by protocol then port: the order the ranking falls back on, so key order breaks its ties
+  const keys = function* (): Generator<number> {
+    for (let k = 0; k < byKey.length; k++) if (byKey[k]! > 0) yield k;
+  };
+  const ports = topN(keys(), d.reportTopPorts, (a, b) => byKey[b]! - byKey[a]! || a - b)
+    .map((k) => ({ proto: PORT_PROTOS[Math.floor(k / 65536)]!, port: k % 65536, packets: byKey[k]! }));
   const sigCount = (s: number): number => {
     return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);
   };
@@ -149,10 +139,10 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
     levels, sources: all.length, minDangerLevel: d.minDangerLevel,
     topSigs: sigs.slice(0, limit(d.reportTopSigs, sigs)),
     topAttackers: attackers.map((s) => ({ ip: t.ip[s]!, dl: t.si[s * SW + S_DL]!, packets: t.si[s * SW + S_PACKETS]!, sigCount: sigCount(s) })),
-    topPorts: ports.slice(0, limit(d.reportTopPorts, ports)),
+    topPorts: ports,
     prefixes: [...totals.prefixes].sort((a, b) => b[1] - a[1]),
     protocols: [...totals.protocols].sort((a, b) => (a[0] < b[0] ? -1 : 1)),
-    details: attackers.map((s) => scanProfile(exportSource(t, s), { maxPorts: 50 })),
+    details: exportSources(t, attackers, REPORT_PORTS).map((st) => scanProfile(st, { maxPorts: REPORT_PORTS })),
     notes: [],
   };
 }

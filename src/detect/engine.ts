@@ -45,7 +45,7 @@ export interface EngineMeta {
 export interface IntervalResult {
   /** Interval id. */
   interval: number;
-  /** Every change, in order, with the source. */
+  /** Every change, in order, with the source (empty for a detector made with `changes: false`). */
   changes: { ip: string; change: DangerChange }[];
   /** Windows that timed out after the interval. */
   expired: number;
@@ -114,7 +114,16 @@ export class Detector {
     compat: false, interval: 0, track: false,
   };
 
-  constructor(rules: DetectRules, dir: SourceDirectory, mode: IntervalMode, meta?: EngineMeta) {
+  /** Whether interval results list the changes (the sources' histories record them either way). */
+  readonly #changes: boolean;
+
+  /**
+   * `opts.changes: false` leaves IntervalResult.changes empty, for a caller that reads the histories instead (analyze:
+   * a list of ~80,000 changes at the end of the benchmark log, made only to be dropped, cost its young-generation
+   * collections the copying).
+   */
+  constructor(rules: DetectRules, dir: SourceDirectory, mode: IntervalMode, meta?: EngineMeta, opts: { changes?: boolean } = {}) {
+    this.#changes = opts.changes ?? true;
     this.rules = rules;
     this.#dir = dir;
     this.#t = dir.table;
@@ -397,12 +406,13 @@ export class Detector {
     const hint = { minDl: Math.max(1, o.minDangerLevel), minPackets: o.dangerLevels[0] ?? 5, minDsts: hostsOff ? 0 : Math.max(1, o.uniqueHosts[0] ?? 10) };
     const track = this.#dir.tracksChanges;
     const tb = this.#t;
+    const collect = this.#changes;
     this.#dir.forEachTouched(interval, (s) => {
       // this interval's pairs, listed once for the level assignment and the labels
       const n = tb.intervalPairs(s);
       // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
       const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n);
-      for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
+      if (collect) for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
       if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
         const pairs = tb.ibuf;
         for (let i = 0; i < n; i++) {
@@ -515,7 +525,7 @@ export class Detector {
   }
 
   #note(s: number, c: DangerChange | null): void {
-    if (c) this.#pending.push({ ip: this.#t.ip[s]!, change: c });
+    if (c && this.#changes) this.#pending.push({ ip: this.#t.ip[s]!, change: c });
   }
 
   #skip(reason: Exclude<Outcome, 'counted'>, ev: PacketEvent): Outcome {

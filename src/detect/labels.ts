@@ -101,7 +101,10 @@ export function labelPair(t: ScanTable, s: number, p: number, o: DetectOptions):
     tag(t, s, TAG_PROTOCOL_SCAN);
   }
   const sweep = (bits & PB_SWEEP) !== 0;
-  for (const f of flagList(t, p, compat)) {
+  // indexed: this runs at the end of analyze, often before it is optimized, and for…of then allocates per flag string
+  const fl = flagList(t, p, compat);
+  for (let i = 0; i < fl.length; i++) {
+    const f = fl[i]!;
     let label: string;
     if (!compat && sweep) {
       label = cached(SWEEP, f, 'Port sweep ', ' scan');

@@ -13,10 +13,11 @@ import { ipv4Key, ipv4Text } from './int-table.ts';
 import { cleanMarks } from './scan-state.ts';
 import type { DangerChange, DirtyMarks } from './scan-state.ts';
 import { StringIds } from './string-ids.ts';
+import { zeroRow } from './rows.ts';
 
-// ---- source records: SW int32 per source. What a counted packet reads or writes comes first (the first 52 bytes,
+// ---- source records: SW int32 per source. What a counted packet reads or writes comes first (the first 56 bytes,
 // first and last seen as float64 at the start), what a new pair adds next, the rest after: rows are read at random.
-export const SW = 24;
+export const SW = 26;
 /** Float64 index of a source's first seen: id * SW / 2 + SF_FIRST. */
 export const SF_FIRST = 0;
 export const SF_LAST = 1;
@@ -33,29 +34,35 @@ export const S_CURSID = 8;
  * source and that destination. Most packets go to the destination before (58 % of the benchmark log's lines).
  */
 export const S_LASTPAIR = 9;
+/**
+ * The destination id of that pair: a hint for another destination is rejected here, in the row the packet has just
+ * read, instead of in the hinted pair's row (a cache miss; 30 % of the benchmark log's lines).
+ */
+export const S_LASTDST = 10;
 /** The first sensor (id + 1, 0 = none) and its packets; others in sensorsMore. */
-export const S_SENSOR = 10;
-export const S_SENSORN = 11;
+export const S_SENSOR = 11;
+export const S_SENSORN = 12;
 /** First signature hit record + 1 (0 = none; see SigHits). */
-export const S_SIGS = 12;
+export const S_SIGS = 13;
 /** Pairs with a live window. */
-export const S_LIVE = 13;
+export const S_LIVE = 14;
 /** First and last pair (insertion order), and how many. */
-export const S_PHEAD = 14;
-export const S_PTAIL = 15;
-export const S_NPAIRS = 16;
+export const S_PHEAD = 15;
+export const S_PTAIL = 16;
+export const S_NPAIRS = 17;
 /** First pair touched in the source's current interval (a list through P_INEXT), -1 = none. */
-export const S_IHEAD = 17;
-export const S_DL = 18;
+export const S_IHEAD = 18;
+export const S_DL = 19;
 /** Live destinations at the last level assignment (-1 = unknown): see assignDanger. */
-export const S_MEMO = 19;
-export const S_FAMILY = 20;
+export const S_MEMO = 20;
+export const S_FAMILY = 21;
 /** The address as a 32-bit number for IPv4 (its index key when SB_BYV4 is set). */
-export const S_V4 = 21;
+export const S_V4 = 22;
 /** Which of TAG_NAMES the source has (its tag list keeps their order). */
-export const S_TAGS = 22;
+export const S_TAGS = 23;
 /** The round of TouchedSources the source was last put on (0 = none). */
-export const S_TMARK = 23;
+export const S_TMARK = 24;
+/** (int 25 unused: rows are an even number of ints, for the float64 view) */
 
 /** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
 export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;
@@ -301,7 +308,7 @@ export class ScanTable {
     }
     const si = this.si;
     const o = id * SW;
-    si.fill(0, o, o + SW);
+    zeroRow(si, o, SW);
     this.sf[o / 2 + SF_FIRST] = time;
     this.sf[o / 2 + SF_LAST] = time;
     si[o + S_FLAGS] = key >= 0 ? SB_ROW | SB_BYV4 : SB_ROW;
@@ -437,7 +444,7 @@ export class ScanTable {
     const pi = this.pi;
     const si = this.si;
     const hint = si[s * SW + S_LASTPAIR]! - 1;
-    if (hint >= 0 && pi[hint * PW + P_SRC] === s && pi[hint * PW + P_DST] === d) return hint;
+    if (hint >= 0 && si[s * SW + S_LASTDST] === d && pi[hint * PW + P_SRC] === s && pi[hint * PW + P_DST] === d) return hint;
     const tag = mix2(s, d);
     const bits = this.#pbits;
     const mask = (1 << bits) - 1;
@@ -447,6 +454,7 @@ export class ScanTable {
       if (p < 0) return -1;
       if (slots[2 * i] === tag && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) {
         si[s * SW + S_LASTPAIR] = p + 1;
+        si[s * SW + S_LASTDST] = d;
         return p;
       }
     }
@@ -462,7 +470,7 @@ export class ScanTable {
     }
     const pi = this.pi;
     const o = p * PW;
-    pi.fill(0, o, o + PW);
+    zeroRow(pi, o, PW);
     this.pf[o / 2 + PF_START] = time;
     this.pf[o / 2 + PF_LAST] = time;
     this.pf[o / 2 + PF_FIRST] = time;
@@ -480,6 +488,7 @@ export class ScanTable {
     else pi[tail * PW + P_NEXT] = p;
     si[so + S_PTAIL] = p;
     si[so + S_LASTPAIR] = p + 1;
+    si[so + S_LASTDST] = d;
     this.#indexPair(p, mix2(s, d));
     return p;
   }

@@ -2,6 +2,7 @@
 // (source, signature), each on a short list hanging off its pair or source. A hit touches two records instead of half
 // a dozen objects spread over the heap.
 import { StringIds } from './string-ids.ts';
+import { zeroRow } from './rows.ts';
 
 /** Pair hit records: PH int32 each. */
 const PH = 8;
@@ -182,7 +183,7 @@ export class SigHits {
     }
     const o = r * SH;
     const gi = this.gi;
-    gi.fill(0, o, o + SH);
+    zeroRow(gi, o, SH);
     this.gf[o / 2] = h.first;
     this.gf[o / 2 + 1] = h.last;
     gi[o + G_SRC] = src;

@@ -2,6 +2,8 @@
 // labels, daemon intervals and timeouts, bounded pairs.
 import { describe, expect, it } from 'vitest';
 import { TcpFlag } from '../../src/domain/events.ts';
+import { Detector } from '../../src/detect/engine.ts';
+import { MemoryDirectory } from '../../src/detect/memory-directory.ts';
 import { detector, ev, ports, rules, run, T0, text } from './helpers.ts';
 
 const compat = rules({ compat: true });
@@ -177,5 +179,26 @@ describe('daemon semantics by event time (follow)', () => {
     for (const e of ports('192.0.2.1', 5, 40000, { time: T0 })) d.ingest(e);
     d.ingest(ev({ src: '192.0.2.9', time: T0 + 10_000 }), undefined, (r) => results.push(...r.changes.map((c) => c.change.level)));
     expect(results).toEqual([1]);
+  });
+
+  it('without change lists (analyze), gives the same levels and histories and lists no changes', () => {
+    const events = [...ports('192.0.2.1', 1500, 40000, { time: T0 }), ev({ src: '192.0.2.2', dport: 1433, time: T0 + 1000 }),
+      ...Array.from({ length: 25 }, (_, i) => ev({ src: '192.0.2.3', dst: `203.0.113.${i + 1}`, time: T0 + 2000 }))];
+    const listed = detector(compat);
+    const dir = new MemoryDirectory();
+    const quiet = new Detector(compat, dir, 'single', undefined, { changes: false });
+    for (const e of events) {
+      listed.d.ingest(e);
+      quiet.ingest(e);
+    }
+    const a = listed.d.finish()!;
+    const b = quiet.finish()!;
+    expect(a.changes.length).toBeGreaterThan(3);
+    expect(b.changes).toEqual([]);
+    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      expect(dir.get(ip)!.history).toEqual(listed.src(ip)!.history);
+      expect(dir.get(ip)!.dl).toBe(listed.src(ip)!.dl);
+    }
+    expect(a.changes.map((c) => c.change)).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3'].flatMap((ip) => listed.src(ip)!.history));
   });
 });
