@@ -12,6 +12,7 @@ import { configLayersFromArgs } from './load-config.ts';
 import { renderReport } from './report.ts';
 import type { ReportData } from './report.ts';
 import { allProfiles, CounterWriter, openSession, reportFromMemory, reportFromStore } from './scan-session.ts';
+import { pipeWatch } from './output.ts';
 import { ProfileJson } from './profile-json.ts';
 
 /** What `--mmdb FILE…` and `--whois` ask for. */
@@ -143,8 +144,9 @@ export const analyzeCommand: Command = {
         else for (const p of profiles) notEnriched(p);
       };
       try {
+        const pipe = pipeWatch();
         if (values.json) {
-          await writeJson(allProfiles(session, fromStore), report, enrich);
+          await writeJson(allProfiles(session, fromStore), report, enrich, pipe);
         } else {
           await enrich(report.details);
           process.stdout.write(renderReport(report));
@@ -179,11 +181,22 @@ function notEnriched(p: SourceProfile): void {
 }
 
 /** Streams the JSON document (profiles one by one, so a million sources never sit in one string). */
-async function writeJson(profiles: Iterable<SourceProfile>, r: ReportData, enrich: (p: SourceProfile[]) => Promise<void>): Promise<void> {
+async function writeJson(profiles: Iterable<SourceProfile>, r: ReportData, enrich: (p: SourceProfile[]) => Promise<void>,
+  pipe: { readonly gone: boolean }): Promise<void> {
   const out = process.stdout;
+  // resolves on drain, or on the error of a reader that went away (no drain ever comes then)
   const write = (s: string): Promise<void> => new Promise((resolve) => {
-    if (out.write(s)) resolve();
-    else out.once('drain', () => { resolve(); });
+    if (pipe.gone || out.write(s)) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.once('drain', done);
+    out.once('error', done);
   });
   await write('{"sources":[');
   let first = true;
@@ -200,6 +213,8 @@ async function writeJson(profiles: Iterable<SourceProfile>, r: ReportData, enric
     await write(chunk);
   };
   for (const p of profiles) {
+    // nobody reads any more: building the rest of the profiles would be wasted
+    if (pipe.gone) return;
     page.push(p);
     if (page.length >= 500) await emit();
   }

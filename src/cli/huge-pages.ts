@@ -1,6 +1,7 @@
 // Runs `analyze` of a large log again in a child process that asks glibc to back its large allocations with
 // transparent huge pages, where the kernel only gives them on request, and compiles on V8's main thread.
-import { spawn } from 'node:child_process';
+import type { spawn as Spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 
@@ -129,6 +130,9 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
     return null;
   }
   if (blocker !== null) return null;
+  // child_process (and net and dgram with it) loaded only to relaunch: the child itself, and analyze runs that stay in
+  // one process, would pay ~10 ms for nothing
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as { spawn: typeof Spawn };
   const child = spawn(process.execPath, childArgs(script, argv), { stdio: 'inherit', env: childEnv(process.env) });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);

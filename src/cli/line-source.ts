@@ -3,8 +3,15 @@
 import { createReadStream, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
+import type { Readable, Transform } from 'node:stream';
+import type { createGunzip as CreateGunzip } from 'node:zlib';
+
+/** zlib's gunzip stream, loaded on first use: most inputs are plain files, and loading zlib cost every run ~10 ms. */
+function gunzip(): Transform {
+  const zlib = createRequire(import.meta.url)('node:zlib') as { createGunzip: typeof CreateGunzip };
+  return zlib.createGunzip({ chunkSize: 1 << 20 });
+}
 
 /** One line: its text (cut at `limit`), 1-based number, and whether it was cut. */
 export interface Line {
@@ -19,7 +26,7 @@ export type Progress = (bytes: number) => void;
 /** The input `path` ("-" = stdin) as a byte stream; rotated logs are often gzip-compressed: "*.gz" is read through gunzip. */
 function openInput(path: string): Readable {
   const raw: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
-  return path.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: 1 << 20 })) : raw;
+  return path.endsWith('.gz') ? raw.pipe(gunzip()) : raw;
 }
 
 /**

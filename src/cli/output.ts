@@ -69,3 +69,27 @@ export class LineWriter {
     }
   }
 }
+
+/** Standard output's watch, set up once per process (see pipeWatch). */
+let stdoutWatch: { readonly gone: boolean } | null = null;
+
+/**
+ * Whether standard output's reader went away (EPIPE: `probewatch analyze --json | head`). The first call installs a
+ * listener for the rest of the process: the error is swallowed, `gone` turns true and writers stop. Without one Node
+ * throws the stream's error event at the top level, a stack trace in place of a quiet end, and a write's error may
+ * arrive after the command returned. Other errors are thrown as before.
+ */
+export function pipeWatch(): { readonly gone: boolean } {
+  if (stdoutWatch) return stdoutWatch;
+  let gone = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    gone = true;
+  });
+  stdoutWatch = {
+    get gone(): boolean {
+      return gone;
+    },
+  };
+  return stdoutWatch;
+}

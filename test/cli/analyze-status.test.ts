@@ -126,6 +126,20 @@ describe('probewatch analyze', () => {
     expect(r.status).toBe(0);
     expect((JSON.parse(r.stdout) as { sources: { ip: string }[] }).sources[0]!.ip).toBe('192.168.10.55');
   });
+
+  it('ends quietly when the reader goes away (| head): JSON and report', () => {
+    // 6,000 IPv6 sources: megabytes of JSON, so writes go on after the reader has closed its end
+    const log = join(tmp, 'many.log');
+    writeFileSync(log, Array.from({ length: 6000 }, (_, i) => `Mar 11 20:35:11 linux kernel: DROP IN=eth1 OUT= SRC=2001:0db8:0000:0000:0000:0000:0001:${(i + 1).toString(16).padStart(4, '0')} DST=2001:0db8:0000:0000:0000:0000:0000:0001 LEN=60 TC=0 HOPLIMIT=52 FLOWLBL=0 PROTO=TCP SPT=40000 DPT=${(i % 1000) + 1} WINDOW=1024 RES=0x00 SYN URGP=0\n`).join(''));
+    for (const json of ['--json', '--no-progress']) {
+      // a real shell pipeline: head reads 100 bytes and exits, analyze's later writes meet a closed pipe (the status is
+      // analyze's, through pipefail; paths go as arguments, not into the script)
+      const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" analyze --no-progress "$2" "$3" | head -c 100 > /dev/null', process.execPath, BIN, json, log],
+        { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+      expect(r.status).toBe(0);
+    }
+  }, 60_000);
 });
 
 describe('probewatch status', () => {

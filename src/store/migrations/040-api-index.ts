@@ -1,5 +1,6 @@
 // API read model: a versioned search index of sources (snapshot paging), facet counters for stats, feed state.
-import { randomBytes } from 'node:crypto';
+import type { randomBytes as RandomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Migration } from './index.ts';
 
 /** seq_to of a row that is still current. */
@@ -66,6 +67,9 @@ export const apiIndex: Migration = {
       CREATE INDEX profile_changes_ip_seq ON profile_changes (ip, seq);
     `);
     const put = db.prepare('INSERT INTO api_meta (key, value) VALUES (?, ?)');
+    // crypto loaded here, not with the module: every command that opens a store bundles this migration, and loading
+    // crypto cost each run ~15 ms though only a new store runs it
+    const { randomBytes } = createRequire(import.meta.url)('node:crypto') as { randomBytes: typeof RandomBytes };
     put.run('epoch', randomBytes(6).toString('hex'));
     put.run('indexed_seq', '0');
     put.run('expired_below', '0');
