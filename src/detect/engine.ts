@@ -407,22 +407,29 @@ export class Detector {
     const track = this.#dir.tracksChanges;
     const tb = this.#t;
     const collect = this.#changes;
-    this.#dir.forEachTouched(interval, (s) => {
-      // this interval's pairs, listed once for the level assignment and the labels
-      const n = tb.intervalPairs(s);
-      // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
-      const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n);
-      if (collect) for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
-      if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
-        const pairs = tb.ibuf;
-        for (let i = 0; i < n; i++) {
-          const p = pairs[i]!;
-          if (tb.pi[p * PW + P_INTERVAL] !== interval) continue;
-          // only a store written incrementally needs to know which pairs changed
-          if (labelPair(tb, s, p, o) && track) tb.marksOf(s).pairs = (tb.marksOf(s).pairs ?? new Set()).add(tb.dsts.text[tb.pi[p * PW + P_DST]!]!);
+    // psad -A's one close lists the pairs of nearly every source: from an index made in one pass over the rows
+    const indexed = this.#mode === 'single' && this.#dir.allHot;
+    if (indexed) tb.indexPairsBySource();
+    try {
+      this.#dir.forEachTouched(interval, (s) => {
+        // this interval's pairs, listed once for the level assignment and the labels
+        const n = tb.intervalPairs(s);
+        // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
+        const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n);
+        if (collect) for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
+        if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
+          const pairs = tb.ibuf;
+          for (let i = 0; i < n; i++) {
+            const p = pairs[i]!;
+            if (tb.pi[p * PW + P_INTERVAL] !== interval) continue;
+            // only a store written incrementally needs to know which pairs changed
+            if (labelPair(tb, s, p, o) && track) tb.marksOf(s).pairs = (tb.marksOf(s).pairs ?? new Set()).add(tb.dsts.text[tb.pi[p * PW + P_DST]!]!);
+          }
         }
-      }
-    }, hint);
+      }, hint);
+    } finally {
+      if (indexed) tb.dropPairIndex();
+    }
     let expired = 0;
     const pct = o.persistenceCtrThreshold;
     if (expire && this.#mode === 'timed' && (pct === 0 || interval % pct === 0)) expired = this.#expire(now);

@@ -7,6 +7,7 @@ import { TouchedSources } from '../domain/touched.ts';
 /** An unbounded in-memory SourceDirectory. */
 export class MemoryDirectory implements SourceDirectory {
   readonly tracksChanges = false;
+  readonly allHot = true;
   /** Bumped by a subclass that replaces sources (the table never drops any by itself). */
   generation = 0;
   readonly table = new ScanTable();

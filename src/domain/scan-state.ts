@@ -395,6 +395,8 @@ export interface SourceDirectory {
    * keeps ids of its own (the expiry schedule) drops them then.
    */
   readonly generation: number;
+  /** Whether every source and pair it knows is in the table (nothing evicted, nothing stored elsewhere). */
+  readonly allHot: boolean;
   /** Notes that the source was touched in the current interval (its S_INTERVAL is already set). */
   touch(id: number): void;
   /**

@@ -109,6 +109,11 @@ export class ScanCache implements SourceDirectory {
     return this.stats.evicted > 0;
   }
 
+  /** Whether every source is in memory (none was evicted, the store held none before). */
+  get allHot(): boolean {
+    return !this.#coldExists;
+  }
+
   /** Sources currently in memory. */
   get hotCount(): number {
     return this.#lru.size;

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IdIndex } from '../../src/domain/id-index.ts';
 import { exportSource, importSource } from '../../src/domain/scan-table-io.ts';
-import { P_PACKETS, P_SIGS, PW, S_PACKETS, S_SIGS, SW, ScanTable } from '../../src/domain/scan-table.ts';
+import { P_INTERVAL, P_PACKETS, P_SEQ, P_SIGS, PW, S_INTERVAL, S_PACKETS, S_SIGS, SW, ScanTable } from '../../src/domain/scan-table.ts';
 
 describe('IdIndex', () => {
   it('agrees with a Map through sets, deletes and growth (keys crowded into few slots, negative and unsigned ones)', () => {
@@ -144,6 +144,44 @@ describe('ScanTable', () => {
       t.ports.forEach(() => ports++);
       expect(ports).toBe([...ref.values()].reduce((n, r) => n + r.ports.size, 0));
     }), { numRuns: 300 });
+  });
+});
+
+describe('ScanTable.intervalPairs', () => {
+  it('lists the same pairs in the same order from the index by source as from the per-source lists', () => {
+    // pairs made and touched in one interval, sources removed (their rows freed and reused out of order) and made again
+    const step = fc.tuple(fc.constantFrom('pair', 'pair', 'pair', 'remove'), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 7 }));
+    fc.assert(fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+      const t = new ScanTable(1);
+      for (const [kind, a, b] of steps) {
+        const ip = `198.51.100.${a + 1}`;
+        let s = t.findSource(ip, -1);
+        if (kind === 'remove') {
+          if (s >= 0) t.removeSource(s);
+          continue;
+        }
+        if (s < 0) {
+          s = t.addSource(ip, 4, 1000, -1);
+          t.si[s * SW + S_INTERVAL] = 0;
+        }
+        const d = t.dstId(`203.0.113.${b + 1}`, -1);
+        let p = t.findPair(s, d);
+        if (p < 0) p = t.addPair(s, d, 1000);
+        // touched in interval 0, as the detector's counting does it
+        if (t.pi[p * PW + P_INTERVAL] !== 0) {
+          t.pi[p * PW + P_INTERVAL] = 0;
+          t.intervalPush(s, p);
+        }
+      }
+      const sources = [...Array(6).keys()].map((a) => t.findSource(`198.51.100.${a + 1}`, -1)).filter((s) => s >= 0);
+      const listed = sources.map((s) => [...t.ibuf.subarray(0, t.intervalPairs(s))]);
+      t.indexPairsBySource();
+      const indexed = sources.map((s) => [...t.ibuf.subarray(0, t.intervalPairs(s))]);
+      t.dropPairIndex();
+      expect(indexed).toEqual(listed);
+      // insertion order
+      for (const l of listed) for (let i = 1; i < l.length; i++) expect(t.pi[l[i - 1]! * PW + P_SEQ]).toBeLessThan(t.pi[l[i]! * PW + P_SEQ]!);
+    }), { numRuns: 400 });
   });
 });
 
