@@ -44,7 +44,7 @@ describe('PortCounts', () => {
         expect(seen).toBe(counters());
       };
       // each read, first thing after adds, must count what is pending
-      const reads = [(s: number): void => check(s), (): void => expect(pc.size).toBe(counters()), totals, every];
+      const reads = [(s: number): void => { check(s); }, (): void => { expect(pc.size).toBe(counters()); }, totals, every];
       for (const o of ops) {
         if (o.kind === 'add') {
           pc.add(o.s, o.key, o.n);
