@@ -31,12 +31,15 @@ export class PortCounts {
   readonly #fresh: Uint8Array;
   readonly #runs = new Int32Array((1 << RADIX) + 1);
 
-  /** Index slots for 2^bits counters (filled up to 70 %) and batches of 2^batchBits packets. */
+  /**
+   * Index slots for 2^bits counters (filled up to 70 %) and batches of 2^batchBits packets, at most 2^19 (a batch
+   * holds 21 bytes a packet: 11 MiB at most; more packets per batch gain little once it is that dense).
+   */
   constructor(bits = 12, batchBits = bits) {
     this.#bits = bits;
     this.#slots = new Int32Array(3 << this.#bits).fill(-1);
     this.#entries = new Int32Array(3 << bits);
-    this.#batch = 1 << Math.max(8, batchBits);
+    this.#batch = 1 << Math.min(19, Math.max(8, batchBits));
     this.#pend = new Int32Array(2 * this.#batch);
     this.#sorted = new Int32Array(3 * this.#batch);
     this.#fresh = new Uint8Array(this.#batch);
