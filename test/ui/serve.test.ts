@@ -401,6 +401,10 @@ describe.skipIf(missing.length > 0)('dashboard against a real serve', () => {
     const before = (await ctx!.cookies(url)).find((c) => c.name === 'pw_session')!.value;
     await page.click('#signout');
     await page.waitForSelector('#signin');
+    // signed out, the header is gone: no "Sign out" left visible (its display rule once beat the hidden attribute, and
+    // waiting for it to appear after signing in again passed at once, before the new session existed)
+    expect(await page.isVisible('#signout')).toBe(false);
+    expect(await page.isVisible('#window')).toBe(false);
     // signing out ends the session on the server, not only in the page
     await until('the session ended', async () => (await fetch(`${url}/dashboard/session`, { headers: { cookie: `pw_session=${before}` } })).status === 401);
     await signIn(ADMIN, false);
