@@ -611,8 +611,8 @@ export class ScanTable {
     const start = this.#bySrcStart;
     // the rows of the index ascend (new rows are made in insertion order, so usually they stand in it); the list runs
     // last touched first (pairs are usually touched first in the order they were made: then reversed it stands in it)
-    const ascending = start !== null;
-    if (start !== null && s + 1 < start.length) {
+    const ascending = start !== null && s + 1 < start.length;
+    if (ascending) {
       const interval = this.si[s * SW + S_INTERVAL]!;
       const rows = this.#bySrcPairs;
       const end = start[s + 1]!;
