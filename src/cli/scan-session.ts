@@ -8,7 +8,7 @@ import type { SourceProfile } from '../domain/profile.ts';
 import { scanProfile } from '../domain/scan-profile.ts';
 import { exportSource, exportSources } from '../domain/scan-table-io.ts';
 import { S_DL, S_PACKETS, S_SIGS, SW } from '../domain/scan-table.ts';
-import { topN } from '../domain/top-n.ts';
+import { topCounts, topN } from '../domain/top-n.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { Totals } from '../detect/totals.ts';
 import { openStore } from '../store/db.ts';
@@ -126,10 +126,9 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
   const byKey = t.ports.totalsByKey(PORT_PROTOS.length);
   // port keys ascend by protocol then port: the order the ranking falls back on, so key order breaks its ties
-  const keys = function* (): Generator<number> {
-    for (let k = 0; k < byKey.length; k++) if (byKey[k]! > 0) yield k;
-  };
-  const ports = topN(keys(), d.reportTopPorts, (a, b) => byKey[b]! - byKey[a]! || a - b)
+  const keys = new Int32Array(byKey.length);
+  for (let k = 0; k < keys.length; k++) keys[k] = k;
+  const ports = topCounts(byKey, keys, d.reportTopPorts)
     .map((k) => ({ proto: PORT_PROTOS[Math.floor(k / 65536)]!, port: k % 65536, packets: byKey[k]! }));
   const sigCount = (s: number): number => {
     return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);

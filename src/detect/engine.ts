@@ -2,9 +2,8 @@
 // event time only. Pure: state lives in the scan table of a SourceDirectory the caller provides.
 import { parseIp } from '../domain/address.ts';
 import type { ParsedIp } from '../domain/address.ts';
-import { TcpFlag, flagsText } from '../domain/events.ts';
+import { FLAG_TEXTS, TcpFlag } from '../domain/events.ts';
 import type { PacketEvent } from '../domain/events.ts';
-import { interned } from '../domain/interned.ts';
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
@@ -52,9 +51,9 @@ export interface IntervalResult {
 }
 
 const SIG_BUF: SigMatch[] = [];
-/** psad's flag string for every mask, computed once (hot path). */
-// internalized, as the signatures' flag strings are: psad compares them as text for every candidate (see interned)
-const FLAG_TEXT: readonly string[] = Array.from({ length: 256 }, (_, m) => interned(flagsText(m)));
+/** psad's flag string for every mask, internalized as the signatures' flag strings are: psad compares them as text
+ * for every candidate (see interned). */
+const FLAG_TEXT = FLAG_TEXTS;
 
 /** psad's protocol name for an event ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
 export function psadProto(ev: PacketEvent): string {

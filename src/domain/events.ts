@@ -1,6 +1,7 @@
 // The events that flow from sources into the pure stages: one firewall-logged packet, and log-health notices.
 
 import type { Family } from './address.ts';
+import { interned } from './interned.ts';
 
 /** TCP flag bits, as the kernel's LOG target names them. */
 export const TcpFlag = {
@@ -15,18 +16,33 @@ export const TcpFlag = {
 } as const;
 
 /** Kernel LOG print order of the flags (nf_log_syslog.c): CWR ECE URG ACK PSH RST SYN FIN. */
-const FLAG_ORDER: readonly (readonly [string, number])[] = [
-  ['CWR', 0x80], ['ECE', 0x40], ['URG', 0x20], ['ACK', 0x10], ['PSH', 0x08], ['RST', 0x04], ['SYN', 0x02], ['FIN', 0x01],
-];
+const FLAG_NAMES = ['CWR', 'ECE', 'URG', 'ACK', 'PSH', 'RST', 'SYN', 'FIN'] as const;
+const FLAG_BITS = [0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x02, 0x01] as const;
+
+function renderFlags(mask: number): string {
+  if (mask === 0) return 'NULL';
+  let s = '';
+  // indexed: this runs at start-up, before anything is optimized, where for…of over pairs allocated per flag
+  for (let i = 0; i < FLAG_NAMES.length; i++) {
+    if (mask & FLAG_BITS[i]!) s = s.length ? `${s} ${FLAG_NAMES[i]!}` : FLAG_NAMES[i]!;
+  }
+  return s;
+}
+
+/**
+ * flagsText of every 8-bit mask, built once and internalized (see interned): the engine looks each packet's text up
+ * here and the scan table numbers all 256. Built twice, per table, it had flagsText called often enough at start-up
+ * for V8 to spend ~5 ms optimizing it.
+ */
+export const FLAG_TEXTS: readonly string[] = ((): string[] => {
+  const out: string[] = [];
+  for (let m = 0; m < 256; m++) out.push(interned(renderFlags(m)));
+  return out;
+})();
 
 /** Renders a flag mask as psad shows it: names in kernel order separated by spaces, "NULL" for none. */
 export function flagsText(mask: number): string {
-  if (mask === 0) return 'NULL';
-  let s = '';
-  for (const [name, bit] of FLAG_ORDER) {
-    if (mask & bit) s = s.length ? `${s} ${name}` : name;
-  }
-  return s;
+  return mask >= 0 && mask < 256 ? FLAG_TEXTS[mask]! : renderFlags(mask);
 }
 
 /** Chain as psad infers it from the interfaces: IN only → INPUT, both → FORWARD, OUT only → OUTPUT. */

@@ -18,10 +18,16 @@ export function mix2(a: number, b: number): number {
 
 /** Int32 key → id (≥ 0), linear probing, deletion by backward shift (no tombstones). */
 export class IdIndex {
-  #bits = 4;
+  #bits: number;
   /** [key, id] per slot; id -1 = empty. */
-  #slots = new Int32Array(2 << 4).fill(-1);
+  #slots: Int32Array;
   #size = 0;
+
+  /** Room for 2^(bits-1) keys before the index first grows. */
+  constructor(bits = 4) {
+    this.#bits = bits;
+    this.#slots = new Int32Array(2 << bits).fill(-1);
+  }
 
   get size(): number {
     return this.#size;

@@ -26,6 +26,13 @@ export class PortCounts {
   readonly #pend: Int32Array;
   #pn = 0;
   readonly #batch: number;
+  /**
+   * Where the pending batch is counted: 256 packets the first time, #batch after. The first flush then comes early,
+   * while the code that adds packets still runs unoptimized: V8 had optimized it by the time a full first batch was
+   * due, and reaching the flush call for the first time (a call it had never seen run) threw that code away, to be
+   * compiled again.
+   */
+  #limit = 256;
   /** The batch in slot order, [source, key, position in the batch] each; whether each position made a new counter. */
   readonly #sorted: Int32Array;
   readonly #fresh: Uint8Array;
@@ -54,7 +61,10 @@ export class PortCounts {
   /** Adds `n` packets to (s, key). One packet joins the pending batch; more are counted at once. */
   add(s: number, key: number, n = 1): void {
     if (n === 1) {
-      if (this.#pn === this.#batch) this.#flush();
+      if (this.#pn >= this.#limit) {
+        this.#flush();
+        this.#limit = this.#batch;
+      }
       const k = 2 * this.#pn++;
       this.#pend[k] = s;
       this.#pend[k + 1] = key;

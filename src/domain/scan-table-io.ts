@@ -11,7 +11,7 @@ import type { PairExtra, ScanTable } from './scan-table.ts';
 import { cleanMarks, EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS } from './scan-state.ts';
 import type { DangerLevel } from './profile.ts';
 import type { PairState, SourceSigHit, SourceState } from './scan-state.ts';
-import { topN } from './top-n.ts';
+import { topCounts } from './top-n.ts';
 
 /** [lo, hi] of a packed range, or [-1, -1] when its bit is not set. */
 function lo(bits: number, bit: number, v: number): number {
@@ -114,7 +114,7 @@ export function exportSources(t: ScanTable, ids: readonly number[], maxPorts: nu
   return ids.map((s, i) => {
     const ks = keys[i]!;
     const ns = counts[i]!;
-    const order = topN(ks.map((_, j) => j), maxPorts, (a, b) => ns[b]! - ns[a]! || ks[a]! - ks[b]!);
+    const order = topCounts(Float64Array.from(ns), Int32Array.from(ks), maxPorts);
     return exportWith(t, s, new Map(order.map((j) => [ks[j]!, ns[j]!])));
   });
 }

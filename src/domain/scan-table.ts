@@ -5,7 +5,7 @@
 //
 // SourceState / PairState (scan-state.ts) stay the exchange format: the store, profiles and notices get them from
 // scan-table-io.ts, and the store hands them back there.
-import { flagsText } from './events.ts';
+import { FLAG_TEXTS } from './events.ts';
 import { IdIndex, mix2 } from './id-index.ts';
 import { PortCounts } from './port-counts.ts';
 import { SigHits } from './sig-hits.ts';
@@ -245,7 +245,7 @@ export class ScanTable {
   readonly #freeSources: number[] = [];
   readonly #freePairs: number[] = [];
   readonly #freeExtras: number[] = [];
-  readonly #byV4 = new IdIndex();
+  readonly #byV4: IdIndex;
   readonly #byText = new Map<string, number>();
   readonly #dstV4 = new IdIndex();
   // pair index: [tag, pair] per slot; port index: [tag, entry] per slot
@@ -265,9 +265,12 @@ export class ScanTable {
     // about two port counters per pair (0.64 a line against 0.34 on the benchmark log): the index starts twice as
     // large, so a log the table was sized for does not rehash it
     this.ports = new PortCounts(bits + 1, bits);
+    // room for 2^(bits-3) IPv4 sources (65,536 on the benchmark log's 2^19 pairs, which has 50,000) before the index
+    // grows: each growth rehashes every key, and the last ones ran long enough for V8 to compile the loop, twice
+    this.#byV4 = new IdIndex(Math.max(4, bits - 2));
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
-    for (let m = 0; m < 256; m++) this.flags.id(flagsText(m));
+    for (let m = 0; m < 256; m++) this.flags.id(FLAG_TEXTS[m]!);
     this.flagNa = this.flags.id('NA');
   }
 
@@ -368,11 +371,14 @@ export class ScanTable {
     for (let id = 0; id < this.#sourceRows; id++) if ((this.si[id * SW + S_FLAGS]! & SB_ROW) !== 0) yield id;
   }
 
-  /** Adds a danger-level change to the history (the caller has set S_DL). */
+  /**
+   * Adds a danger-level change to the history (the caller has set S_DL). A new list each time, of the exact length:
+   * push() gives a one-item list room for 19 (168 bytes), and 28,000 of the benchmark log's sources have two or three
+   * changes. Lists handed out (exportSource) stay as they were.
+   */
   pushHistory(id: number, c: DangerChange): void {
     const h = this.history[id]!;
-    if (h === NO_HISTORY) this.history[id] = [c];
-    else h.push(c);
+    this.history[id] = h === NO_HISTORY ? [c] : h.concat(c);
   }
 
   /** Adds tag TAG_NAMES[bit] once (tags keep their order); whether it was new. */
@@ -384,7 +390,8 @@ export class ScanTable {
     const name = TAG_NAMES[bit]!;
     const tags = this.tags[id]!;
     if (tags.includes(name)) return false;
-    this.tags[id] = [...tags, name];
+    // concat makes a list of the exact length; spreading into a literal left room for 17 (152 bytes a source)
+    this.tags[id] = tags.concat(name);
     return true;
   }
 
@@ -451,14 +458,19 @@ export class ScanTable {
     const bits = this.#pbits;
     const mask = (1 << bits) - 1;
     const slots = this.#pslots;
-    for (let i = tag >>> (32 - bits); ; i = (i + 1) & mask) {
+    // The step to the next slot comes first, from the slot before the home one, and the tag is compared before the
+    // slot is known to be taken: every operation of a probe then runs on the first one. An operation that has never
+    // run has no type feedback, and V8's optimized code deoptimizes when it first reaches one (the first collision,
+    // after the code was optimized), to be compiled again.
+    for (let i = ((tag >>> (32 - bits)) - 1) & mask; ;) {
+      i = (i + 1) & mask;
       const p = slots[2 * i + 1]!;
-      if (p < 0) return -1;
-      if (slots[2 * i] === tag && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) {
+      if (slots[2 * i] === tag && p >= 0 && pi[p * PW + P_SRC] === s && pi[p * PW + P_DST] === d) {
         si[s * SW + S_LASTPAIR] = p + 1;
         si[s * SW + S_LASTDST] = d;
         return p;
       }
+      if (p < 0) return -1;
     }
   }
 
@@ -667,8 +679,9 @@ export class ScanTable {
     const bits = this.#pbits;
     const mask = (1 << bits) - 1;
     const slots = this.#pslots;
-    let i = tag >>> (32 - bits);
-    while (slots[2 * i + 1]! >= 0) i = (i + 1) & mask;
+    // from the slot before the home one, so the step runs on the first probe (see findPair)
+    let i = ((tag >>> (32 - bits)) - 1) & mask;
+    do i = (i + 1) & mask; while (slots[2 * i + 1]! >= 0);
     slots[2 * i] = tag;
     slots[2 * i + 1] = p;
     if (++this.#pcount * 2 > mask + 1) {

@@ -81,9 +81,13 @@ export class SigHits {
   /** The record of (sid, slot, chain) in the list starting at `head`, or -1. */
   findPair(head: number, sid: number, slot: number, chain: number): number {
     const ph = this.ph;
-    for (let r = head - 1; r >= 0; r = ph[r * PH + H_NEXT]!) {
+    // the next record is read before this one is compared, so that every operation runs on the first record: V8's
+    // optimized code deoptimizes where it first reaches one that never ran (here: a second record on a list)
+    for (let r = head - 1; r >= 0;) {
       const o = r * PH;
+      const next = ph[o + H_NEXT]!;
       if (ph[o + H_SID] === sid && ph[o + H_SLOT]! >> 1 === slot && ph[o + H_CHAIN] === chain) return r;
+      r = next;
     }
     return -1;
   }
