@@ -80,7 +80,7 @@ export function exportPair(t: ScanTable, p: number): PairState {
   };
 }
 
-/** The source as a SourceState (a snapshot; the level history and tag list are shared, never changed in place). */
+/** The source as a SourceState (a snapshot; the tag list is shared, never changed in place). */
 export function exportSource(t: ScanTable, id: number): SourceState {
   // the port list runs newest first: the map gets them in the order they were first seen
   const keys: number[] = [];
@@ -138,14 +138,13 @@ function exportWith(t: ScanTable, id: number, ports: Map<number, number>): Sourc
     : cleanMarks(0);
   dirty.source = (flags & SB_DIRTY) !== 0;
   dirty.used = (flags & SB_USED) !== 0;
-  const history = t.history[id]!;
   const sigs = new Map<number, SourceSigHit>();
   for (const h of t.hits.sourceHits(si[o + S_SIGS]!)) sigs.set(h.sid, { ...h, dl: h.dl as DangerLevel });
   const mirai = t.mirai[id];
   return {
     ip: t.ip[id]!, family: si[o + S_FAMILY] === 6 ? 6 : 4, dl: si[o + S_DL]! as DangerLevel, firstSeen: t.sf[o / 2]!, lastSeen: t.sf[o / 2 + SF_LAST]!,
     packets: si[o + S_PACKETS]!, pairs, ports, sigs,
-    history: history.length > 0 ? history : [], sensors, tags: t.tags[id]!, interval: si[o + S_INTERVAL]!, curSigDl: si[o + S_CURSIG]!,
+    history: t.historyOf(id), sensors, tags: t.tags[id]!, interval: si[o + S_INTERVAL]!, curSigDl: si[o + S_CURSIG]!,
     curSidDl: si[o + S_CURSID]!, sawTcpOptions: (flags & SB_TCPOPTS) !== 0, mirai: mirai ? Object.fromEntries(mirai) : EMPTY_COUNTS, dirty,
   };
 }
@@ -181,7 +180,7 @@ export function importSource(t: ScanTable, s: SourceState): number {
   si[o + S_CURSIG] = s.curSigDl;
   si[o + S_CURSID] = s.curSidDl;
   if (s.sawTcpOptions) si[o + S_FLAGS]! |= SB_TCPOPTS;
-  if (s.history.length > 0) t.history[id] = s.history;
+  if (s.history.length > 0) t.setHistory(id, s.history);
   if (s.tags.length > 0) t.setTags(id, s.tags);
   for (const h of s.sigs.values()) {
     const r = t.hits.addSource(t.si[o + S_SIGS]!, id, h);

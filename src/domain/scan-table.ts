@@ -7,6 +7,7 @@
 // scan-table-io.ts, and the store hands them back there.
 import { FLAG_TEXTS } from './events.ts';
 import { IdIndex, mix2 } from './id-index.ts';
+import { LevelHistory } from './level-history.ts';
 import { PortCounts } from './port-counts.ts';
 import { SigHits } from './sig-hits.ts';
 import { ipv4Key, ipv4Text } from './int-table.ts';
@@ -62,7 +63,8 @@ export const S_V4 = 22;
 export const S_TAGS = 23;
 /** The round of TouchedSources the source was last put on (0 = none). */
 export const S_TMARK = 24;
-/** (int 25 unused: rows are an even number of ints, for the float64 view) */
+/** The source's level history: its LevelHistory list (newest change + 1, 0 = none). */
+export const S_HIST = 25;
 
 /** The tags detection gives, by bit (a stored state may carry others: they are kept in the list only). */
 export const TAG_NAMES = ['signature', 'nmap', 'masscan', 'mirai', 'topera', 'port-sweep', 'protocol-scan'] as const;
@@ -199,7 +201,6 @@ export class PairExtra {
   curProtos: string[] | null = null;
 }
 
-const NO_HISTORY: DangerChange[] = [];
 const NO_TAGS: string[] = [];
 
 /** Slab storage and indexes for the scan state of many sources. */
@@ -217,9 +218,10 @@ export class ScanTable {
   /** Id of the flag string "NA" (a hit's flags before a TCP packet). */
   readonly flagNa: number;
 
-  /** Per source: address text, level history, tags, signature hits, Mirai counters, sensors after the first. */
+  /** Level histories (each source's list in S_HIST). */
+  readonly levels = new LevelHistory();
+  /** Per source: address text, tags, Mirai counters, sensors after the first. */
   readonly ip: string[] = [];
-  readonly history: DangerChange[][] = [];
   readonly tags: string[][] = [];
   /** psad's %mirai_scan: SYNs to tcp/23 by destination, per source (a Map: a plain object keyed by address would make
    * the detector's lookup polymorphic in the key's name and throw its optimized code away). */
@@ -325,7 +327,6 @@ export class ScanTable {
     si[o + S_FAMILY] = family;
     si[o + S_V4] = key;
     this.ip[id] = ip;
-    this.history[id] = NO_HISTORY;
     this.tags[id] = NO_TAGS;
     this.mirai[id] = null;
     this.sensorsMore[id] = null;
@@ -351,8 +352,9 @@ export class ScanTable {
     if ((si[o + S_FLAGS]! & SB_BYV4) !== 0) this.#byV4.delete(si[o + S_V4]!);
     else this.#byText.delete(this.ip[id]!);
     si[o + S_FLAGS] = 0;
+    this.levels.free(si[o + S_HIST]!);
+    si[o + S_HIST] = 0;
     this.ip[id] = '';
-    this.history[id] = NO_HISTORY;
     this.tags[id] = NO_TAGS;
     this.mirai[id] = null;
     this.sensorsMore[id] = null;
@@ -371,14 +373,27 @@ export class ScanTable {
     for (let id = 0; id < this.#sourceRows; id++) if ((this.si[id * SW + S_FLAGS]! & SB_ROW) !== 0) yield id;
   }
 
-  /**
-   * Adds a danger-level change to the history (the caller has set S_DL). A new list each time, of the exact length:
-   * push() gives a one-item list room for 19 (168 bytes), and 28,000 of the benchmark log's sources have two or three
-   * changes. Lists handed out (exportSource) stay as they were.
-   */
+  /** Adds a danger-level change to the history (the caller has set S_DL). */
   pushHistory(id: number, c: DangerChange): void {
-    const h = this.history[id]!;
-    this.history[id] = h === NO_HISTORY ? [c] : h.concat(c);
+    const o = id * SW + S_HIST;
+    this.si[o] = this.levels.push(this.si[o]!, c.time, c.level, c.reason);
+  }
+
+  /** The source's level history, oldest first (a new array). */
+  historyOf(id: number): DangerChange[] {
+    return this.levels.list(this.si[id * SW + S_HIST]!);
+  }
+
+  /** The number of changes in the source's level history. */
+  historyLength(id: number): number {
+    return this.levels.length(this.si[id * SW + S_HIST]!);
+  }
+
+  /** Replaces the source's level history (a stored state's). */
+  setHistory(id: number, changes: readonly DangerChange[]): void {
+    const o = id * SW + S_HIST;
+    this.levels.free(this.si[o]!);
+    this.si[o] = this.levels.from(changes);
   }
 
   /** Adds tag TAG_NAMES[bit] once (tags keep their order); whether it was new. */

@@ -218,7 +218,7 @@ export class ScanCache implements SourceDirectory {
     const t = this.table;
     const m = t.marks[id];
     const changed = (t.si[id * SW + S_FLAGS]! & SB_DIRTY) !== 0 || (m ? m.full || m.pairs || m.ports || m.sigs : false)
-      || (m?.historyWritten ?? 0) !== t.history[id]!.length;
+      || (m?.historyWritten ?? 0) !== t.historyLength(id);
     if (!changed) return;
     const s = exportSource(t, id);
     this.repo.save(s, now);
