@@ -10,13 +10,17 @@ import type { DetectOptions } from './rules.ts';
 
 /** Raises the source's level to `level` (levels only ever rise, as %scan_dl does) and records why. */
 export function raise(t: ScanTable, s: number, level: number, reason: string, time: number): DangerChange | null {
+  return raised(t, s, level, reason, time) ? { time, level: level as DangerLevel, reason } : null;
+}
+
+/** raise() without making the change object (for callers that only need to know whether the level rose). */
+export function raised(t: ScanTable, s: number, level: number, reason: string, time: number): boolean {
   const o = s * SW;
-  if (level <= t.si[o + S_DL]!) return null;
-  const change: DangerChange = { time, level: level as DangerLevel, reason };
+  if (level <= t.si[o + S_DL]!) return false;
   t.si[o + S_DL] = level;
-  t.pushHistory(s, change);
+  t.pushLevel(s, time, level, reason);
   t.si[o + S_FLAGS]! |= SB_DIRTY;
-  return change;
+  return true;
 }
 
 /** Protocols in a pair's window (own mode's count): set bits plus names without one. */
@@ -49,16 +53,23 @@ function hostLevel(n: number, h: readonly number[]): number {
  * pairs are walked; all of them only when the count crosses a DLn_UNIQUE_HOSTS threshold. A slow sweep of n hosts
  * costs O(1) per interval between thresholds, not O(n). A source reloaded from the store has no memo (full walk).
  * `listed` is the number of pairs t.intervalPairs(s) has just put into t.ibuf for this source (-1: not done).
+ * `collect` false: the changes are recorded in the history only, and the list returned is empty (no objects made: a
+ * caller that reads the histories, as analyze does, dropped ~100,000 of them at the end of the benchmark log).
  */
-export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false, listed = -1): DangerChange[] {
+export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false, listed = -1, collect = true): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
   const so = s * SW;
   if (t.si[so + S_INTERVAL] === interval) {
-    const a = raise(t, s, t.si[so + S_CURSIG]!, 'signature', time);
-    if (a) changes = [a];
-    const b = raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
-    if (b) changes = changes === NO_CHANGES ? [b] : [...changes, b];
+    if (collect) {
+      const a = raise(t, s, t.si[so + S_CURSIG]!, 'signature', time);
+      if (a) changes = [a];
+      const b = raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
+      if (b) changes = changes === NO_CHANGES ? [b] : [...changes, b];
+    } else {
+      raised(t, s, t.si[so + S_CURSIG]!, 'signature', time);
+      raised(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
+    }
   }
   const compat = o.compat;
   // by index, not destructuring: that goes through the array iterator, an allocation per call (a million calls in own mode)
@@ -130,19 +141,24 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     const packetReason = rangeHit ? 'packets' : protoHit ? 'protocols' : 'hosts';
     const packetLevel = absnum < dl2 ? 1 : absnum < dl3 ? 2 : absnum < dl4 ? 3 : absnum < dl5 ? 4 : 5;
     let changed = false;
-    const a = raise(t, s, packetLevel, packetReason, time);
-    if (a) {
-      if (changes === NO_CHANGES) changes = [];
-      changes.push(a);
-      changed = true;
-    }
-    if (!hostsOff) {
-      const b = raise(t, s, hostLevel(totDsts, h), 'hosts', time);
-      if (b) {
+    if (collect) {
+      const a = raise(t, s, packetLevel, packetReason, time);
+      if (a) {
         if (changes === NO_CHANGES) changes = [];
-        changes.push(b);
+        changes.push(a);
         changed = true;
       }
+      if (!hostsOff) {
+        const b = raise(t, s, hostLevel(totDsts, h), 'hosts', time);
+        if (b) {
+          if (changes === NO_CHANGES) changes = [];
+          changes.push(b);
+          changed = true;
+        }
+      }
+    } else {
+      changed = raised(t, s, packetLevel, packetReason, time);
+      if (!hostsOff && raised(t, s, hostLevel(totDsts, h), 'hosts', time)) changed = true;
     }
     const sweep = hasPorts && range === o.portRangeSweepThreshold && !hostsOff && totDsts >= h1;
     // psad marks a sweep only when this destination just changed the level (psad:5157); own mode whenever it is one

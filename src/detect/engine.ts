@@ -414,7 +414,7 @@ export class Detector {
         // this interval's pairs, listed once for the level assignment and the labels
         const n = tb.intervalPairs(s);
         // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
-        const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n);
+        const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n, collect);
         if (collect) for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
         if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
           const pairs = tb.ibuf;

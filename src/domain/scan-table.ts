@@ -374,9 +374,9 @@ export class ScanTable {
   }
 
   /** Adds a danger-level change to the history (the caller has set S_DL). */
-  pushHistory(id: number, c: DangerChange): void {
+  pushLevel(id: number, time: number, level: number, reason: string): void {
     const o = id * SW + S_HIST;
-    this.si[o] = this.levels.push(this.si[o]!, c.time, c.level, c.reason);
+    this.si[o] = this.levels.push(this.si[o]!, time, level, reason);
   }
 
   /** The source's level history, oldest first (a new array). */
