@@ -18,13 +18,23 @@ import { StringIds } from './string-ids.ts';
 const RI = 2;
 
 export class LevelHistory {
-  #time = new Float64Array(256);
-  #rec = new Int32Array(256 * RI);
+  #time: Float64Array;
+  #rec: Int32Array;
   #used = 0;
   /** Free records, chained by their previous-record field (+ 1; 0 = end). */
   #free = 0;
   /** Reason texts by id. */
   readonly #reasons = new StringIds();
+
+  /**
+   * Room for `n` changes before the arrays first grow. Size it for the input (the scan table does): growing replaces
+   * the arrays, and V8 throws away optimized code that took them for constants (the level assignment at the end of
+   * analyze, compiled again).
+   */
+  constructor(n = 256) {
+    this.#time = new Float64Array(Math.max(16, n));
+    this.#rec = new Int32Array(Math.max(16, n) * RI);
+  }
 
   /** Adds a change to the list `last` (0: a new list); returns the list's new name. */
   push(last: number, time: number, level: number, reason: string): number {

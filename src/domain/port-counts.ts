@@ -50,6 +50,14 @@ export class PortCounts {
     this.#pend = new Int32Array(2 * this.#batch);
     this.#sorted = new Int32Array(3 * this.#batch);
     this.#fresh = new Uint8Array(this.#batch);
+    // Fields that change later are stored a second time here. V8 treats a field stored only once as a constant that
+    // optimized code may build in, and throws that code away when the field first changes: the index and lists when
+    // they grow, the batch limit after the first batch — each cost a recompilation of the counting code (~3-5 ms).
+    this.#slots = this.#slots.subarray(0);
+    this.#entries = this.#entries.subarray(0);
+    this.#heads = this.#heads.subarray(0);
+    this.#limit = this.#batch;
+    this.#limit = Math.min(256, this.#batch);
   }
 
   /** Counters held. */

@@ -219,7 +219,7 @@ export class ScanTable {
   readonly flagNa: number;
 
   /** Level histories (each source's list in S_HIST). */
-  readonly levels = new LevelHistory();
+  readonly levels: LevelHistory;
   /** Per source: address text, tags, Mirai counters, sensors after the first. */
   readonly ip: string[] = [];
   readonly tags: string[][] = [];
@@ -270,6 +270,8 @@ export class ScanTable {
     // room for 2^(bits-3) IPv4 sources (65,536 on the benchmark log's 2^19 pairs, which has 50,000) before the index
     // grows: each growth rehashes every key, and the last ones ran long enough for V8 to compile the loop, twice
     this.#byV4 = new IdIndex(Math.max(4, bits - 2));
+    // two changes for each source the rows have room for (the benchmark log: 100,000 changes of 50,000 sources)
+    this.levels = new LevelHistory(n >> 1);
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
     for (let m = 0; m < 256; m++) this.flags.id(FLAG_TEXTS[m]!);

@@ -166,7 +166,12 @@ export class SigHits {
   /** The record of `sid` in the list starting at `head`, or -1. */
   findSource(head: number, sid: number): number {
     const gi = this.gi;
-    for (let r = head - 1; r >= 0; r = gi[r * SH + G_NEXT]!) if (gi[r * SH + G_SID] === sid) return r;
+    // the next record is read first, as in findPair
+    for (let r = head - 1; r >= 0;) {
+      const next = gi[r * SH + G_NEXT]!;
+      if (gi[r * SH + G_SID] === sid) return r;
+      r = next;
+    }
     return -1;
   }
 
