@@ -217,7 +217,7 @@ export function sigHit(t: ScanTable, s: number, p: number, ev: PacketEvent, slot
   let q = hits.findSource(sHead, sid);
   const isNew = q < 0;
   if (isNew) {
-    q = hits.addSource(sHead, s, { sid, msg, dl, proto, fwsnort, first: ev.time, last: ev.time });
+    q = hits.newSource(sHead, s, sid, msg, dl, proto, fwsnort, ev.time);
     t.si[so + S_SIGS] = q + 1;
     if (t.tag(s, TAG_SIGNATURE)) t.si[so + S_FLAGS]! |= SB_DIRTY;
   }

@@ -177,6 +177,17 @@ export class SigHits {
 
   /** A new source record put first on the list starting at `head`. */
   addSource(head: number, src: number, h: Omit<SourceHitValues, 'count' | 'dports'>): number {
+    const r = this.newSource(head, src, h.sid, h.msg, h.dl, h.proto, h.fwsnort, h.first);
+    this.gf[r * SH / 2 + 1] = h.last;
+    return r;
+  }
+
+  /**
+   * addSource() for a first hit at `time`, from values rather than an object: the detector adds one for each source and
+   * signature it sees, and the object it made for each (~90 bytes with the two times boxed) was most of what it
+   * allocated per hit.
+   */
+  newSource(head: number, src: number, sid: number, msg: string, dl: number, proto: string, fwsnort: boolean, time: number): number {
     let r = this.#srcFree;
     if (r >= 0) {
       this.#srcFree = this.gi[r * SH + G_NEXT]!;
@@ -193,15 +204,15 @@ export class SigHits {
     const o = r * SH;
     const gi = this.gi;
     zeroRow(gi, o, SH);
-    this.gf[o / 2] = h.first;
-    this.gf[o / 2 + 1] = h.last;
+    this.gf[o / 2] = time;
+    this.gf[o / 2 + 1] = time;
     gi[o + G_SRC] = src;
-    gi[o + G_SID] = h.sid;
-    gi[o + G_DL] = h.dl;
-    gi[o + G_FWSNORT] = h.fwsnort ? 1 : 0;
+    gi[o + G_SID] = sid;
+    gi[o + G_DL] = dl;
+    gi[o + G_FWSNORT] = fwsnort ? 1 : 0;
     gi[o + G_NEXT] = head - 1;
-    gi[o + G_MSG] = this.names.id(h.msg);
-    gi[o + G_PROTO] = this.names.id(h.proto);
+    gi[o + G_MSG] = this.names.id(msg);
+    gi[o + G_PROTO] = this.names.id(proto);
     return r;
   }
 

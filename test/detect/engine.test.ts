@@ -151,6 +151,28 @@ describe('scan types', () => {
   });
 });
 
+describe('Mirai', () => {
+  it("counts a known source's SYNs to tcp/23 before auto_dl can skip them, as psad does", () => {
+    // 192.0.2.6's packets to tcp/23 are ignored (auto_dl 0 with a port: own mode honours it, where psad ignores the
+    // whole source), yet they make its SYN to tcp/2323 a Mirai scan
+    const { d, dir } = detector(rules({ compat: false }, { autoDl: text('auto_dl', '192.0.2.6 0 tcp/23;\n') }), 'timed');
+    // known, and at level 1 by the end (labels are given from level 1)
+    for (const e of ports('192.0.2.6', 6, 40000)) d.ingest(e);
+    for (let i = 0; i < 10; i++) d.ingest(ev({ src: '192.0.2.6', dport: 23 }));
+    d.ingest(ev({ src: '192.0.2.6', dport: 2323 }));
+    // nine are not enough
+    for (const e of ports('192.0.2.7', 6, 40000)) d.ingest(e);
+    for (let i = 0; i < 9; i++) d.ingest(ev({ src: '192.0.2.7', dport: 23 }));
+    d.ingest(ev({ src: '192.0.2.7', dport: 2323 }));
+    d.finish();
+    expect(d.totals.skipped.get('auto-dl')).toBe(10);
+    const labels = (ip: string) => [...dir.get(ip)!.pairs.values()].flatMap((p) => p.scanTypes);
+    expect(labels('192.0.2.6')).toContain('Mirai botnet default credentials scan');
+    expect(labels('192.0.2.7')).not.toContain('Mirai botnet default credentials scan');
+    expect(dir.get('192.0.2.7')!.mirai).toEqual({ '203.0.113.1': 9 });
+  });
+});
+
 describe('daemon semantics by event time (follow)', () => {
   const daemon = rules({ compat: true });
   it('assigns levels per CHECK_INTERVAL and counts destinations per interval only (psad)', () => {
