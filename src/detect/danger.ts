@@ -139,7 +139,13 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     const hostHit = !hostsOff && totDsts >= h1;
     if (!(rangeHit || protoHit || hostHit)) continue;
     const packetReason = rangeHit ? 'packets' : protoHit ? 'protocols' : 'hosts';
-    const packetLevel = absnum < dl2 ? 1 : absnum < dl3 ? 2 : absnum < dl4 ? 3 : absnum < dl5 ? 4 : 5;
+    // every threshold compared, not only up to the first one the count is under: a comparison reached for the first
+    // time after V8 optimized this function (the first source past DL2 packets, …) threw the optimized code away
+    const under2 = absnum < dl2;
+    const under3 = absnum < dl3;
+    const under4 = absnum < dl4;
+    const under5 = absnum < dl5;
+    const packetLevel = under2 ? 1 : under3 ? 2 : under4 ? 3 : under5 ? 4 : 5;
     let changed = false;
     if (collect) {
       const a = raise(t, s, packetLevel, packetReason, time);
@@ -160,7 +166,10 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
       changed = raised(t, s, packetLevel, packetReason, time);
       if (!hostsOff && raised(t, s, hostLevel(totDsts, h), 'hosts', time)) changed = true;
     }
-    const sweep = hasPorts && range === o.portRangeSweepThreshold && !hostsOff && totDsts >= h1;
+    // both comparisons made every time, for the reason above
+    const sweepRange = range === o.portRangeSweepThreshold;
+    const enoughHosts = totDsts >= h1;
+    const sweep = hasPorts && sweepRange && !hostsOff && enoughHosts;
     // psad marks a sweep only when this destination just changed the level (psad:5157); own mode whenever it is one
     if (sweep && (changed || !compat) && (bits & PB_SWEEP) === 0) {
       pi[po + P_BITS] = bits | PB_SWEEP;
