@@ -125,11 +125,19 @@ export function reportFromMemory(config: Config, t: ScanTable, hot: Iterable<num
   const sigs = [...totals.sigs].map(([sid, x]) => ({ sid, msg: x.msg, proto: x.proto, count: x.count, sources: x.sources }))
     .sort((a, b) => b.count - a.count || a.sid - b.sid);
   const byKey = t.ports.totalsByKey(PORT_PROTOS.length);
-  // port keys ascend by protocol then port: the order the ranking falls back on, so key order breaks its ties
-  const keys = new Int32Array(byKey.length);
-  for (let k = 0; k < keys.length; k++) keys[k] = k;
-  const ports = topCounts(byKey, keys, d.reportTopPorts)
-    .map((k) => ({ proto: PORT_PROTOS[Math.floor(k / 65536)]!, port: k % 65536, packets: byKey[k]! }));
+  // the ports seen, by key (protocol then port: the order the ranking falls back on, so key order breaks its ties)
+  let seen = 0;
+  for (let k = 0; k < byKey.length; k++) if (byKey[k]! > 0) seen++;
+  const keys = new Int32Array(seen);
+  const counts = new Float64Array(seen);
+  for (let k = 0, i = 0; k < byKey.length; k++) {
+    if (byKey[k]! > 0) {
+      keys[i] = k;
+      counts[i++] = byKey[k]!;
+    }
+  }
+  const ports = topCounts(counts, keys, d.reportTopPorts)
+    .map((i) => ({ proto: PORT_PROTOS[Math.floor(keys[i]! / 65536)]!, port: keys[i]! % 65536, packets: counts[i]! }));
   const sigCount = (s: number): number => {
     return t.hits.sourceCount(t.si[s * SW + S_SIGS]!);
   };
