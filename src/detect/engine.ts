@@ -51,9 +51,6 @@ export interface IntervalResult {
 }
 
 const SIG_BUF: SigMatch[] = [];
-/** psad's flag string for every mask, internalized as the signatures' flag strings are: psad compares them as text
- * for every candidate (see interned). */
-const FLAG_TEXT = FLAG_TEXTS;
 
 /** psad's protocol name for an event ("tcp", "udp", "udplite", "icmp", "icmp6" or the number). */
 export function psadProto(ev: PacketEvent): string {
@@ -217,7 +214,8 @@ export class Detector {
       if (sid === 0 && o.ignoreConntrackBugPkts && (flags & (TcpFlag.ACK | TcpFlag.RST)) !== 0) return this.#skip('conntrack', ev);
       // psad requires one of ACK SYN RST URG PSH FIN, or none at all ("NULL")
       if (compat && flags !== 0 && (flags & 0x3f) === 0) return this.#skip('psad-tcp-flags', ev);
-      fText = FLAG_TEXT[flags & 0xff]!;
+      // internalized, as the signatures' flag strings are: psad compares them as text for every candidate (see interned)
+      fText = FLAG_TEXTS[flags & 0xff]!;
       if (ev.tcpOptions && o.expectTcpOptions) this.#meta.foundTcpOptions = true;
       if (compat) masscan = fText === 'SYN' && this.#meta.foundTcpOptions && !ev.tcpOptions;
       if (r.ignorePorts.size > 0 && r.ignorePorts.get('tcp')?.has(dp)) return this.#skip('port', ev);

@@ -32,7 +32,7 @@ export class PortCounts {
    * due, and reaching the flush call for the first time (a call it had never seen run) threw that code away, to be
    * compiled again.
    */
-  #limit = 256;
+  #limit: number;
   /** The batch in slot order, [source, key, position in the batch] each; whether each position made a new counter. */
   readonly #sorted: Int32Array;
   readonly #fresh: Uint8Array;
