@@ -127,7 +127,8 @@ describe('Service with live capture', () => {
       const h = { authorization: 'Bearer docs-token-0123456789abcdef' };
       const first = await fetch(`${svc.address}/sources/${ips[0]!}`, { headers: h });
       expect(await first.text()).not.toContain('stale');
-      for (let i = 0; i < 40 && (svc.store.docs?.count() ?? 0) < ips.length; i++) await new Promise((r) => setTimeout(r, 250));
+      // the last batch is written before the cursor is cleared: wait for both
+      for (let i = 0; i < 40 && ((svc.store.docs?.count() ?? 0) < ips.length || svc.store.docs?.rebuildCursor() != null); i++) await new Promise((r) => setTimeout(r, 250));
       expect(svc.store.docs?.count()).toBe(ips.length);
       expect(svc.store.docs?.rebuildCursor()).toBeNull();
       for (const ip of ips) {
