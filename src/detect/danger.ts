@@ -2,7 +2,7 @@
 import type { DangerLevel } from '../domain/profile.ts';
 import type { DangerChange } from '../domain/scan-state.ts';
 import {
-  P_ABSNUM, P_BITS, P_DST, P_INTERVAL, P_NEXT, P_TOTP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_LIVE, PB_SWEEP, PB_WLITE, PB_WTCP,
+  P_ABSNUM, P_BITS, P_DST, P_INTERVAL, P_TOTP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_LIVE, PB_SWEEP, PB_WLITE, PB_WTCP,
   PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_LIVE, S_MEMO, S_PHEAD, SB_DIRTY, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
@@ -105,7 +105,7 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
   }
   const list = t.ibuf;
   let p = n >= 0 ? (n > 0 ? list[0]! : -1) : t.si[so + S_PHEAD]!;
-  for (let i = 0; p >= 0; p = n >= 0 ? (++i < n ? list[i]! : -1) : pi[p * PW + P_NEXT]!) {
+  for (let i = 0; p >= 0; p = n >= 0 ? (++i < n ? list[i]! : -1) : t.pnext[p]!) {
     const po = p * PW;
     const bits = pi[po + P_BITS]!;
     if ((bits & PB_LIVE) === 0 || (n >= 0 && pi[po + P_INTERVAL] !== interval)) continue;

@@ -3,7 +3,7 @@
 import {
   P_BITS, PB_CUR, PB_CURMARKS_SHIFT, PB_LIVE, PB_LITE, PB_MARKS_SHIFT, PB_SWEEP, PB_TCP, PB_UDP, PB_WLITE, PB_WTCP, PB_WUDP, PF_FIRST,
   PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_EXP, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
-  P_LABEL, P_LITE, P_NEXT, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
+  P_LABEL, P_LITE, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
   PW, protoBit, protoNames, SB_DIRTY, SB_TCPOPTS, SB_USED, SF_LAST, S_CURSID, S_CURSIG, S_DL, S_FAMILY, S_FLAGS, S_INTERVAL,
   S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SIGS, P_SIGS, S_SENSORN, SW,
 } from './scan-table.ts';
@@ -133,7 +133,7 @@ function exportWith(t: ScanTable, id: number, ports: Map<number, number>): Sourc
   const si = t.si;
   const o = id * SW;
   const pairs = new Map<string, PairState>();
-  for (let p = si[o + S_PHEAD]!; p >= 0; p = t.pi[p * PW + P_NEXT]!) {
+  for (let p = si[o + S_PHEAD]!; p >= 0; p = t.pnext[p]!) {
     const ps = exportPair(t, p);
     pairs.set(ps.dst, ps);
   }

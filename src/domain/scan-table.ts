@@ -87,9 +87,11 @@ export const SB_TCPOPTS = 8;
 export const SB_BYV4 = 16;
 
 // ---- pair records: PW int32 per pair. The fields a counted packet reads or writes come first, in the first 120 bytes
-// (two or three cache lines, wherever the row starts; spread over the whole 160-byte row they took three or four):
-// the rows are read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints.
-export const PW = 40;
+// (two or three cache lines, wherever the row starts; spread over the whole row they took three or four): the rows are
+// read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. No int is unused:
+// the rows are the largest table (~50 MB on the benchmark log), and in this virtual machine memory touched for the
+// first time costs ~1-3 ms of system time a MB.
+export const PW = 36;
 /** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
 export const PF_LAST = 0;
 export const P_SRC = 2;
@@ -128,17 +130,14 @@ export const P_EXTRA = 26;
 export const P_SIGS = 27;
 /** Expiry bucket last scheduled in (-1 = none; not persisted). */
 export const P_EXP = 28;
-/** (int 29 unused) */
+/** Next pair touched in the same interval. */
+export const P_INEXT = 29;
 export const PF_START = 15;
 export const PF_FIRST = 16;
-/** Next pair of the same source, -1 = last. */
-export const P_NEXT = 34;
-/** Next pair touched in the same interval. */
-export const P_INEXT = 35;
 /** Position among the source's pairs (insertion order). */
-export const P_SEQ = 36;
-/** First scan-type label (id + 1). */
-export const P_LABEL = 37;
+export const P_SEQ = 34;
+/** First scan-type label (id + 1). (A pair's next pair of the same source is in ScanTable.pnext.) */
+export const P_LABEL = 35;
 
 export const PB_LIVE = 1;
 export const PB_CUR = 2;
@@ -211,6 +210,12 @@ export class ScanTable {
   /** Pair records and their times. */
   pi: Int32Array;
   pf: Float64Array;
+  /**
+   * The next pair of the same source by pair id (-1 = last): a source's pairs in insertion order, from S_PHEAD. Not in
+   * the rows: a new pair joins the end of its source's list, and writing the link into the last pair's row was a cache
+   * miss into a random, often old row (~65 % of newPair's time on the benchmark log); this array is 4 bytes a pair.
+   */
+  pnext: Int32Array;
   /** Packets per (source, protoCode * 65536 + port). */
   readonly ports: PortCounts;
   /** Signature hits per pair and per source. */
@@ -264,6 +269,7 @@ export class ScanTable {
     const p = new ArrayBuffer(PW * 4 * n);
     this.pi = new Int32Array(p);
     this.pf = new Float64Array(p);
+    this.pnext = new Int32Array(n);
     // about two port counters per pair (0.64 a line against 0.34 on the benchmark log): the index starts twice as
     // large, so a log the table was sized for does not rehash it
     this.ports = new PortCounts(bits + 1, bits);
@@ -345,7 +351,7 @@ export class ScanTable {
     const o = id * SW;
     if ((si[o + S_FLAGS]! & SB_ROW) === 0) return;
     for (let p = si[o + S_PHEAD]!; p >= 0;) {
-      const next = this.pi[p * PW + P_NEXT]!;
+      const next = this.pnext[p]!;
       this.#freePair(p);
       p = next;
     }
@@ -514,16 +520,19 @@ export class ScanTable {
    */
   newPair(s: number, d: number): number {
     let p = this.#freePairs.pop();
+    const pi0 = this.pi;
     if (p === undefined) {
+      // a row never used is still zero (a new slab is, and growing copies only the rows in use)
       p = this.#pairRows++;
-      if ((p + 1) * PW > this.pi.length) this.#growPairs();
+      if ((p + 1) * PW > pi0.length) this.#growPairs();
+    } else {
+      zeroRow(pi0, p * PW, PW);
     }
     const pi = this.pi;
     const o = p * PW;
-    zeroRow(pi, o, PW);
     pi[o + P_SRC] = s;
     pi[o + P_DST] = d;
-    pi[o + P_NEXT] = -1;
+    this.pnext[p] = -1;
     pi[o + P_INTERVAL] = -1;
     pi[o + P_EXP] = -1;
     pi[o + P_INEXT] = -1;
@@ -532,7 +541,7 @@ export class ScanTable {
     pi[o + P_SEQ] = si[so + S_NPAIRS]!++;
     const tail = si[so + S_PTAIL]!;
     if (tail < 0) si[so + S_PHEAD] = p;
-    else pi[tail * PW + P_NEXT] = p;
+    else this.pnext[tail] = p;
     si[so + S_PTAIL] = p;
     si[so + S_LASTPAIR] = p + 1;
     si[so + S_LASTDST] = d;
@@ -762,5 +771,8 @@ export class ScanTable {
     pi.set(this.pi);
     this.pi = pi;
     this.pf = new Float64Array(buf);
+    const next = new Int32Array(pi.length / PW);
+    next.set(this.pnext);
+    this.pnext = next;
   }
 }
