@@ -47,7 +47,8 @@ export class PortCounts {
   constructor(bits = 12, batchBits = bits) {
     this.#bits = bits;
     this.#slots = new Int32Array(3 << this.#bits).fill(-1);
-    this.#entries = new Int32Array(3 << bits);
+    // as many entries as the index holds before it grows (70 %): more would be memory cleared and never used
+    this.#entries = new Int32Array(3 * (Math.ceil(0.7 * (1 << bits)) + 1));
     this.#batch = 1 << Math.min(17, Math.max(8, batchBits));
     this.#pend = new Int32Array(2 * this.#batch);
     this.#sorted = new Int32Array(3 * this.#batch);

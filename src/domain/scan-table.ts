@@ -260,10 +260,15 @@ export class ScanTable {
   #pslots: Int32Array;
   #pcount = 0;
 
-  /** `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 4 sources before the slabs first grow. */
+  /**
+   * `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 8 sources before the slabs first grow. Room
+   * is not free: a new array is cleared by the allocator, which touches all of it (~1-3 ms of system time a MiB in this
+   * virtual machine), so the slabs hold about what a log of the size needs (the benchmark log: 343,000 pairs, 643,000
+   * port counters, 48,000 sources and 31,000-46,000 level changes in 2^19 pairs' room) and grow for more.
+   */
   constructor(bits = 12) {
     const n = 1 << bits;
-    const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 2));
+    const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 3));
     this.si = new Int32Array(s);
     this.sf = new Float64Array(s);
     const p = new ArrayBuffer(PW * 4 * n);
@@ -276,8 +281,8 @@ export class ScanTable {
     // room for 2^(bits-3) IPv4 sources (65,536 on the benchmark log's 2^19 pairs, which has 50,000) before the index
     // grows: each growth rehashes every key, and the last ones ran long enough for V8 to compile the loop, twice
     this.#byV4 = new IdIndex(Math.max(4, bits - 2));
-    // two changes for each source the rows have room for (the benchmark log: 100,000 changes of 50,000 sources)
-    this.levels = new LevelHistory(n >> 1);
+    // two changes for each source the rows have room for
+    this.levels = new LevelHistory(n >> 2);
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
     for (let m = 0; m < 256; m++) this.flags.id(FLAG_TEXTS[m]!);
