@@ -261,14 +261,16 @@ export class ScanTable {
   #pcount = 0;
 
   /**
-   * `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 8 sources before the slabs first grow. Room
+   * `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 4 sources before the slabs first grow. Room
    * is not free: a new array is cleared by the allocator, which touches all of it (~1-3 ms of system time a MiB in this
    * virtual machine), so the slabs hold about what a log of the size needs (the benchmark log: 343,000 pairs, 643,000
-   * port counters, 48,000 sources and 31,000-46,000 level changes in 2^19 pairs' room) and grow for more.
+   * port counters, 48,000 sources and 31,000-46,000 level changes in 2^19 pairs' room) and grow for more. Not fewer
+   * sources: a 300,000-line prefix of the benchmark log (41,000 sources) took 1.7 % more instructions when the
+   * sources' slab grew once (callgrind; the same deoptimizations either way, the cause not pinned down).
    */
   constructor(bits = 12) {
     const n = 1 << bits;
-    const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 3));
+    const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 2));
     this.si = new Int32Array(s);
     this.sf = new Float64Array(s);
     const p = new ArrayBuffer(PW * 4 * n);
@@ -281,7 +283,7 @@ export class ScanTable {
     // room for 2^(bits-3) IPv4 sources (65,536 on the benchmark log's 2^19 pairs, which has 50,000) before the index
     // grows: each growth rehashes every key, and the last ones ran long enough for V8 to compile the loop, twice
     this.#byV4 = new IdIndex(Math.max(4, bits - 2));
-    // two changes for each source the rows have room for
+    // a change for each source the rows have room for (the benchmark log: 31,000-46,000 changes of 48,000 sources)
     this.levels = new LevelHistory(n >> 2);
     this.#pbits = bits + 1;
     this.#pslots = new Int32Array(2 << this.#pbits).fill(-1);
