@@ -7,7 +7,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
-  P_BITS, P_DST, P_EXP, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
+  P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
   S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, S_LIVE, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
@@ -109,7 +109,7 @@ export class Detector {
   #meta: EngineMeta;
   /**
    * Pair ids that may time out, by expiry bucket; only in timed mode without persistence, while the directory keeps
-   * no store. Each live window has one entry (its P_EXP), in a bucket no later than its due one: a window that got
+   * no store. Each live window has one entry (its ScanTable.pexp), in a bucket no later than its due one: a window that got
    * packets since it was scheduled is moved to its due bucket when its entry comes up, instead of being moved with
    * every packet. Ids are only good while the directory's generation stays the same: when it changes, the schedule
    * is dropped, the directory checks every window once and the live ones are scheduled again.
@@ -333,7 +333,7 @@ export class Detector {
     if (this.#mode === 'timed' && !o.persistence && !track) {
       // schedule the pair's timeout check (psad times pairs out from their first packet, own mode from the last); a
       // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
-      if (tb.pi[po + P_EXP]! < 0) {
+      if (tb.pexp[p]! < 0) {
         if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
         this.#schedulePair(p, this.#bucketOf(tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]!));
       }
@@ -468,7 +468,7 @@ export class Detector {
 
   /** Puts pair `p` into bucket `b`'s list. */
   #schedulePair(p: number, b: number): void {
-    this.#t.pi[p * PW + P_EXP] = b;
+    this.#t.pexp[p] = b;
     if (b < this.#minBucket) this.#minBucket = b;
     const list = this.#schedule.get(b);
     if (list) list.push(p);
@@ -519,19 +519,20 @@ export class Detector {
       if (!current) this.#schedule.delete(b);
       const pi = tb.pi;
       const pf = tb.pf;
+      const pexp = tb.pexp;
       for (let i = 0; i < list.length; i++) {
         const p = list[i]!;
         const po = p * PW;
         // an entry left behind in the current bucket (moved or ended since): nothing to do here
-        if (pi[po + P_EXP] !== b) continue;
+        if (pexp[p] !== b) continue;
         if ((pi[po + P_BITS]! & PB_LIVE) === 0) {
-          pi[po + P_EXP] = -1;
+          pexp[p] = -1;
           continue;
         }
         const time = pf[po / 2 + k]!;
         if (time <= cutoff) {
           tb.expire(p);
-          pi[po + P_EXP] = -1;
+          pexp[p] = -1;
           n++;
         } else if (!current) {
           // packets since it was scheduled: on to the bucket it is due after now (never one already checked)
@@ -549,7 +550,7 @@ export class Detector {
       for (let p = 0; p < tb.pairRows; p++) {
         const po = p * PW;
         if (pi[po + P_SRC]! >= 0 && (pi[po + P_BITS]! & PB_LIVE) !== 0) this.#schedulePair(p, this.#bucketOf(pf[po / 2 + k]!));
-        else pi[po + P_EXP] = -1;
+        else tb.pexp[p] = -1;
       }
     }
     this.#meta.pairCount = Math.max(0, this.#meta.pairCount - n);

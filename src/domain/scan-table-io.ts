@@ -2,7 +2,7 @@
 // source as an object when one is asked for, and an object (loaded from the store) back into records.
 import {
   P_BITS, PB_CUR, PB_CURMARKS_SHIFT, PB_LIVE, PB_LITE, PB_MARKS_SHIFT, PB_SWEEP, PB_TCP, PB_UDP, PB_WLITE, PB_WTCP, PB_WUDP, PF_FIRST,
-  PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_EXP, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
+  PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
   P_LABEL, P_LITE, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
   PW, protoBit, protoNames, SB_DIRTY, SB_TCPOPTS, SB_USED, SF_LAST, S_CURSID, S_CURSIG, S_DL, S_FAMILY, S_FLAGS, S_INTERVAL,
   S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SIGS, P_SIGS, S_SENSORN, SW,
@@ -278,7 +278,7 @@ export function importSource(t: ScanTable, s: SourceState): number {
       pi[q + P_CURFLAG] = t.flags.id(ps.curFlags[0]!) + 1;
       if (ps.curFlags.length > 1) (x = extraOf(t, p, x)).curFlags = ps.curFlags.slice(1).map((f) => t.flags.id(f));
     }
-    pi[q + P_EXP] = -1;
+    t.pexp[p] = -1;
     if (ps.interval === s.interval) t.intervalPush(id, p);
   }
   t.si[o + S_LIVE] = live;
