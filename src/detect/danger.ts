@@ -3,7 +3,7 @@ import type { DangerLevel } from '../domain/profile.ts';
 import type { DangerChange } from '../domain/scan-state.ts';
 import {
   P_ABSNUM, P_BITS, P_DST, P_INTERVAL, P_TOTP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_LIVE, PB_SWEEP, PB_WLITE, PB_WTCP,
-  PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_LIVE, S_MEMO, S_PHEAD, SB_DIRTY, SW,
+  PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_MEMO, S_PHEAD, SB_DIRTY, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { DetectOptions } from './rules.ts';
@@ -94,7 +94,7 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
       if (pi[p * PW + P_INTERVAL] === interval && (pi[p * PW + P_BITS]! & PB_LIVE) !== 0) totDsts++;
     }
   } else {
-    totDsts = t.si[so + S_LIVE]!;
+    totDsts = t.slive[s]!;
   }
   if (totDsts === 0) return changes;
   if (!compat) {

@@ -8,7 +8,7 @@ import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
   P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
-  S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, S_LIVE, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
+  S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import { assignDanger, raise } from './danger.ts';
@@ -326,7 +326,7 @@ export class Detector {
     if ((bits & PB_LIVE) === 0) {
       tb.pi[po + P_BITS] = bits | PB_LIVE;
       tb.pf[po / 2 + PF_START] = time;
-      tb.si[s * SW + S_LIVE]!++;
+      tb.slive[s]!++;
       this.#meta.pairCount++;
     }
     if (time > tb.pf[po / 2 + PF_LAST]!) tb.pf[po / 2 + PF_LAST] = time;

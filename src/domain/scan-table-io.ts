@@ -5,7 +5,7 @@ import {
   PF_LAST, PF_START, P_ABSNUM, P_CHAIN, P_CHAINN, P_CURFLAG, P_CURPROTOS, P_DST, P_FLAG, P_FLAGN, P_HOST, P_INTERVAL,
   P_LABEL, P_LITE, P_PACKETS, P_PREFIX, P_PREFIXN, P_SLOTS, P_TCP, P_TOTP, P_UDP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP,
   PW, protoBit, protoNames, SB_DIRTY, SB_TCPOPTS, SB_USED, SF_LAST, S_CURSID, S_CURSIG, S_DL, S_FAMILY, S_FLAGS, S_INTERVAL,
-  S_LIVE, S_PACKETS, S_PHEAD, S_SENSOR, S_SIGS, P_SIGS, S_SENSORN, SW,
+  S_PACKETS, S_PHEAD, S_SENSOR, S_SIGS, P_SIGS, S_SENSORN, SW,
 } from './scan-table.ts';
 import type { PairExtra, ScanTable } from './scan-table.ts';
 import { cleanMarks, EMPTY_COUNTS, EMPTY_LIST, EMPTY_SIGS } from './scan-state.ts';
@@ -281,6 +281,6 @@ export function importSource(t: ScanTable, s: SourceState): number {
     t.pexp[p] = -1;
     if (ps.interval === s.interval) t.intervalPush(id, p);
   }
-  t.si[o + S_LIVE] = live;
+  t.slive[id] = live;
   return id;
 }

@@ -45,8 +45,7 @@ export const S_SENSOR = 11;
 export const S_SENSORN = 12;
 /** First signature hit record + 1 (0 = none; see SigHits). */
 export const S_SIGS = 13;
-/** Pairs with a live window. */
-export const S_LIVE = 14;
+/** (int 14 unused: a source's pairs with a live window are counted in ScanTable.slive) */
 /** First and last pair (insertion order), and how many. */
 export const S_PHEAD = 15;
 export const S_PTAIL = 16;
@@ -220,6 +219,11 @@ export class ScanTable {
    * timed detector and for every entry an expiry run visits, where in the row it cost a cache line of its own.
    */
   pexp: Int32Array;
+  /**
+   * Pairs with a live window by source id. Not in the rows: every window an expiry run ends takes one off its source,
+   * a cache miss into a random source row where this array is 4 bytes a source.
+   */
+  slive: Int32Array;
   /** Packets per (source, protoCode * 65536 + port). */
   readonly ports: PortCounts;
   /** Signature hits per pair and per source. */
@@ -277,6 +281,7 @@ export class ScanTable {
     const s = new ArrayBuffer(SW * 4 * Math.max(4, n >> 2));
     this.si = new Int32Array(s);
     this.sf = new Float64Array(s);
+    this.slive = new Int32Array(this.si.length / SW);
     const p = new ArrayBuffer(PW * 4 * n);
     this.pi = new Int32Array(p);
     this.pf = new Float64Array(p);
@@ -336,6 +341,7 @@ export class ScanTable {
     const si = this.si;
     const o = id * SW;
     zeroRow(si, o, SW);
+    this.slive[id] = 0;
     this.sf[o / 2 + SF_FIRST] = time;
     this.sf[o / 2 + SF_LAST] = time;
     si[o + S_FLAGS] = key >= 0 ? SB_ROW | SB_BYV4 : SB_ROW;
@@ -465,6 +471,9 @@ export class ScanTable {
     si.set(this.si);
     this.si = si;
     this.sf = new Float64Array(buf);
+    const live = new Int32Array(si.length / SW);
+    live.set(this.slive);
+    this.slive = live;
   }
 
   // ---------------------------------------------------------------- destinations
@@ -599,7 +608,7 @@ export class ScanTable {
       x.slots = null;
       x.wprotos = null;
     }
-    this.si[pi[o + P_SRC]! * SW + S_LIVE]!--;
+    this.slive[pi[o + P_SRC]!]!--;
   }
 
   /** Ends every live window whose start (`by` 'start') or last packet is at or before `cutoff`; returns how many. */
