@@ -127,13 +127,16 @@ export const P_HOST = 25;
 export const P_EXTRA = 26;
 /** First signature hit record + 1 (0 = none; see SigHits). */
 export const P_SIGS = 27;
-/** (int 28 unused: a pair's expiry bucket is in ScanTable.pexp) */
+/**
+ * Position among the source's pairs (insertion order): beside P_INEXT, as a source's interval list is walked through
+ * P_INEXT and put in order by this (a pair's expiry bucket is in ScanTable.pexp).
+ */
+export const P_SEQ = 28;
 /** Next pair touched in the same interval. */
 export const P_INEXT = 29;
 export const PF_START = 15;
 export const PF_FIRST = 16;
-/** Position among the source's pairs (insertion order). */
-export const P_SEQ = 34;
+/** (int 34 unused) */
 /** First scan-type label (id + 1). (A pair's next pair of the same source is in ScanTable.pnext.) */
 export const P_LABEL = 35;
 
