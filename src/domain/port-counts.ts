@@ -41,7 +41,7 @@ export class PortCounts {
   /**
    * Index slots for 2^bits counters (filled up to 70 %) and batches of 2^batchBits packets, at most 2^17 (a batch
    * holds 21 bytes a packet: 2.6 MiB at most). Batches of 2^19 read the index no faster (within noise on the benchmark
-   * log) and took 8 MiB more memory, which a virtual machine makes costly: ~1-3 ms of system time per MiB touched for
+   * log) and took 8 MiB more memory, which a virtual machine makes costly: ~1-2 ms of system time per MiB touched for
    * the first time here.
    */
   constructor(bits = 12, batchBits = bits) {

@@ -89,7 +89,7 @@ export const SB_BYV4 = 16;
 // (two or three cache lines, wherever the row starts; spread over the whole row they took three or four): the rows are
 // read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. No int is unused:
 // the rows are the largest table (~50 MB on the benchmark log), and in this virtual machine memory touched for the
-// first time costs ~1-3 ms of system time a MB.
+// first time costs ~1-2 ms of system time a MB.
 export const PW = 36;
 /** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
 export const PF_LAST = 0;
@@ -273,7 +273,7 @@ export class ScanTable {
 
   /**
    * `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 4 sources before the slabs first grow. Room
-   * is not free: a new array is cleared by the allocator, which touches all of it (~1-3 ms of system time a MiB in this
+   * is not free: a new array is cleared by the allocator, which touches all of it (~1-2 ms of system time a MiB in this
    * virtual machine), so the slabs hold about what a log of the size needs (the benchmark log: 343,000 pairs, 643,000
    * port counters, 48,000 sources and 31,000-46,000 level changes in 2^19 pairs' room) and grow for more. Not fewer
    * sources: a 300,000-line prefix of the benchmark log (41,000 sources) took 1.7 % more instructions when the
