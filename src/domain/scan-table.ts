@@ -87,9 +87,10 @@ export const SB_BYV4 = 16;
 
 // ---- pair records: PW int32 per pair. The fields a counted packet reads or writes come first, in the first 120 bytes
 // (two or three cache lines, wherever the row starts; spread over the whole row they took three or four): the rows are
-// read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. No int is unused:
-// the rows are the largest table (~50 MB on the benchmark log), and in this virtual machine memory touched for the
-// first time costs ~1-2 ms of system time a MB.
+// read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. One int is unused
+// (34; an odd count of ints would put every other row's floats at odd ints): the rows are the largest table (~50 MB
+// on the benchmark log), and in this virtual machine memory touched for the first time costs ~1-2 ms of system time a
+// MB.
 export const PW = 36;
 /** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
 export const PF_LAST = 0;
@@ -276,7 +277,7 @@ export class ScanTable {
    * is not free: a new array is cleared by the allocator, which touches all of it (~1-2 ms of system time a MiB in this
    * virtual machine), so the slabs hold about what a log of the size needs (the benchmark log: 343,000 pairs, 643,000
    * port counters, 48,000 sources and 31,000-46,000 level changes in 2^19 pairs' room) and grow for more. Not fewer
-   * sources: a 300,000-line prefix of the benchmark log (41,000 sources) took 1.7 % more instructions when the
+   * sources: a 300,000-line prefix of the benchmark log (41,000 sources) took 1.8 % more instructions when the
    * sources' slab grew once (callgrind; the same deoptimizations either way, the cause not pinned down).
    */
   constructor(bits = 12) {

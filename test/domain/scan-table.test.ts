@@ -78,8 +78,13 @@ describe('ScanTable', () => {
           const dn = dst.includes(':') ? -1 : dst.split('.').reduce((n, x) => n * 256 + Number(x), 0);
           const d = dn >= 0 ? t.dstId('', dn | 0) : t.dstId(dst, -1);
           let p = t.findPair(s, d);
-          if (p < 0) p = t.addPair(s, d, 1000);
+          if (p < 0) {
+            p = t.addPair(s, d, 1000);
+            // a new pair is scheduled nowhere; the expiry bucket (kept beside the rows) follows it through growth
+            expect(t.pexp[p]).toBe(-1);
+          }
           t.pi[p * PW + P_PACKETS]! += o[3];
+          t.pexp[p] = t.pi[p * PW + P_PACKETS]!;
           t.si[s * SW + S_PACKETS]! += o[3];
           r.pairs.set(dst, (r.pairs.get(dst) ?? 0) + o[3]);
         } else if (o[0] === 'sig') {
@@ -117,6 +122,8 @@ describe('ScanTable', () => {
         pairs += r.pairs.size;
         // through the indexes, not only the per-source lists
         for (const [dst, n] of r.pairs) expect(t.pi[t.findPair(s, t.dstId(dst, -1)) * PW + P_PACKETS]).toBe(n);
+        // the arrays beside the rows too (a pair made by a 'sig' op only is still unscheduled)
+        for (const [dst, n] of r.pairs) expect(t.pexp[t.findPair(s, t.dstId(dst, -1))]).toBe(n > 0 ? n : -1);
         // and no pair where there is none, whatever pair the source's last-pair hint names (freed, reused by another)
         for (const dst of DSTS) if (!r.pairs.has(dst)) expect(t.findPair(s, t.dstId(dst, -1)), `${ip} ${dst}`).toBe(-1);
         for (const [k, n] of r.ports) expect(t.ports.count(s, k)).toBe(n);
