@@ -545,13 +545,13 @@ export class ScanTable {
    */
   newPair(s: number, d: number): number {
     let p = this.#freePairs.pop();
-    const pi0 = this.pi;
     if (p === undefined) {
-      // a row never used is still zero (a new slab is, and growing copies only the rows in use)
+      // a row never used is still zero (a new slab is, and growing copies only the rows in use): only a reused one is
+      // cleared
       p = this.#pairRows++;
-      if ((p + 1) * PW > pi0.length) this.#growPairs();
+      if ((p + 1) * PW > this.pi.length) this.#growPairs();
     } else {
-      zeroRow(pi0, p * PW, PW);
+      zeroRow(this.pi, p * PW, PW);
     }
     const pi = this.pi;
     const o = p * PW;
