@@ -1,9 +1,13 @@
 // Runs `analyze` of a large log again in a child process that asks glibc to back its large allocations with
 // transparent huge pages, where the kernel only gives them on request, and compiles on V8's main thread.
 import type { spawn as Spawn } from 'node:child_process';
+import type * as Fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { statSync } from 'node:fs';
-import { constants } from 'node:os';
+import type * as Os from 'node:os';
+
+// Node's modules by require(): imported as ES modules, node:fs alone loads ~30 more (scripts/bundle-commands.ts),
+// in the parent and in the child, which imports this module too
+const nodeRequire = createRequire(import.meta.url);
 
 /*
  * Why: analyze keeps its scan state in a few large typed arrays (the pair rows alone are ~55 MB for a million-line
@@ -63,7 +67,7 @@ export function hugePagesBlocker(argv: readonly string[], env: NodeJS.ProcessEnv
   let bytes = 0;
   const size = o.size ?? ((p: string): number => {
     try {
-      const st = statSync(p);
+      const st = (nodeRequire('node:fs') as typeof Fs).statSync(p);
       return st.isFile() ? st.size : 0;
     } catch {
       return 0;
@@ -103,8 +107,15 @@ export function hugePagesBlocker(argv: readonly string[], env: NodeJS.ProcessEnv
  * 300,000-line prefixes, so the code itself is no slower). Other phases measured the same way were worth nothing
  * (splitting, control-flow optimization, store-store elimination) or made the code slower than the compile they saved
  * (loop peeling, loop rotation).
+ *
+ * --single-threaded-gc: the collector works on the main thread only. Its helper threads shorten the pauses, not the
+ * work, and their start-up and hand-offs cost CPU time of their own: 27 million instructions fewer on the benchmark
+ * log's 300,000-line prefix (0.43 %, callgrind, which counts every thread), ~9 ms less CPU time for a one-line log.
+ * Looser interpreter or inlining budgets (--interrupt-budget ×4, --max-inlined-bytecode-size-cumulative halved), the
+ * mid-tier register allocator and regular expressions kept in the interpreter (--regexp-tier-up-ticks) measured no
+ * better or worse.
  */
-export const CHILD_NODE_OPTIONS: readonly string[] = ['--no-concurrent-recompilation', '--max-semi-space-size=1', '--no-turbo-escape'];
+export const CHILD_NODE_OPTIONS: readonly string[] = ['--no-concurrent-recompilation', '--max-semi-space-size=1', '--no-turbo-escape', '--single-threaded-gc'];
 
 /** The child's command line after node: its V8 options, the CLI script, the same arguments. */
 export function childArgs(script: string, argv: readonly string[]): string[] {
@@ -142,7 +153,7 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
   if (blocker !== null) return null;
   // child_process (and net and dgram with it) loaded only to relaunch: the child itself, and analyze runs that stay in
   // one process, would pay ~10 ms for nothing
-  const { spawn } = createRequire(import.meta.url)('node:child_process') as { spawn: typeof Spawn };
+  const { spawn } = nodeRequire('node:child_process') as { spawn: typeof Spawn };
   const child = spawn(process.execPath, childArgs(script, argv), { stdio: 'inherit', env: childEnv(process.env) });
   const forward = (sig: NodeJS.Signals): void => {
     child.kill(sig);
@@ -158,7 +169,7 @@ export async function relaunchWithHugePages(script: string, argv: readonly strin
           // end as the child did (a shell then reports the same signal)
           for (const sig of FORWARDED) process.off(sig, forward);
           process.kill(process.pid, signal);
-          resolve(128 + constants.signals[signal]);
+          resolve(128 + (nodeRequire('node:os') as typeof Os).constants.signals[signal]);
           return;
         }
         resolve(code ?? 70);

@@ -1,7 +1,6 @@
 // Reads a file or stdin as lines quickly (large chunks, manual splitting), cutting pathological lines at a limit so a
 // 1 GB line without a newline cannot exhaust memory.
-import { createReadStream, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { createRequire } from 'node:module';
 import type { Readable, Transform } from 'node:stream';
@@ -108,13 +107,14 @@ export async function readLineBytes(path: string, limit: number, sink: LineSink,
     await readLineBytesFrom(openInput(path), limit, sink, progress);
     return;
   }
-  const fd = await open(path, 'r');
+  // opened synchronously, as it is read: fs/promises (and what it loads) is not worth loading for the one call
+  const fd = openSync(path, 'r');
   try {
     const split = new LineSplitter(limit, sink);
     const buf = Buffer.allocUnsafe(1 << 20);
     let bytes = 0;
     for (;;) {
-      const n = readSync(fd.fd, buf, 0, buf.length, null);
+      const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       bytes += n;
       split.push(n === buf.length ? buf : buf.subarray(0, n));
@@ -122,7 +122,7 @@ export async function readLineBytes(path: string, limit: number, sink: LineSink,
     }
     split.end();
   } finally {
-    await fd.close();
+    closeSync(fd);
   }
 }
 

@@ -3,7 +3,7 @@ import type { DangerLevel } from '../domain/profile.ts';
 import type { DangerChange } from '../domain/scan-state.ts';
 import {
   P_ABSNUM, P_BITS, P_DST, P_INTERVAL, P_TOTP, P_WLITE, P_WPROTOS, P_WTCP, P_WUDP, PB_LIVE, PB_SWEEP, PB_WLITE, PB_WTCP,
-  PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_MEMO, S_PHEAD, SB_DIRTY, SW,
+  PB_WUDP, PW, S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_INTERVAL, S_MEMO, S_PHEAD, SB_DIRTY, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import type { DetectOptions } from './rules.ts';
@@ -56,19 +56,26 @@ function hostLevel(n: number, h: readonly number[]): number {
  * `collect` false: the changes are recorded in the history only, and the list returned is empty (no objects made: a
  * caller that reads the histories, as analyze does, dropped ~100,000 of them at the end of the benchmark log).
  */
-export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, time: number, track = false, listed = -1, collect = true): DangerChange[] {
+export function assignDanger(t: ScanTable, s: number, interval: number, o: DetectOptions, track = false, listed = -1, collect = true): DangerChange[] {
   // no array until something changes: most calls change nothing (returned list is read-only to callers)
   let changes = NO_CHANGES;
   const so = s * SW;
-  if (t.si[so + S_INTERVAL] === interval) {
+  const si = t.si;
+  // raises are stamped with the source's last packet. Read here, not passed in: a time in ms is no small integer, and
+  // passed to a call V8 does not inline it went into a fresh heap number (16 bytes for each of a million calls in own
+  // mode's analyze); for the same reason raise() is only called for a level above the source's
+  const time = t.sf[so / 2 + SF_LAST]!;
+  if (si[so + S_INTERVAL] === interval) {
+    const sig = si[so + S_CURSIG]!;
+    const sid = si[so + S_CURSID]!;
     if (collect) {
-      const a = raise(t, s, t.si[so + S_CURSIG]!, 'signature', time);
+      const a = sig > si[so + S_DL]! ? raise(t, s, sig, 'signature', time) : null;
       if (a) changes = [a];
-      const b = raise(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
+      const b = sid > si[so + S_DL]! ? raise(t, s, sid, 'fwsnort', time) : null;
       if (b) changes = changes === NO_CHANGES ? [b] : [...changes, b];
     } else {
-      raised(t, s, t.si[so + S_CURSIG]!, 'signature', time);
-      raised(t, s, t.si[so + S_CURSID]!, 'fwsnort', time);
+      if (sig > si[so + S_DL]!) raised(t, s, sig, 'signature', time);
+      if (sid > si[so + S_DL]!) raised(t, s, sid, 'fwsnort', time);
     }
   }
   const compat = o.compat;
@@ -147,24 +154,23 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     const under5 = absnum < dl5;
     const packetLevel = under2 ? 1 : under3 ? 2 : under4 ? 3 : under5 ? 4 : 5;
     let changed = false;
+    const hostsLevel = hostsOff ? 0 : hostLevel(totDsts, h);
     if (collect) {
-      const a = raise(t, s, packetLevel, packetReason, time);
+      const a = packetLevel > si[so + S_DL]! ? raise(t, s, packetLevel, packetReason, time) : null;
       if (a) {
         if (changes === NO_CHANGES) changes = [];
         changes.push(a);
         changed = true;
       }
-      if (!hostsOff) {
-        const b = raise(t, s, hostLevel(totDsts, h), 'hosts', time);
-        if (b) {
-          if (changes === NO_CHANGES) changes = [];
-          changes.push(b);
-          changed = true;
-        }
+      const b = hostsLevel > si[so + S_DL]! ? raise(t, s, hostsLevel, 'hosts', time) : null;
+      if (b) {
+        if (changes === NO_CHANGES) changes = [];
+        changes.push(b);
+        changed = true;
       }
     } else {
-      changed = raised(t, s, packetLevel, packetReason, time);
-      if (!hostsOff && raised(t, s, hostLevel(totDsts, h), 'hosts', time)) changed = true;
+      if (packetLevel > si[so + S_DL]!) changed = raised(t, s, packetLevel, packetReason, time);
+      if (hostsLevel > si[so + S_DL]! && raised(t, s, hostsLevel, 'hosts', time)) changed = true;
     }
     // both comparisons made every time, for the reason above
     const sweepRange = range === o.portRangeSweepThreshold;

@@ -8,7 +8,7 @@ import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
   P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
-  S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, SB_DIRTY, SB_TCPOPTS, SF_LAST, SW,
+  S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, SB_DIRTY, SB_TCPOPTS, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
 import { assignDanger, raise } from './danger.ts';
@@ -440,7 +440,7 @@ export class Detector {
         // this interval's pairs, listed once for the level assignment and the labels
         const n = tb.intervalPairs(s);
         // an indexed loop: for…of made an iterator per source and interval (a million of them in own mode's analyze)
-        const cs = assignDanger(tb, s, interval, o, tb.sf[s * SW / 2 + SF_LAST]!, track, n, collect);
+        const cs = assignDanger(tb, s, interval, o, track, n, collect);
         if (collect) for (let i = 0; i < cs.length; i++) changes.push({ ip: tb.ip[s]!, change: cs[i]! });
         if (tb.si[s * SW + S_DL]! >= Math.max(1, o.minDangerLevel)) {
           const pairs = tb.ibuf;
@@ -466,18 +466,33 @@ export class Detector {
     return Math.floor((time + this.rules.opts.scanTimeout * 1000 - 1) / this.#bucketMs);
   }
 
+  /**
+   * The bucket last scheduled into and its list (null: none, or dropped since). Windows open in time order, so nearly
+   * every new one goes to the bucket the one before went to: the Map's lookup (~110 instructions a line in own mode's
+   * analyze) is made only when the bucket changes. Cleared wherever the schedule drops a bucket.
+   */
+  #lastBucket = 0;
+  #lastList: number[] | null = null;
+
   /** Puts pair `p` into bucket `b`'s list. */
   #schedulePair(p: number, b: number): void {
     this.#t.pexp[p] = b;
     if (b < this.#minBucket) this.#minBucket = b;
-    const list = this.#schedule.get(b);
+    if (this.#lastList !== null && b === this.#lastBucket) {
+      this.#lastList.push(p);
+      return;
+    }
+    let list = this.#schedule.get(b);
     if (list) list.push(p);
-    else this.#schedule.set(b, [p]);
+    else this.#schedule.set(b, list = [p]);
+    this.#lastBucket = b;
+    this.#lastList = list;
   }
 
   /** Forgets the scheduled ids (the directory's ids changed meaning): the next expiry checks every window. */
   #dropSchedule(): void {
     this.#schedule.clear();
+    this.#lastList = null;
     this.#minBucket = Number.POSITIVE_INFINITY;
     this.#scheduleGen = this.#dir.generation;
     this.#checkAll = true;
@@ -497,6 +512,7 @@ export class Detector {
     // once the directory writes a store, the store's query finds what is due: the schedule is no longer kept
     if (this.#dir.tracksChanges) {
       this.#schedule.clear();
+      this.#lastList = null;
       this.#minBucket = Number.POSITIVE_INFINITY;
     }
     if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
@@ -516,7 +532,10 @@ export class Detector {
       const list = this.#schedule.get(b)!;
       // a partly due bucket is checked now and again at the next run
       const current = partial && b === last;
-      if (!current) this.#schedule.delete(b);
+      if (!current) {
+        this.#schedule.delete(b);
+        if (b === this.#lastBucket) this.#lastList = null;
+      }
       const pi = tb.pi;
       const pf = tb.pf;
       const pexp = tb.pexp;

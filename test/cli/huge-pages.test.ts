@@ -24,7 +24,7 @@ describe('huge pages for a large analyze', () => {
   });
 
   it('the child runs the same script and arguments, with V8 compiling on its main thread', () => {
-    expect(childArgs('/opt/pw/dist/cli/main.js', ['analyze', '--json', 'a.log'])).toEqual(['--no-concurrent-recompilation', '--max-semi-space-size=1', '--no-turbo-escape', '/opt/pw/dist/cli/main.js', 'analyze', '--json', 'a.log']);
+    expect(childArgs('/opt/pw/dist/cli/main.js', ['analyze', '--json', 'a.log'])).toEqual(['--no-concurrent-recompilation', '--max-semi-space-size=1', '--no-turbo-escape', '--single-threaded-gc', '/opt/pw/dist/cli/main.js', 'analyze', '--json', 'a.log']);
     // the child has node options, so it never relaunches itself again
     expect(hugePagesBlocker(['analyze', 'big.log'], {}, { platform: 'linux', execArgv: ['--no-concurrent-recompilation'], size: () => LARGE_INPUT })).toBe('node options given');
   });

@@ -27,13 +27,15 @@ describe('PortCounts', () => {
         for (const [k, n] of m) expect(pc.count(s, k)).toBe(n);
       };
       const counters = (): number => [...model.values()].reduce((n, m) => n + m.size, 0);
-      // the totals of the keys in use (the rest must be 0: their sum is the number of packets)
+      // the totals of the keys in use, each key once
       const totals = (): void => {
-        const got = pc.totalsByKey(1);
+        const { keys, counts } = pc.totalsByKey(1);
         const want = new Map<number, number>();
-        for (const m of model.values()) for (const [k, n] of m) want.set(k, (want.get(k) ?? 0) + n);
-        for (const [k, n] of want) expect(got[k]).toBe(n);
-        expect(got.reduce((x, y) => x + y, 0)).toBe([...want.values()].reduce((x, y) => x + y, 0));
+        for (const m of model.values()) for (const [k, n] of m) if (k < 65536) want.set(k, (want.get(k) ?? 0) + n);
+        const got = new Map<number, number>();
+        keys.forEach((k, i) => got.set(k, counts[i]!));
+        expect(keys).toHaveLength(got.size);
+        expect(got).toEqual(want);
       };
       const every = (): void => {
         let seen = 0;
