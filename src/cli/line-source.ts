@@ -139,9 +139,6 @@ export async function readLineBytesFrom(stream: Readable, limit: number, sink: L
   split.end();
 }
 
-/** Lines LineSplitter hands over per call of its line loop (see #lines). */
-const LINES_PER_CALL = 64;
-
 /** Cuts chunks of bytes into lines for a LineSink, carrying a line that spans chunks over (bounded). */
 class LineSplitter {
   readonly #limit: number;
@@ -172,8 +169,7 @@ class LineSplitter {
       this.#endCarry();
       pos = nl + 1;
     }
-    // a few lines per call: see #lines
-    for (let next = this.#lines(buf, pos); next !== pos; next = this.#lines(buf, pos)) pos = next;
+    pos = this.#lines(buf, pos);
     if (pos < buf.length) {
       this.#open = true;
       this.#addCarry(buf, pos, buf.length);
@@ -182,18 +178,16 @@ class LineSplitter {
   }
 
   /**
-   * Hands over up to LINES_PER_CALL complete lines of buf from pos; returns where the next line starts (pos itself
-   * when no complete line is left). A few lines a call, not a chunk's: a function called once per 1 MiB chunk ran
-   * in V8's baseline tier nearly all the time (its loop compiled on the stack once, but each call started over in
-   * baseline code, where Buffer.indexOf is a full API call): ~220 instructions a line on the benchmark log, 1.5 % of
-   * the run (callgrind). Called often, it is optimized as a whole early on. A loop of its own with nothing after it,
-   * so no code without type feedback follows it in what V8 compiles.
+   * Hands over the complete lines of buf from pos; returns where the first incomplete one starts. A loop of its own,
+   * with nothing after it: V8 compiles it on the stack (OSR) in the middle of the first chunk, before any code after
+   * the loop has run, and optimized code that reaches code without type feedback deoptimizes there. Inside push()
+   * that happened at the end of every chunk (93 of the 1 MiB chunks of the benchmark log).
    */
   #lines(buf: Buffer, from: number): number {
     const sink = this.#sink;
     const limit = this.#limit;
     let pos = from;
-    for (let i = 0; i < LINES_PER_CALL; i++) {
+    for (;;) {
       const nl = buf.indexOf(10, pos);
       if (nl < 0) return pos;
       const no = ++this.#no;
@@ -201,7 +195,6 @@ class LineSplitter {
       else this.#long(buf, pos, nl, false);
       pos = nl + 1;
     }
-    return pos;
   }
 
   /** End of input: a last line without a newline. */
