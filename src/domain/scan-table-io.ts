@@ -103,24 +103,9 @@ export function exportSource(t: ScanTable, id: number): SourceState {
 export function exportSources(t: ScanTable, ids: readonly number[], maxPorts: number): SourceState[] {
   const slot = new Int32Array(t.ip.length);
   ids.forEach((s, i) => (slot[s] = i + 1));
-  // two passes, counting then filling typed arrays: lists grown by push() were copied by the young-generation
-  // collector again and again while the pass went on (~5 MB on the benchmark log)
-  const start = new Int32Array(ids.length + 1);
-  t.ports.forEach((s) => {
-    if (s < slot.length && slot[s]! > 0) start[slot[s]!]!++;
-  });
-  // start[i]: where source i's ports begin (counts shifted by one, then summed)
-  for (let i = 1; i <= ids.length; i++) start[i]! += start[i - 1]!;
-  const keys = new Int32Array(start[ids.length]!);
-  const counts = new Float64Array(start[ids.length]!);
-  const fill = start.slice();
-  t.ports.forEach((s, k, n) => {
-    const i = s < slot.length ? slot[s]! - 1 : -1;
-    if (i < 0) return;
-    const at = fill[i]!++;
-    keys[at] = k;
-    counts[at] = n;
-  });
+  // counted, then filled into typed arrays: lists grown by push() were copied by the young-generation collector again
+  // and again while the pass went on (~5 MB on the benchmark log)
+  const { start, keys, counts } = t.ports.gather(slot, ids.length);
   return ids.map((s, i) => {
     const ks = keys.subarray(start[i], start[i + 1]);
     const ns = counts.subarray(start[i], start[i + 1]);

@@ -87,10 +87,9 @@ export const SB_BYV4 = 16;
 
 // ---- pair records: PW int32 per pair. The fields a counted packet reads or writes come first, in the first 120 bytes
 // (two or three cache lines, wherever the row starts; spread over the whole row they took three or four): the rows are
-// read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. One int is unused
-// (34; an odd count of ints would put every other row's floats at odd ints): the rows are the largest table (~50 MB
-// on the benchmark log), and in this virtual machine memory touched for the first time costs ~1-2 ms of system time a
-// MB.
+// read at random, so every line a packet touches is a miss. Floats (times, float64) sit at even ints. The rows are the
+// largest table (~50 MB on the benchmark log), and in this virtual machine memory touched for the first time costs
+// ~1-2 ms of system time a MB.
 export const PW = 36;
 /** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
 export const PF_LAST = 0;
@@ -137,7 +136,11 @@ export const P_SEQ = 28;
 export const P_INEXT = 29;
 export const PF_START = 15;
 export const PF_FIRST = 16;
-/** (int 34 unused) */
+/**
+ * What own mode's labelling last saw of the pair (labels.ts labelStamp; 0 = nothing yet or too much to stamp): a pair
+ * seen the same way again gets no label or tag it has not got. Not persisted (a reloaded pair is labelled afresh).
+ */
+export const P_LSTAMP = 34;
 /** First scan-type label (id + 1). (A pair's next pair of the same source is in ScanTable.pnext.) */
 export const P_LABEL = 35;
 
