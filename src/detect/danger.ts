@@ -61,21 +61,21 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
   let changes = NO_CHANGES;
   const so = s * SW;
   const si = t.si;
-  // raises are stamped with the source's last packet. Read here, not passed in: a time in ms is no small integer, and
-  // passed to a call V8 does not inline it went into a fresh heap number (16 bytes for each of a million calls in own
-  // mode's analyze); for the same reason raise() is only called for a level above the source's
-  const time = t.sf[so / 2 + SF_LAST]!;
+  // Raises are stamped with the source's last packet, read where each raise is made. A time in ms is no small integer:
+  // passed to a call V8 does not inline, it goes into a fresh heap number, and one value read up here and used by every
+  // raise was boxed once per call, whether anything was raised or not (13 MB of heap numbers on the benchmark log).
+  // For the same reason raise() is only called for a level above the source's.
   if (si[so + S_INTERVAL] === interval) {
     const sig = si[so + S_CURSIG]!;
     const sid = si[so + S_CURSID]!;
     if (collect) {
-      const a = sig > si[so + S_DL]! ? raise(t, s, sig, 'signature', time) : null;
+      const a = sig > si[so + S_DL]! ? raise(t, s, sig, 'signature', t.sf[so / 2 + SF_LAST]!) : null;
       if (a) changes = [a];
-      const b = sid > si[so + S_DL]! ? raise(t, s, sid, 'fwsnort', time) : null;
+      const b = sid > si[so + S_DL]! ? raise(t, s, sid, 'fwsnort', t.sf[so / 2 + SF_LAST]!) : null;
       if (b) changes = changes === NO_CHANGES ? [b] : [...changes, b];
     } else {
-      if (sig > si[so + S_DL]!) raised(t, s, sig, 'signature', time);
-      if (sid > si[so + S_DL]!) raised(t, s, sid, 'fwsnort', time);
+      if (sig > si[so + S_DL]!) raised(t, s, sig, 'signature', t.sf[so / 2 + SF_LAST]!);
+      if (sid > si[so + S_DL]!) raised(t, s, sid, 'fwsnort', t.sf[so / 2 + SF_LAST]!);
     }
   }
   const compat = o.compat;
@@ -156,21 +156,21 @@ export function assignDanger(t: ScanTable, s: number, interval: number, o: Detec
     let changed = false;
     const hostsLevel = hostsOff ? 0 : hostLevel(totDsts, h);
     if (collect) {
-      const a = packetLevel > si[so + S_DL]! ? raise(t, s, packetLevel, packetReason, time) : null;
+      const a = packetLevel > si[so + S_DL]! ? raise(t, s, packetLevel, packetReason, t.sf[so / 2 + SF_LAST]!) : null;
       if (a) {
         if (changes === NO_CHANGES) changes = [];
         changes.push(a);
         changed = true;
       }
-      const b = hostsLevel > si[so + S_DL]! ? raise(t, s, hostsLevel, 'hosts', time) : null;
+      const b = hostsLevel > si[so + S_DL]! ? raise(t, s, hostsLevel, 'hosts', t.sf[so / 2 + SF_LAST]!) : null;
       if (b) {
         if (changes === NO_CHANGES) changes = [];
         changes.push(b);
         changed = true;
       }
     } else {
-      if (packetLevel > si[so + S_DL]!) changed = raised(t, s, packetLevel, packetReason, time);
-      if (hostsLevel > si[so + S_DL]! && raised(t, s, hostsLevel, 'hosts', time)) changed = true;
+      if (packetLevel > si[so + S_DL]!) changed = raised(t, s, packetLevel, packetReason, t.sf[so / 2 + SF_LAST]!);
+      if (hostsLevel > si[so + S_DL]! && raised(t, s, hostsLevel, 'hosts', t.sf[so / 2 + SF_LAST]!)) changed = true;
     }
     // both comparisons made every time, for the reason above
     const sweepRange = range === o.portRangeSweepThreshold;
