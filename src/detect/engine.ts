@@ -324,7 +324,7 @@ export class Detector {
     const mirai = miraiPort && miraiSyn(tb, s, ev, dp);
     t.counted++;
     tb.si[s * SW + S_FLAGS]! |= SB_DIRTY;
-    if (auto > 0) this.#note(s, raise(tb, s, auto, 'auto_dl', this.#time[0]!));
+    if (auto > 0) this.#note(s, raise(tb, s, auto, 'auto_dl', this.#time[0]));
     const track = this.#dir.tracksChanges;
     let p = tb.findPair(s, d);
     if (p < 0) {
@@ -354,7 +354,7 @@ export class Detector {
       const check = checkIcmp(proto === 'icmp' ? r.icmp : r.icmp6, ev.icmpType ?? -1, ev.icmpCode ?? -1);
       if (check !== 'ok') {
         icmpInvalid(tb, p, `${proto}\t${ev.icmpType ?? -1}\t${check === 'bad-code' ? String(ev.icmpCode ?? -1) : ''}\t${ev.chain}`, proto);
-        this.#note(s, raise(tb, s, 2, 'icmp', this.#time[0]!));
+        this.#note(s, raise(tb, s, 2, 'icmp', this.#time[0]));
       }
     }
     if (sid !== 0 && sidDl > 0) {
