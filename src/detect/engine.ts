@@ -7,7 +7,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
-  P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
+  P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_FIRST, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
   S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, SB_DIRTY, SB_TCPOPTS, SF_FIRST, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
@@ -202,7 +202,7 @@ export class Detector {
     const sid = this.#pfxSid;
     if (r.fwSearch && sid === 0) {
       const text = line ?? prefix;
-      if (!r.fwSearch.some((re) => re.test(text))) return this.#skip('fw-search', ev);
+      if (!anyMatches(r.fwSearch, text)) return this.#skip('fw-search', ev);
     }
     if (ev.family === 6 && !o.enableIpv6Detection) return this.#skip('ipv6-disabled', ev);
     const proto = psadProto(ev);
@@ -329,7 +329,11 @@ export class Detector {
     let p = tb.findPair(s, d);
     if (p < 0) {
       p = tb.newPair(s, d);
-      tb.pairTimes(p, time);
+      // the times written here, not by a call (see ScanTable.newSource)
+      const o = (p * PW) / 2;
+      tb.pf[o + PF_START] = time;
+      tb.pf[o + PF_LAST] = time;
+      tb.pf[o + PF_FIRST] = time;
     }
     const po = p * PW;
     const bits = tb.pi[po + P_BITS]!;
@@ -345,7 +349,8 @@ export class Detector {
       // store-backed directory expires by query instead, so a flood of evicted sources leaves no schedule behind
       if (tb.pexp[p]! < 0) {
         if (this.#scheduleGen !== this.#dir.generation) this.#dropSchedule();
-        this.#schedulePair(p, this.#bucketOf(tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]!));
+        // #bucketOf written out: a time passed to a call V8 may not inline is boxed (see ScanTable.newSource)
+        this.#schedulePair(p, Math.floor((tb.pf[po / 2 + (compat ? PF_START : PF_LAST)]! + o.scanTimeout * 1000 - 1) / this.#bucketMs));
       }
     }
     if (track) (tb.marksOf(s).pairs ??= new Set()).add(tb.dsts.text[d]!);
@@ -690,4 +695,13 @@ export class Detector {
     p._dst6 = null;
     return p;
   }
+}
+
+/**
+ * Whether any of the patterns matches `text`. Not `list.some((re) => re.test(text))` inside ingest(): a closure there made
+ * V8 allocate ingest's captured variables in a context object for every packet, FW_MSG_SEARCH or not.
+ */
+function anyMatches(list: readonly RegExp[], text: string): boolean {
+  for (let i = 0; i < list.length; i++) if (list[i]!.test(text)) return true;
+  return false;
 }

@@ -207,6 +207,16 @@ export class PairExtra {
 
 const NO_TAGS: string[] = [];
 
+/**
+ * Puts pair ids buf[0, n) in the order of their rows' P_SEQ. A function of its own, not a comparator written inside
+ * intervalPairs(): a closure there made V8 allocate the caller's variables in a context object on every call, used or
+ * not (37 MB on the benchmark log, a million calls in own mode).
+ */
+function sortBySeq(pi: Int32Array, buf: Int32Array, n: number): void {
+  const sorted = Array.from(buf.subarray(0, n)).sort((a, b) => pi[a * PW + P_SEQ]! - pi[b * PW + P_SEQ]!);
+  buf.set(sorted);
+}
+
 /** Slab storage and indexes for the scan state of many sources. */
 export class ScanTable {
   /** Source records (int32 view) and their times (float64 view of the same memory). */
@@ -750,8 +760,7 @@ export class ScanTable {
         buf[j + 1] = p;
       }
     } else {
-      const sorted = Array.from(buf.subarray(0, n)).sort((a, b) => pi[a * PW + P_SEQ]! - pi[b * PW + P_SEQ]!);
-      buf.set(sorted);
+      sortBySeq(pi, buf, n);
     }
     return n;
   }
