@@ -114,10 +114,7 @@ export class Detector {
    * every packet. Ids are only good while the directory's generation stays the same: when it changes, the schedule
    * is dropped, the directory checks every window once and the live ones are scheduled again.
    */
-  readonly #schedule = new Map<number, IdList>();
-  /** Lists of buckets checked and dropped, for buckets to come: arrays grown by push() were most of what the
-   * schedule allocated (10 MB on the benchmark log, a young-generation collection each). */
-  readonly #spareLists: IdList[] = [];
+  readonly #schedule = new Map<number, number[]>();
   /**
    * The packet's time for the raises ingest() makes now and then (auto_dl, invalid ICMP), read from here where each is
    * made. The time in ms is no small integer: passed to a call V8 does not inline it is boxed in a fresh heap number,
@@ -490,7 +487,7 @@ export class Detector {
    * analyze) is made only when the bucket changes. Cleared wherever the schedule drops a bucket.
    */
   #lastBucket = 0;
-  #lastList: IdList | null = null;
+  #lastList: number[] | null = null;
 
   /** Puts pair `p` into bucket `b`'s list. */
   #schedulePair(p: number, b: number): void {
@@ -501,12 +498,8 @@ export class Detector {
       return;
     }
     let list = this.#schedule.get(b);
-    if (!list) {
-      list = this.#spareLists.pop() ?? new IdList();
-      list.n = 0;
-      this.#schedule.set(b, list);
-    }
-    list.push(p);
+    if (list) list.push(p);
+    else this.#schedule.set(b, list = [p]);
     this.#lastBucket = b;
     this.#lastList = list;
   }
@@ -561,9 +554,8 @@ export class Detector {
       const pi = tb.pi;
       const pf = tb.pf;
       const pexp = tb.pexp;
-      const ids = list.ids;
-      for (let i = 0; i < list.n; i++) {
-        const p = ids[i]!;
+      for (let i = 0; i < list.length; i++) {
+        const p = list[i]!;
         const po = p * PW;
         // an entry left behind in the current bucket (moved or ended since): nothing to do here
         if (pexp[p] !== b) continue;
@@ -581,7 +573,6 @@ export class Detector {
           this.#schedulePair(p, Math.max(last, this.#bucketOf(time)));
         }
       }
-      if (!current) this.#spareLists.push(list);
     }
     const all = this.#checkAll;
     this.#checkAll = false;
@@ -713,19 +704,4 @@ export class Detector {
 function anyMatches(list: readonly RegExp[], text: string): boolean {
   for (let i = 0; i < list.length; i++) if (list[i]!.test(text)) return true;
   return false;
-}
-
-/** Pair ids ids[0, n), growing as needed (an expiry bucket's list; reused once its bucket is dropped). */
-class IdList {
-  ids = new Int32Array(64);
-  n = 0;
-
-  push(id: number): void {
-    if (this.n === this.ids.length) {
-      const grown = new Int32Array(2 * this.n);
-      grown.set(this.ids);
-      this.ids = grown;
-    }
-    this.ids[this.n++] = id;
-  }
 }
