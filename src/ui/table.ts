@@ -76,10 +76,14 @@ export function sourcesTable(el: HTMLElement, filters: Filters, onChange: (f: Fi
   const prev = h('button', { type: 'button', disabled: true }, '← Previous');
   const next = h('button', { type: 'button', disabled: true }, 'Next →');
   const pageNo = h('span', { class: 'page-no' });
-  el.replaceChildren(form, h('div', { class: 'table-wrap' }, h('table', { class: 'sources' }, h('thead', {}, head), body)), h('div', { class: 'pager' }, prev, pageNo, next, status));
+  // aria-busy while a page is in flight (screen readers wait for it); data-for names the route the rows answer, so
+  // anything reading them can tell this table from the one a filter change in the URL is about to replace
+  const table = h('table', { class: 'sources', 'aria-busy': 'true', 'data-for': location.hash }, h('thead', {}, head), body);
+  el.replaceChildren(form, h('div', { class: 'table-wrap' }, table), h('div', { class: 'pager' }, prev, pageNo, next, status));
 
   const load = async (page: number): Promise<void> => {
     status.textContent = 'Loading…';
+    table.setAttribute('aria-busy', 'true');
     try {
       const r = await get<SourcePage>('/sources', { ...sourceParams(filters), limit: 25, cursor: cursors[page] ?? undefined });
       body.replaceChildren(...r.items.map((x) => row(x, onOpen)));
@@ -94,6 +98,8 @@ export function sourcesTable(el: HTMLElement, filters: Filters, onChange: (f: Fi
       next.onclick = () => { void load(page + 1); };
     } catch (e) {
       status.textContent = e instanceof ApiError ? `${e.code}: ${e.message}` : String(e);
+    } finally {
+      table.removeAttribute('aria-busy');
     }
   };
   void load(0);

@@ -57,12 +57,21 @@ async function overviewReady(): Promise<void> {
   await page.waitForSelector('table.sources tbody tr[data-ip]');
 }
 
-const rows = (): Promise<{ ip: string; dl: number; country: string; packets: number }[]> => page.$$eval('table.sources tbody tr[data-ip]', (trs) => trs.map((tr) => ({
-  ip: tr.getAttribute('data-ip') ?? '',
-  dl: Number((tr.querySelector('.dl')?.textContent ?? '').replace('DL ', '')),
-  country: tr.children[2]?.textContent ?? '',
-  packets: Number((tr.children[7]?.textContent ?? '').replace(/[^0-9]/g, '')),
-})));
+// the rows of the page on screen, once the table answers the URL's route (a filter or sort change re-renders it on
+// hashchange) and is no longer aria-busy (a page of rows in flight)
+const tableSettled = (): boolean => {
+  const t = document.querySelector('table.sources');
+  return t !== null && !t.hasAttribute('aria-busy') && t.getAttribute('data-for') === location.hash;
+};
+const rows = async (): Promise<{ ip: string; dl: number; country: string; packets: number }[]> => {
+  await page.waitForFunction(tableSettled);
+  return page.$$eval('table.sources tbody tr[data-ip]', (trs) => trs.map((tr) => ({
+    ip: tr.getAttribute('data-ip') ?? '',
+    dl: Number((tr.querySelector('.dl')?.textContent ?? '').replace('DL ', '')),
+    country: tr.children[2]?.textContent ?? '',
+    packets: Number((tr.children[7]?.textContent ?? '').replace(/[^0-9]/g, '')),
+  })));
+};
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
   beforeAll(async () => {
@@ -181,7 +190,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.press('input[name=os]', 'Enter');
     await page.locator('input[name=os]').dispatchEvent('change');
     await page.waitForFunction(() => location.hash.includes('os=unknown'));
-    await page.waitForSelector('table.sources tbody tr[data-ip]');
+    await page.waitForFunction(tableSettled);
     const unknown = await page.$$eval('table.sources tbody tr[data-ip] td:nth-child(5)', (tds) => tds.map((t) => t.textContent));
     expect(unknown.length).toBeGreaterThan(0);
     for (const t of unknown) expect(t).toBe('unknown');
