@@ -48,6 +48,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
   const copies = needLine && o.config.detect.compat;
   let lines = 0;
   let bytesBefore = 0;
+  const aheadSrc = new Int32Array(64);
+  const aheadDst = new Int32Array(64);
   for (const input of o.inputs) {
     const parser = newLineParser(o.config);
     const limit = parser.options.maxLineLength;
@@ -81,6 +83,10 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
         },
         chunk() {
           o.afterBatch?.(detector);
+        },
+        ahead(buf, from, ends, n) {
+          const m = parser.peekV4(buf, from, ends, n, aheadSrc, aheadDst);
+          if (m > 0) detector.prefetch(aheadSrc, aheadDst, m);
         },
       }, progress);
     } catch (e) {

@@ -94,7 +94,15 @@ export interface LineSink {
   text(text: string, no: number, cut: boolean): void;
   /** After each chunk read. */
   chunk?(): void;
+  /**
+   * Before the next `n` lines of a chunk are handed over one by one: they start at `from` and end (before their
+   * newline) at ends[0..n). A hint for prefetching what those lines will need; it must not change anything.
+   */
+  ahead?(buf: Buffer, from: number, ends: Int32Array, n: number): void;
 }
+
+/** Lines looked ahead at once (see LineSink.ahead). */
+const AHEAD = 32;
 
 /**
  * Like readLinesFrom(), without decoding: lines of up to `limit` bytes are handed over as byte ranges of the read chunk
@@ -151,6 +159,7 @@ class LineSplitter {
   #carryLen = 0;
   #carryOver = false;
   #open = false;
+  readonly #ends = new Int32Array(AHEAD);
 
   constructor(limit: number, sink: LineSink) {
     this.#limit = limit;
@@ -186,14 +195,26 @@ class LineSplitter {
   #lines(buf: Buffer, from: number): number {
     const sink = this.#sink;
     const limit = this.#limit;
+    const ends = this.#ends;
+    const ahead = sink.ahead !== undefined;
     let pos = from;
     for (;;) {
-      const nl = buf.indexOf(10, pos);
-      if (nl < 0) return pos;
-      const no = ++this.#no;
-      if (nl - pos <= limit) sink.bytes(buf, pos, nl, no);
-      else this.#long(buf, pos, nl, false);
-      pos = nl + 1;
+      let n = 0;
+      for (let q = pos; n < AHEAD; n++) {
+        const nl = buf.indexOf(10, q);
+        if (nl < 0) break;
+        ends[n] = nl;
+        q = nl + 1;
+      }
+      if (n === 0) return pos;
+      if (ahead) sink.ahead!(buf, pos, ends, n);
+      for (let k = 0; k < n; k++) {
+        const nl = ends[k]!;
+        const no = ++this.#no;
+        if (nl - pos <= limit) sink.bytes(buf, pos, nl, no);
+        else this.#long(buf, pos, nl, false);
+        pos = nl + 1;
+      }
     }
   }
 

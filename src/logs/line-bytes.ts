@@ -308,6 +308,33 @@ export class ByteLineReader {
     return true;
   }
 
+  /**
+   * A guess at the IPv4 source and destination of the lines starting at `from` and ending at ends[0..n) (see
+   * LineSink.ahead), for prefetching: where the previous line's head would put them, read without checking the stamp
+   * or the head (a line of another shape gives a wrong pair or none). Into src/dst as signed numbers; returns how many.
+   */
+  peek(buf: Buffer, from: number, ends: Int32Array, n: number, src: Int32Array, dst: Int32Array): number {
+    const head = this.#tplLen;
+    if (head === 0) return 0;
+    let m = 0;
+    let a = from;
+    for (let k = 0; k < n; k++) {
+      const b = ends[k]!;
+      const i = a + 16 + head;
+      a = b + 1;
+      if (i + 16 > b) continue;
+      const s = addr(buf, i, b);
+      const j = at;
+      if (j < 0 || j + 13 > b || buf[j + 1] !== 68 || buf[j + 4] !== 61) continue;
+      const d = addr(buf, j + 5, b);
+      if (at < 0) continue;
+      src[m] = s;
+      dst[m] = d;
+      m++;
+    }
+    return m;
+  }
+
   /** The stamp at a: its time into #stampTime; returns the index after it and its blank, or -1. */
   #stamp(buf: Buffer, a: number): number {
     const mo = monthCode(buf, a);

@@ -170,6 +170,11 @@ export class FirewallLineParser {
     return this.#result;
   }
 
+  /** ByteLineReader.peek() of the lines parseBytes() will read next: a guess, for prefetching. */
+  peekV4(buf: Buffer, from: number, ends: Int32Array, n: number, src: Int32Array, dst: Int32Array): number {
+    return this.#bytes.peek(buf, from, ends, n, src, dst);
+  }
+
   /** Parses one line (without its line terminator; a trailing CR is ignored). `lineNo` is 1-based, for reports. */
   parse(line: string, lineNo = 0): ParseResult {
     let s = line;

@@ -155,6 +155,36 @@ describe('ScanTable', () => {
 });
 
 describe('ScanTable.intervalPairs', () => {
+  it('reads ahead (prefetch) without changing a thing, for known and unknown sources and destinations', () => {
+    const addr = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
+    fc.assert(fc.property(fc.array(fc.tuple(addr, addr), { maxLength: 200 }), fc.array(fc.tuple(addr, addr), { maxLength: 64 }), fc.nat(3),
+      (made, ahead, removals) => {
+        const t = new ScanTable(2);
+        for (const [sv, dv] of made) {
+          let s = t.findSource('', sv);
+          if (s < 0) s = t.addSource(`v4:${sv}`, 4, 1000, sv);
+          const d = t.dstId('', dv);
+          if (t.findPair(s, d) < 0) t.addPair(s, d, 1000);
+        }
+        // freed rows and shifted index entries too
+        for (let k = 0; k < removals && k < made.length; k++) {
+          const s = t.findSource('', made[k]![0]);
+          if (s >= 0) t.removeSource(s);
+        }
+        const arrays = (): unknown[] => [t.si, t.pi, t.pnext, t.pexp, t.slive].map((a) => Array.from(a));
+        const before = arrays();
+        const dsts = t.dsts.text.length;
+        const sources = t.sourceCount;
+        const pairs = t.pairCount;
+        const src = Int32Array.from(ahead.map(([sv]) => sv));
+        const dst = Int32Array.from(ahead.map(([, dv]) => dv));
+        expect(Number.isInteger(t.prefetch(src, dst, ahead.length))).toBe(true);
+        expect(arrays()).toEqual(before);
+        // nothing added to an index either
+        expect([t.dsts.text.length, t.sourceCount, t.pairCount]).toEqual([dsts, sources, pairs]);
+      }), { numRuns: 300 });
+  });
+
   it('lists the same pairs in the same order from the index by source as from the per-source lists', () => {
     // pairs made and touched in one interval, sources removed (their rows freed and reused out of order) and made again
     const step = fc.tuple(fc.constantFrom('pair', 'pair', 'pair', 'remove'), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 7 }));

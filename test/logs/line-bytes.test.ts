@@ -137,6 +137,50 @@ describe('byte-level line reader', () => {
     }
   });
 
+  it('peeks at the addresses of lines ahead (for prefetching) without changing what it reads, whatever the bytes', () => {
+    const item = fc.oneof({ arbitrary: line.map((l) => Buffer.from(l, 'utf8')), weight: 5 }, { arbitrary: mutated, weight: 3 },
+      { arbitrary: other.map((l) => Buffer.from(l)), weight: 1 });
+    const src = new Int32Array(64);
+    const dst = new Int32Array(64);
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 8 }), fc.boolean(), (lines, compat) => {
+      const all = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+      const ends = new Int32Array(lines.length);
+      for (let k = 0, at = 0; k < lines.length; k++) {
+        at += lines[k]!.length;
+        ends[k] = at;
+        at++;
+      }
+      const peeking = parser(compat);
+      const plainOne = parser(compat);
+      for (let k = 0, a = 0; k < lines.length; a = ends[k]! + 1, k++) {
+        // every line ahead of this one, as the splitter announces them
+        const m = peeking.peekV4(all, a, ends.subarray(k), lines.length - k, src, dst);
+        expect(m).toBeGreaterThanOrEqual(0);
+        expect(m).toBeLessThanOrEqual(lines.length - k);
+        expect(plain(peeking.parseBytes(all, a, ends[k]!, k + 1))).toEqual(plain(plainOne.parseBytes(all, a, ends[k]!, k + 1)));
+      }
+    }), { numRuns: 400 });
+  });
+
+  it('peeks the right addresses for lines of the shape of the line before', () => {
+    const head = 'Nov 25 00:00:00 sensor kernel: DROP IN=eth0 OUT= MAC=02:00:00:00:00:02:0e:79:ae:75:9c:85:08:00 SRC=';
+    const tail = (s: string, d: string): string => `${s} DST=${d} LEN=44 TOS=0x00 PREC=0x00 TTL=40 ID=0 PROTO=TCP SPT=40000 DPT=1 WINDOW=1024 RES=0x00 SYN URGP=0`;
+    const num = (ip: string): number => ip.split('.').reduce((v, o) => v * 256 + Number(o), 0) | 0;
+    fc.assert(fc.property(fc.array(fc.tuple(fc.ipV4(), fc.ipV4()), { minLength: 1, maxLength: 32 }), (addrs) => {
+      const p = parser(false);
+      const first = head + tail('192.0.2.1', '198.51.100.2');
+      expect(p.parseBytes(Buffer.from(first), 0, first.length).kind).toBe('packet');
+      const all = Buffer.from(addrs.map(([s, d]) => head + tail(s, d) + '\n').join(''));
+      const ends = new Int32Array(addrs.length);
+      for (let k = 0, at = -1; k < addrs.length; k++) ends[k] = at = all.indexOf(10, at + 1);
+      const src = new Int32Array(32);
+      const dst = new Int32Array(32);
+      expect(p.peekV4(all, 0, ends, addrs.length, src, dst)).toBe(addrs.length);
+      expect([...src.subarray(0, addrs.length)]).toEqual(addrs.map(([s]) => num(s)));
+      expect([...dst.subarray(0, addrs.length)]).toEqual(addrs.map(([, d]) => num(d)));
+    }), { numRuns: 200 });
+  });
+
   it('takes the byte path for the common IPv4 and IPv6 lines and fills every field', () => {
     const l = 'Nov 25 00:00:00 sensor kernel: [ 12.5] SID1234 DROP IN=eth0 OUT= MAC=02:00:00:00:00:02:0e:79:ae:75:9c:85:08:00 SRC=203.0.0.40 ' +
       'DST=10.0.3.1 LEN=44 TOS=0x00 PREC=0x00 TTL=40 ID=0 DF PROTO=TCP SPT=40000 DPT=1 WINDOW=1024 RES=0x00 SYN URGP=0 OPT (020405B4)';
