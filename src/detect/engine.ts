@@ -562,6 +562,9 @@ export class Detector {
       const pf = tb.pf;
       const pexp = tb.pexp;
       for (let i = 0; i < list.length; i++) {
+        // the next 64 pairs' expiry entries and times read first, in a loop whose cache misses overlap (their rows
+        // are scattered over the pair table: one miss after another in the loop below; see ScanTable.prefetch)
+        if ((i & 63) === 0) this.prefetched ^= touchPairs(list, i, Math.min(list.length, i + 64), tb, 2 * k);
         const p = list[i]!;
         const po = p * PW;
         // an entry left behind in the current bucket (moved or ended since): nothing to do here
@@ -711,4 +714,24 @@ export class Detector {
 function anyMatches(list: readonly RegExp[], text: string): boolean {
   for (let i = 0; i < list.length; i++) if (list[i]!.test(text)) return true;
   return false;
+}
+
+/**
+ * Reads what expiring pairs list[a,b) reads: their expiry entries, the int at `at` of their rows (the time checked), and
+ * then their sources' live-pair counts; returns a number made of them (see Detector.prefetched).
+ */
+function touchPairs(list: readonly number[], a: number, b: number, tb: ScanTable, at: number): number {
+  const pi = tb.pi;
+  const pexp = tb.pexp;
+  let acc = 0;
+  for (let i = a; i < b; i++) {
+    const p = list[i]!;
+    acc ^= pexp[p]! ^ pi[p * PW + at]!;
+  }
+  const live = tb.slive;
+  for (let i = a; i < b; i++) {
+    const s = pi[list[i]! * PW + P_SRC]!;
+    if (s >= 0) acc ^= live[s]!;
+  }
+  return acc;
 }
