@@ -33,17 +33,23 @@ const piece = fc.oneof(
   fc.string({ maxLength: 30 }),
 );
 
+/** The pieces' bytes cut into chunks of the given sizes, in turn. */
+function chunksOf(pieces: readonly (string | Buffer)[], sizes: readonly number[]): Buffer[] {
+  const all = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
+  const chunks: Buffer[] = [];
+  for (let at = 0, k = 0; at < all.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    chunks.push(all.subarray(at, at + n));
+    at += n;
+  }
+  return chunks;
+}
+
 describe('line readers', () => {
   it('the byte reader gives the decoding reader\'s lines', async () => {
     await fc.assert(fc.asyncProperty(fc.array(piece, { maxLength: 60 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }),
       fc.integer({ min: 1, max: 24 }), async (pieces, sizes, limit) => {
-        const all = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
-        const chunks: Buffer[] = [];
-        for (let at = 0, k = 0; at < all.length; k++) {
-          const n = sizes[k % sizes.length]!;
-          chunks.push(all.subarray(at, at + n));
-          at += n;
-        }
+        const chunks = chunksOf(pieces, sizes);
         expect(await viaBytes(chunks, limit)).toEqual(await viaText(chunks, limit));
       }), { numRuns: 400 });
   });
@@ -51,13 +57,7 @@ describe('line readers', () => {
   it('announces the lines of a chunk (LineSink.ahead) before handing them over, in order, each once', async () => {
     await fc.assert(fc.asyncProperty(fc.array(piece, { maxLength: 120 }), fc.array(fc.integer({ min: 1, max: 90 }), { minLength: 1, maxLength: 8 }),
       fc.integer({ min: 1, max: 24 }), async (pieces, sizes, limit) => {
-        const all = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
-        const chunks: Buffer[] = [];
-        for (let at = 0, k = 0; at < all.length; k++) {
-          const n = sizes[k % sizes.length]!;
-          chunks.push(all.subarray(at, at + n));
-          at += n;
-        }
+        const chunks = chunksOf(pieces, sizes);
         // announced lines not yet handed over: [buffer, start, end]
         const queue: [Buffer, number, number][] = [];
         let announced = 0;
