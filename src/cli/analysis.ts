@@ -2,6 +2,7 @@
 // progress; used by the command, the golden tests and the benchmark.
 import type { Config } from '../config/schema.ts';
 import type { SourceDirectory } from '../domain/scan-state.ts';
+import { PREFETCH_MAX } from '../domain/scan-table.ts';
 import { Detector } from '../detect/engine.ts';
 import { analysisCopies } from '../detect/rules.ts';
 import type { DetectRules } from '../detect/rules.ts';
@@ -48,8 +49,8 @@ export async function runAnalysis(o: AnalysisOptions): Promise<AnalysisRun> {
   const copies = needLine && o.config.detect.compat;
   let lines = 0;
   let bytesBefore = 0;
-  const aheadSrc = new Int32Array(64);
-  const aheadDst = new Int32Array(64);
+  const aheadSrc = new Int32Array(PREFETCH_MAX);
+  const aheadDst = new Int32Array(PREFETCH_MAX);
   for (const input of o.inputs) {
     const parser = newLineParser(o.config);
     const limit = parser.options.maxLineLength;

@@ -7,7 +7,7 @@ import type { PacketEvent } from '../domain/events.ts';
 import { MARK_MASSCAN, MARK_MIRAI, MARK_TOPERA } from '../domain/scan-state.ts';
 import type { DangerChange, SourceDirectory } from '../domain/scan-state.ts';
 import {
-  P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_FIRST, PF_LAST, PF_START, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
+  P_BITS, P_DST, P_INTERVAL, P_SRC, PB_LIVE, PF_FIRST, PF_LAST, PF_START, PREFETCH_MAX, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP, PROTO_UDP, PROTO_UDPLITE, PW,
   S_CURSID, S_CURSIG, S_DL, S_FLAGS, S_IHEAD, S_INTERVAL, SB_DIRTY, SB_TCPOPTS, SF_FIRST, SF_LAST, SW,
 } from '../domain/scan-table.ts';
 import type { ScanTable } from '../domain/scan-table.ts';
@@ -169,16 +169,16 @@ export class Detector {
     return this.#meta.interval;
   }
 
+  /** Reads ahead what ingesting packets from the IPv4 sources src[0..n) to dst[0..n) will read (ScanTable.prefetch). */
+  prefetch(src: Int32Array, dst: Int32Array, n: number): void {
+    this.prefetched ^= this.#t.prefetch(src, dst, n);
+  }
+
   /**
    * Processes one packet. `line` is the raw log line, needed only for FW_MSG_SEARCH (FW_SEARCH_ALL N); without it the
    * patterns are matched against the log prefix. In timed mode a packet of a later interval first closes the open one
    * (its result is returned through `onInterval`). The event is not kept.
    */
-  /** Reads ahead what ingesting packets from the IPv4 sources src[0..n) to dst[0..n) will read (ScanTable.prefetch). */
-  prefetch(src: Int32Array, dst: Int32Array, n: number): void {
-    this.prefetched ^= this.#t.prefetch(src, dst, Math.min(n, 64));
-  }
-
   ingest(ev: PacketEvent, line?: string, onInterval?: (r: IntervalResult) => void): Outcome {
     const r = this.rules;
     const o = r.opts;
@@ -562,9 +562,9 @@ export class Detector {
       const pf = tb.pf;
       const pexp = tb.pexp;
       for (let i = 0; i < list.length; i++) {
-        // the next 64 pairs' expiry entries and times read first, in a loop whose cache misses overlap (their rows
+        // the next PREFETCH_MAX pairs' expiry entries and times read first, in a loop whose cache misses overlap (their rows
         // are scattered over the pair table: one miss after another in the loop below; see ScanTable.prefetch)
-        if ((i & 63) === 0) this.prefetched ^= touchPairs(list, i, Math.min(list.length, i + 64), tb, 2 * k);
+        if (i % PREFETCH_MAX === 0) this.prefetched ^= touchPairs(list, i, Math.min(list.length, i + PREFETCH_MAX), tb, 2 * k);
         const p = list[i]!;
         const po = p * PW;
         // an entry left behind in the current bucket (moved or ended since): nothing to do here

@@ -91,6 +91,8 @@ export const SB_BYV4 = 16;
 // largest table (~50 MB on the benchmark log), and in this virtual machine memory touched for the first time costs
 // ~1-2 ms of system time a MB.
 export const PW = 36;
+/** Most lines ScanTable.prefetch() reads ahead for at once (what it reads must stay in cache until they are ingested). */
+export const PREFETCH_MAX = 64;
 /** Float64 index: id * PW / 2 + PF_*: the last packet's time (per packet), the window's start, the first packet. */
 export const PF_LAST = 0;
 export const P_SRC = 2;
@@ -284,10 +286,10 @@ export class ScanTable {
   #pbits: number;
   #pslots: Int32Array;
   #pcount = 0;
-  // prefetch()'s source and pair ids
-  #aheadS = new Int32Array(64);
-  #aheadD = new Int32Array(64);
-  #aheadP = new Int32Array(64);
+  // prefetch()'s source, destination and pair ids
+  #aheadS = new Int32Array(PREFETCH_MAX);
+  #aheadD = new Int32Array(PREFETCH_MAX);
+  #aheadP = new Int32Array(PREFETCH_MAX);
 
   /**
    * `bits`: room for 2^bits pairs, 1.4 × 2^bits port counters and 2^bits / 4 sources before the slabs first grow. Room
@@ -354,14 +356,15 @@ export class ScanTable {
   /**
    * Reads what finding the sources src[0..n) and their pairs with dst[0..n) (IPv4, signed numbers) will read: the
    * index slots, the source rows, the pair slots and rows. Changes nothing; returns a number made of what it read, which
-   * the caller keeps (a load whose value is never used may be dropped by the compiler).
+   * the caller keeps (a load whose value is never used may be dropped by the compiler). At most PREFETCH_MAX lines.
    *
    * Why: these are random reads over tens of MiB (the benchmark log's 343,000 pairs take 49 MiB, its sources 5 MiB),
    * nearly every one a cache miss, and ingest makes them one after another, each waiting for the one before. Here each
    * step is a short loop over many lines whose reads do not depend on each other, so the processor has many misses in
    * flight at once; ingest then finds the lines in cache. JavaScript has no prefetch instruction: a plain read is one.
    */
-  prefetch(src: Int32Array, dst: Int32Array, n: number): number {
+  prefetch(src: Int32Array, dst: Int32Array, count: number): number {
+    const n = Math.min(count, PREFETCH_MAX);
     const sids = this.#aheadS;
     const dids = this.#aheadD;
     const pids = this.#aheadP;

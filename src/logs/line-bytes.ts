@@ -311,14 +311,16 @@ export class ByteLineReader {
   /**
    * A guess at the IPv4 source and destination of the lines starting at `from` and ending at ends[0..n) (see
    * LineSink.ahead), for prefetching: where the previous line's head would put them, read without checking the stamp
-   * or the head (a line of another shape gives a wrong pair or none). Into src/dst as signed numbers; returns how many.
+   * or the head (a line of another shape gives a wrong pair or none). Into src/dst as signed numbers (as many as they
+   * hold); returns how many.
    */
   peek(buf: Buffer, from: number, ends: Int32Array, n: number, src: Int32Array, dst: Int32Array): number {
     const head = this.#tplLen;
     if (head === 0) return 0;
+    const room = Math.min(src.length, dst.length);
     let m = 0;
     let a = from;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < n && m < room; k++) {
       const b = ends[k]!;
       const i = a + 16 + head;
       a = b + 1;
